@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Idempotently prepare everything the test suite needs: OPA, the Python venv
+# and redis-server. Reuses whatever is already in place, so re-runs are fast.
+set -euo pipefail
+
+log() { echo "setup-test-env: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
+
+# Resolve the repo root from this script's location so any cwd works.
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$REPO_ROOT/.venv"
+REQS="$REPO_ROOT/scripts/requirements-test.txt"
+STAMP="$VENV/.requirements.sha256"
+
+# (a) OPA: install-opa.sh is itself idempotent; we only need it to succeed.
+log "OPA..."
+opa_bin="$(bash "$REPO_ROOT/scripts/install-opa.sh" | tail -n1)" \
+  || die "scripts/install-opa.sh failed"
+log "OPA ready: $opa_bin"
+
+# (b) Python venv. Recreate it if it is missing or its interpreter is broken
+# (e.g. the base Python it was created from was removed).
+if ! "$VENV/bin/python" -c '' >/dev/null 2>&1; then
+  command -v python3 >/dev/null 2>&1 || die "python3 not found on PATH"
+  log "creating venv at $VENV..."
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+fi
+# Reinstall only when the requirements file changed since the last
+# successful install; the stamp is written only after pip succeeds.
+want="$(sha256sum "$REQS" | cut -d' ' -f1)"
+if [[ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]]; then
+  log "installing Python test requirements..."
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQS" >&2 \
+    || die "pip install -r $REQS failed"
+  echo "$want" >"$STAMP"
+fi
+log "venv ready: $VENV"
+
+# (c) redis-server binary only; tests start their own instance on 127.0.0.1.
+if ! command -v redis-server >/dev/null 2>&1; then
+  log "installing redis-server via apt-get..."
+  sudo=()
+  if [[ $EUID -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "redis-server missing and not root (no sudo) to apt-get install it"
+    sudo=(sudo)
+  fi
+  # Keep the package's postinst from starting a system redis service:
+  # policy-rc.d exit 101 forbids service starts. Only add one if absent,
+  # and remove it again afterwards.
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod +x "$policy"
+    trap '"${sudo[@]}" rm -f "$policy"' EXIT
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 \
+    || die "apt-get update failed"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2 \
+    || die "apt-get install redis-server failed"
+  command -v redis-server >/dev/null 2>&1 || die "redis-server still not on PATH after apt-get install"
+fi
+log "redis-server ready: $(command -v redis-server)"
+log "done"

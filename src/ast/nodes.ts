@@ -1,0 +1,270 @@
+import type { Source, Span } from '../source/Source.js';
+
+/** AST of a `.gov` file: immutable; resolved symbols live in the checker's side tables, not here. */
+
+export interface NameNode {
+  readonly kind: 'Name';
+  readonly span: Span;
+  readonly text: string;
+}
+
+export interface StringNode {
+  readonly kind: 'String';
+  readonly span: Span;
+  readonly value: string;
+}
+
+/** A number with an optional glued suffix: `200k` is {value: 200, suffix: 'k'}. */
+export interface NumberNode {
+  readonly kind: 'Number';
+  readonly span: Span;
+  readonly value: number;
+  /** The digits as written, kept to judge precision (`0.075` has 3 decimals). */
+  readonly digits: string;
+  readonly suffix: string;
+}
+
+export interface DateNode {
+  readonly kind: 'Date';
+  readonly span: Span;
+  /** `YYYY-MM-DD`, validated as a calendar date. */
+  readonly value: string;
+}
+
+/** A number followed by an optional unit word: `5000 USD`, `600 rpm`, `180d`. */
+export interface AmountNode {
+  readonly kind: 'Amount';
+  readonly span: Span;
+  readonly number: NumberNode;
+  readonly unit?: NameNode;
+}
+
+/** One budget or rate item; `pers` holds each word after `per` (a period or `tenant`). */
+export interface LimitItemNode {
+  readonly kind: 'LimitItem';
+  readonly span: Span;
+  readonly amount: AmountNode;
+  readonly pers: readonly NameNode[];
+}
+
+export interface ApprovalNode {
+  readonly kind: 'Approval';
+  readonly span: Span;
+  readonly keySpan: Span;
+  readonly approver: StringNode;
+  readonly on?: DateNode;
+  readonly ticket?: NameNode | StringNode;
+  readonly expires?: DateNode;
+}
+
+export interface LogItemNode {
+  readonly kind: 'LogItem';
+  readonly span: Span;
+  readonly channel: NameNode;
+  readonly level: NameNode;
+}
+
+export interface DetectorNode {
+  readonly kind: 'Detector';
+  readonly span: Span;
+  readonly name: NameNode;
+  /** Present for `pattern NAME "regex"`; absent for a built-in detector. */
+  readonly pattern?: StringNode;
+}
+
+export interface MetricNode {
+  readonly kind: 'Metric';
+  readonly span: Span;
+  readonly metric: NameNode;
+  readonly op: '<=' | '>=' | '<' | '>';
+  readonly threshold: NumberNode;
+}
+
+interface FieldBase {
+  readonly span: Span;
+  /** The span of the field's keyword, used to point at "which field". */
+  readonly keySpan: Span;
+}
+
+export interface TitleField extends FieldBase { readonly kind: 'Title'; readonly value: StringNode }
+export interface OwnersField extends FieldBase { readonly kind: 'Owners'; readonly values: readonly StringNode[] }
+export interface OwnerField extends FieldBase { readonly kind: 'Owner'; readonly value: StringNode }
+export interface BudgetField extends FieldBase { readonly kind: 'Budget'; readonly items: readonly LimitItemNode[] }
+export interface RateField extends FieldBase { readonly kind: 'Rate'; readonly items: readonly LimitItemNode[] }
+export interface RetainField extends FieldBase { readonly kind: 'Retain'; readonly duration: AmountNode }
+export interface LogField extends FieldBase { readonly kind: 'Log'; readonly items: readonly LogItemNode[] }
+export interface RegionsField extends FieldBase { readonly kind: 'Regions'; readonly values: readonly NameNode[] }
+export interface DpaField extends FieldBase { readonly kind: 'Dpa'; readonly signed?: DateNode }
+export interface ZeroRetentionField extends FieldBase { readonly kind: 'ZeroRetention'; readonly value: boolean }
+export interface TrainsField extends FieldBase { readonly kind: 'TrainsOnCustomerData'; readonly value: boolean }
+export interface ModelProviderField extends FieldBase { readonly kind: 'ModelProvider'; readonly provider: NameNode }
+export interface VersionField extends FieldBase { readonly kind: 'Version'; readonly value: StringNode }
+export interface ApprovedVersionsField extends FieldBase {
+  readonly kind: 'ApprovedVersions';
+  readonly values: readonly StringNode[];
+}
+export interface PriceField extends FieldBase {
+  readonly kind: 'Price';
+  readonly input: AmountNode;
+  readonly output: AmountNode;
+  readonly per: AmountNode;
+}
+export interface ContextField extends FieldBase { readonly kind: 'Context'; readonly size: AmountNode }
+export interface StatusField extends FieldBase { readonly kind: 'Status'; readonly value: NameNode }
+export interface SensitivityField extends FieldBase { readonly kind: 'Sensitivity'; readonly value: NameNode }
+export interface DefaultField extends FieldBase { readonly kind: 'Default'; readonly value: NameNode }
+export interface DetectField extends FieldBase { readonly kind: 'Detect'; readonly detectors: readonly DetectorNode[] }
+export interface ResidencyField extends FieldBase { readonly kind: 'Residency'; readonly values: readonly NameNode[] }
+export interface RequiresField extends FieldBase { readonly kind: 'Requires'; readonly values: readonly NameNode[] }
+export interface MinRetentionField extends FieldBase { readonly kind: 'MinRetention'; readonly duration: AmountNode }
+export interface ApproversField extends FieldBase { readonly kind: 'Approvers'; readonly count: AmountNode }
+export interface ProhibitedField extends FieldBase { readonly kind: 'Prohibited' }
+export interface ScopesField extends FieldBase { readonly kind: 'Scopes'; readonly values: readonly StringNode[] }
+export interface TierField extends FieldBase { readonly kind: 'Tier'; readonly tier: NameNode }
+export interface SurfacesField extends FieldBase { readonly kind: 'Surfaces'; readonly values: readonly StringNode[] }
+export interface ModelsField extends FieldBase {
+  readonly kind: 'Models';
+  readonly primary: NameNode;
+  readonly fallbacks: readonly NameNode[];
+}
+export interface DataField extends FieldBase {
+  readonly kind: 'Data';
+  readonly dataClass: NameNode;
+  readonly deny: boolean;
+  readonly providers: readonly NameNode[];
+  readonly regions: readonly NameNode[];
+  readonly redacted: boolean;
+}
+export interface ToolGrantField extends FieldBase {
+  readonly kind: 'ToolGrant';
+  readonly tool: NameNode;
+  readonly scopes: readonly StringNode[];
+  readonly requirement?: NameNode;
+}
+export interface OnField extends FieldBase {
+  readonly kind: 'On';
+  readonly event: NameNode;
+  readonly degradeTo?: NameNode;
+  readonly upTo?: NumberNode;
+  readonly refuse: StringNode;
+}
+export interface HumanOversightField extends FieldBase { readonly kind: 'HumanOversight'; readonly value: StringNode }
+export interface DisclosureField extends FieldBase { readonly kind: 'Disclosure'; readonly value: StringNode }
+export interface RedTeamField extends FieldBase { readonly kind: 'RedTeam'; readonly value: StringNode }
+export interface EvalField extends FieldBase {
+  readonly kind: 'Eval';
+  readonly name: NameNode;
+  readonly datasets: readonly StringNode[];
+  readonly baselines: readonly StringNode[];
+  readonly regressions: readonly NumberNode[];
+  readonly metrics: readonly MetricNode[];
+}
+export interface RollbackField extends FieldBase {
+  readonly kind: 'Rollback';
+  readonly model: NameNode;
+  readonly version?: StringNode;
+  readonly within?: AmountNode;
+  readonly ownedBy?: StringNode;
+  readonly steps: readonly StringNode[];
+}
+export interface ApprovalField extends FieldBase { readonly kind: 'ApprovalField'; readonly approval: ApprovalNode }
+/** A word that is not a field of its block; kept so the checker can report it once with did-you-mean. */
+export interface UnknownField extends FieldBase { readonly kind: 'Unknown'; readonly word: NameNode }
+
+export type Field =
+  | TitleField
+  | OwnersField
+  | OwnerField
+  | BudgetField
+  | RateField
+  | RetainField
+  | LogField
+  | RegionsField
+  | DpaField
+  | ZeroRetentionField
+  | TrainsField
+  | ModelProviderField
+  | VersionField
+  | ApprovedVersionsField
+  | PriceField
+  | ContextField
+  | StatusField
+  | SensitivityField
+  | DefaultField
+  | DetectField
+  | ResidencyField
+  | RequiresField
+  | MinRetentionField
+  | ApproversField
+  | ProhibitedField
+  | ScopesField
+  | TierField
+  | SurfacesField
+  | ModelsField
+  | DataField
+  | ToolGrantField
+  | OnField
+  | HumanOversightField
+  | DisclosureField
+  | RedTeamField
+  | EvalField
+  | RollbackField
+  | ApprovalField
+  | UnknownField;
+
+export type FieldKind = Field['kind'];
+export type FieldOf<K extends FieldKind> = Extract<Field, { kind: K }>;
+
+export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase';
+
+export interface DeclNode {
+  readonly kind: DeclKind;
+  readonly span: Span;
+  readonly keySpan: Span;
+  readonly name: NameNode;
+  readonly fields: readonly Field[];
+}
+
+export interface ImportNode {
+  readonly kind: 'Import';
+  readonly span: Span;
+  readonly path: StringNode;
+}
+
+export interface FileNode {
+  readonly kind: 'File';
+  readonly span: Span;
+  readonly source: Source;
+  readonly imports: readonly ImportNode[];
+  readonly decls: readonly DeclNode[];
+}
+
+/** Words governors see for each declaration kind, used in messages ("in use case `x`"). */
+export const DECL_KEYWORD: Readonly<Record<DeclKind, string>> = {
+  Org: 'org',
+  Provider: 'provider',
+  Model: 'model',
+  DataClass: 'data_class',
+  Tier: 'tier',
+  Tool: 'tool',
+  UseCase: 'use_case',
+};
+
+export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
+  Org: 'org',
+  Provider: 'provider',
+  Model: 'model',
+  DataClass: 'data class',
+  Tier: 'tier',
+  Tool: 'tool',
+  UseCase: 'use case',
+};
+
+/** The fields of a declaration of kind K, in the order they were written. */
+export function fieldsOf<K extends FieldKind>(decl: DeclNode, kind: K): FieldOf<K>[] {
+  return decl.fields.filter((f): f is FieldOf<K> => f.kind === kind);
+}
+
+export function fieldOf<K extends FieldKind>(decl: DeclNode, kind: K): FieldOf<K> | undefined {
+  return decl.fields.find((f): f is FieldOf<K> => f.kind === kind);
+}

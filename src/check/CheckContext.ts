@@ -1,0 +1,47 @@
+import type { DeclKind, DeclNode } from '../ast/nodes.js';
+import type { Diagnostic, Severity } from '../diagnostics/Diagnostic.js';
+import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../diagnostics/codes.js';
+import type { Span } from '../source/Source.js';
+
+export interface ReportOptions {
+  readonly label?: string;
+  readonly help?: string;
+  readonly notes?: readonly string[];
+  readonly related?: ReadonlyArray<{ span: Span; text?: string }>;
+  /** Overrides the registry's severity; used only where a code is a warning in one context. */
+  readonly severity?: Severity;
+}
+
+/** Shared state of one check: the declaration tables, the `--as-of` date and the diagnostics sink. */
+export class CheckContext {
+  readonly diagnostics: Diagnostic[] = [];
+  /** First declaration of each name, per kind; duplicates are reported and ignored. */
+  readonly decls: Record<DeclKind, Map<string, DeclNode>> = {
+    Org: new Map(),
+    Provider: new Map(),
+    Model: new Map(),
+    DataClass: new Map(),
+    Tier: new Map(),
+    Tool: new Map(),
+    UseCase: new Map(),
+  };
+
+  constructor(readonly asOf: string) {}
+
+  report(code: DiagnosticCode, message: string, span: Span | undefined, options: ReportOptions = {}): void {
+    const { severity, ...rest } = options;
+    this.diagnostics.push({
+      code,
+      severity: severity ?? DIAGNOSTIC_CODES[code].severity,
+      message,
+      ...(span && { span }),
+      ...rest,
+    });
+  }
+}
+
+/** Adds a day count to a `YYYY-MM-DD` date, in UTC, returning the same format. */
+export function addDays(date: string, days: number): string {
+  const t = Date.parse(date + 'T00:00:00Z') + days * 86_400_000;
+  return new Date(t).toISOString().slice(0, 10);
+}

@@ -1,0 +1,90 @@
+import type { Severity } from './Diagnostic.js';
+
+/**
+ * The registry of every diagnostic govc can report. Codes are stable: never reuse or renumber one.
+ * GOV1xxx syntax, GOV2xxx resolution and types, GOV3xxx IR, GOV5xxx command line.
+ * docs/diagnostics/<CODE>.md explains each; a test keeps this table, the docs and the catalogue in step.
+ */
+export const DIAGNOSTIC_CODES = {
+  // Syntax
+  GOV1001: { severity: 'error', title: 'syntax error' },
+  GOV1002: { severity: 'error', title: 'unterminated string' },
+  GOV1003: { severity: 'error', title: 'unexpected character' },
+  GOV1004: { severity: 'error', title: 'file too large' },
+  GOV1005: { severity: 'error', title: 'invalid escape in string' },
+  GOV1006: { severity: 'error', title: 'invalid date' },
+  GOV1007: { severity: 'error', title: 'unknown field' },
+  // Resolution
+  GOV2001: { severity: 'error', title: 'unknown name' },
+  GOV2002: { severity: 'error', title: 'duplicate declaration' },
+  GOV2003: { severity: 'error', title: 'duplicate field' },
+  GOV2004: { severity: 'error', title: 'missing required field' },
+  GOV2005: { severity: 'error', title: 'import not found' },
+  GOV2006: { severity: 'error', title: 'missing or duplicate org' },
+  GOV2007: { severity: 'warning', title: 'unused declaration' },
+  // Types and units
+  GOV2010: { severity: 'error', title: 'wrong unit' },
+  GOV2011: { severity: 'error', title: 'wrong period' },
+  GOV2012: { severity: 'error', title: 'currency mismatch' },
+  GOV2013: { severity: 'error', title: 'value out of range' },
+  GOV2014: { severity: 'error', title: 'invalid value' },
+  GOV2015: { severity: 'error', title: 'unsupported regular expression' },
+  GOV2016: { severity: 'error', title: 'regular expression prone to catastrophic backtracking' },
+  GOV2017: { severity: 'error', title: 'too much precision' },
+  // Tier requirements
+  GOV2020: { severity: 'error', title: 'use case in a prohibited tier' },
+  GOV2021: { severity: 'error', title: 'missing eval gate' },
+  GOV2022: { severity: 'error', title: 'missing human oversight' },
+  GOV2023: { severity: 'error', title: 'retention below tier minimum' },
+  GOV2024: { severity: 'error', title: 'too few approvers' },
+  GOV2025: { severity: 'error', title: 'missing red-team suite' },
+  GOV2026: { severity: 'error', title: 'logging below tier requirement' },
+  GOV2027: { severity: 'error', title: 'missing disclosure' },
+  GOV2028: { severity: 'error', title: 'missing rollback procedure' },
+  // Data flows
+  GOV2030: { severity: 'error', title: 'data flow breaks residency' },
+  GOV2031: { severity: 'error', title: 'data sent to a provider without a DPA' },
+  GOV2032: { severity: 'error', title: 'data flow to a region the provider does not serve' },
+  GOV2033: { severity: 'error', title: 'model not permitted for the use case data' },
+  GOV2034: { severity: 'warning', title: 'sensitive data to a provider that trains on customer data' },
+  GOV2035: { severity: 'error', title: 'conflicting data flows' },
+  // Models
+  GOV2040: { severity: 'error', title: 'revoked model in use' },
+  GOV2041: { severity: 'warning', title: 'deprecated model in use' },
+  GOV2042: { severity: 'warning', title: 'degrade model not cheaper' },
+  GOV2043: { severity: 'error', title: 'degrade model not among the use case models' },
+  GOV2044: { severity: 'error', title: 'model region not served by its provider' },
+  GOV2045: { severity: 'error', title: 'model listed twice' },
+  // Budgets and limits
+  GOV2050: { severity: 'error', title: 'per-tenant limit above use-case limit' },
+  GOV2051: { severity: 'warning', title: 'use-case budgets exceed the org budget' },
+  GOV2052: { severity: 'error', title: 'budget without exhaustion behaviour' },
+  // Approvals
+  GOV2060: { severity: 'error', title: 'approval expired' },
+  GOV2061: { severity: 'warning', title: 'approval expiring soon' },
+  GOV2062: { severity: 'error', title: 'approver is the owner' },
+  GOV2063: { severity: 'error', title: 'approval dates out of order' },
+  GOV2064: { severity: 'error', title: 'duplicate approver' },
+  GOV2065: { severity: 'error', title: 'missing approval' },
+  // Tools and rollback
+  GOV2070: { severity: 'error', title: 'rollback target never approved' },
+  GOV2071: { severity: 'error', title: 'wildcard tool scope in a high tier' },
+  GOV2072: { severity: 'error', title: 'tool scope not declared by the tool' },
+  GOV2073: { severity: 'warning', title: 'eval metric without threshold' },
+  // IR
+  GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },
+  // Command line
+  GOV5001: { severity: 'error', title: 'input path not found' },
+  GOV5002: { severity: 'error', title: 'unreadable source file' },
+  GOV5003: { severity: 'error', title: 'too many diagnostics' },
+  GOV5004: { severity: 'error', title: 'invalid command-line value' },
+} as const satisfies Record<string, { severity: Severity; title: string }>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export const ALL_CODES = Object.keys(DIAGNOSTIC_CODES) as DiagnosticCode[];
+
+/** Where each code's hint page lives, relative to the repository root. */
+export function docPathOf(code: DiagnosticCode): string {
+  return `docs/diagnostics/${code}.md`;
+}

@@ -1,0 +1,226 @@
+/**
+ * The typed IR: the one input of every backend and of the reference evaluator. Plain JSON, described by
+ * ir.schema.json and validated with ajv. Money is in integer micro-units of the org currency, prices in integer
+ * nano-units per token, durations in days or seconds, dates as `YYYY-MM-DD`: integers keep every target's arithmetic
+ * exact and identical. Tables are keyed by name so a decision looks up its use case instead of scanning.
+ */
+
+export const IR_VERSION = 1;
+
+/** `path:line:col` of the declaration or field a value came from. */
+export type IrSource = string;
+
+export type LogLevel = 'none' | 'redacted' | 'full';
+export type Period = 'day' | 'week' | 'month' | 'quarter' | 'year';
+export type LimitScope = 'use_case' | 'tenant';
+
+export interface IrLog {
+  readonly inputs: LogLevel;
+  readonly outputs: LogLevel;
+  readonly tool_calls: LogLevel;
+}
+
+export interface IrApproval {
+  readonly approver: string;
+  /** First day the approval is valid; null when not stated. */
+  readonly on: string | null;
+  readonly ticket: string | null;
+  /** Last day the approval is valid (inclusive); null for no expiry. */
+  readonly expires: string | null;
+  readonly source: IrSource;
+}
+
+export interface IrBudget {
+  readonly scope: LimitScope;
+  readonly period: Period;
+  readonly amount_micros: number;
+  readonly source: IrSource;
+}
+
+export interface IrRateLimit {
+  readonly scope: LimitScope;
+  readonly kind: 'requests' | 'tokens';
+  readonly per_minute: number;
+  readonly source: IrSource;
+}
+
+export interface IrOrg {
+  readonly name: string;
+  readonly title: string | null;
+  readonly owners: readonly string[];
+  readonly currency: string;
+  readonly budgets: readonly IrBudget[];
+  readonly retention_days: number;
+  readonly log: IrLog;
+  readonly source: IrSource;
+}
+
+export interface IrProvider {
+  readonly name: string;
+  readonly title: string | null;
+  readonly regions: readonly string[];
+  readonly dpa_signed: string | null;
+  readonly zero_retention: boolean;
+  readonly trains_on_customer_data: boolean;
+  readonly source: IrSource;
+}
+
+export type ModelStatus = 'approved' | 'deprecated' | 'revoked';
+
+export interface IrModel {
+  readonly name: string;
+  readonly title: string | null;
+  readonly provider: string;
+  readonly version: string;
+  readonly approved_versions: readonly string[];
+  readonly regions: readonly string[];
+  readonly price: { readonly input_nanos_per_token: number; readonly output_nanos_per_token: number };
+  readonly context_tokens: number | null;
+  readonly status: ModelStatus;
+  readonly approvals: readonly IrApproval[];
+  readonly source: IrSource;
+}
+
+export type DataHandling = 'allow' | 'redact' | 'deny';
+export type Sensitivity = 'low' | 'medium' | 'high' | 'critical';
+
+export interface IrDetector {
+  readonly name: string;
+  /** A pattern in govc's portable subset: it means the same in JavaScript, Python (re.ASCII) and RE2. */
+  readonly regex: string;
+  readonly builtin: boolean;
+}
+
+export interface IrDataClass {
+  readonly name: string;
+  readonly title: string | null;
+  readonly sensitivity: Sensitivity;
+  readonly default: DataHandling;
+  readonly detectors: readonly IrDetector[];
+  /** Regions this data may be processed in; empty means anywhere. */
+  readonly residency: readonly string[];
+  readonly source: IrSource;
+}
+
+export interface IrTierRequirements {
+  readonly eval: boolean;
+  readonly human_oversight: boolean;
+  readonly red_team: boolean;
+  readonly disclosure: boolean;
+  readonly rollback: boolean;
+}
+
+export interface IrTier {
+  readonly name: string;
+  readonly title: string | null;
+  readonly prohibited: boolean;
+  readonly requires: IrTierRequirements;
+  readonly min_retention_days: number;
+  readonly min_log: IrLog;
+  readonly approvers: number;
+  readonly source: IrSource;
+}
+
+export interface IrTool {
+  readonly name: string;
+  readonly title: string | null;
+  readonly scopes: readonly string[];
+  readonly owner: string | null;
+  readonly approvals: readonly IrApproval[];
+  readonly source: IrSource;
+}
+
+export type IrDataFlow =
+  | { readonly action: 'deny'; readonly source: IrSource }
+  | {
+      readonly action: 'allow';
+      /** Providers the data may reach. */
+      readonly providers: readonly string[];
+      /** Request regions in which the flow applies; empty means any region. */
+      readonly regions: readonly string[];
+      readonly redacted: boolean;
+      readonly source: IrSource;
+    };
+
+export interface IrToolGrant {
+  /** Granted scopes; a scope ending in `*` grants every scope with that prefix. */
+  readonly scopes: readonly string[];
+  readonly human_approval: boolean;
+  readonly source: IrSource;
+}
+
+export interface IrOnBudgetExhausted {
+  readonly degrade_to: string | null;
+  /** Degraded traffic may continue until spend reaches this percentage of each budget. */
+  readonly cap_percent: number;
+  readonly message: string;
+  readonly source: IrSource;
+}
+
+export interface IrOnRateLimited {
+  readonly message: string;
+  readonly source: IrSource;
+}
+
+export interface IrMetricThreshold {
+  readonly metric: string;
+  readonly op: '<=' | '>=' | '<' | '>';
+  readonly threshold: number;
+}
+
+export interface IrEvalGate {
+  readonly name: string;
+  readonly datasets: readonly string[];
+  readonly baseline: string | null;
+  readonly max_regression: number | null;
+  readonly metrics: readonly IrMetricThreshold[];
+  readonly source: IrSource;
+}
+
+export interface IrRollback {
+  readonly model: string;
+  readonly version: string | null;
+  readonly within_seconds: number | null;
+  readonly owner: string | null;
+  readonly steps: readonly string[];
+  readonly source: IrSource;
+}
+
+export interface IrUseCase {
+  readonly name: string;
+  readonly title: string | null;
+  readonly tier: string;
+  readonly owner: string;
+  readonly surfaces: readonly string[];
+  /** Primary model first, then fallbacks in order. */
+  readonly models: readonly string[];
+  readonly data: Readonly<Record<string, IrDataFlow>>;
+  readonly tools: Readonly<Record<string, IrToolGrant>>;
+  readonly budgets: readonly IrBudget[];
+  readonly rate_limits: readonly IrRateLimit[];
+  readonly on_budget_exhausted: IrOnBudgetExhausted | null;
+  readonly on_rate_limited: IrOnRateLimited;
+  readonly log: IrLog;
+  readonly retention_days: number;
+  readonly human_oversight: string | null;
+  readonly disclosure: string | null;
+  readonly red_team: string | null;
+  readonly evals: readonly IrEvalGate[];
+  readonly rollback: IrRollback | null;
+  readonly approvals: readonly IrApproval[];
+  readonly required_approvers: number;
+  readonly source: IrSource;
+}
+
+export interface IrProgram {
+  readonly ir_version: typeof IR_VERSION;
+  /** Content hash of the sources: the policy revision every decision reports. */
+  readonly revision: string;
+  readonly org: IrOrg;
+  readonly providers: Readonly<Record<string, IrProvider>>;
+  readonly models: Readonly<Record<string, IrModel>>;
+  readonly data_classes: Readonly<Record<string, IrDataClass>>;
+  readonly tiers: Readonly<Record<string, IrTier>>;
+  readonly tools: Readonly<Record<string, IrTool>>;
+  readonly use_cases: Readonly<Record<string, IrUseCase>>;
+}

@@ -1,0 +1,140 @@
+import type { IRecognitionException, IToken } from 'chevrotain';
+import type { FileNode } from '../ast/nodes.js';
+import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import type { Source, Span } from '../source/Source.js';
+import { CstToAst } from './cstToAst.js';
+import { sharedParser } from './parser.js';
+import { GovLexer } from './tokens.js';
+
+/** Hostile-input bounds (cf. graphql-js maxTokens): beyond these a file is refused, not parsed. */
+export const MAX_TOKENS_PER_FILE = 500_000;
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+
+export interface ParseResult {
+  readonly file: FileNode;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+function emptyFile(source: Source): FileNode {
+  return { kind: 'File', span: { source, start: 0, end: 0 }, source, imports: [], decls: [] };
+}
+
+/** Parses one source. Never throws: every problem becomes a diagnostic and what can be recovered is kept. */
+export function parse(source: Source): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const span = (start: number, end: number): Span => ({ source, start, end });
+  if (source.text.length > MAX_FILE_BYTES) {
+    diagnostics.push({
+      code: 'GOV1004',
+      severity: 'error',
+      message: `file is larger than ${MAX_FILE_BYTES / (1024 * 1024)} MiB`,
+      span: span(0, 0),
+      help: 'split the policy into several files joined with `import`',
+    });
+    return { file: emptyFile(source), diagnostics };
+  }
+
+  const lexed = GovLexer.tokenize(source.text);
+  const tokens: IToken[] = [];
+  let badRun: IToken | undefined;
+  const flushBad = (): void => {
+    if (!badRun) return;
+    diagnostics.push({
+      code: 'GOV1003',
+      severity: 'error',
+      message: `unexpected character \`${badRun.image}\``,
+      span: span(badRun.startOffset, (badRun.endOffset ?? badRun.startOffset) + 1),
+      label: 'not part of any word, number, string or symbol of the language',
+      help: 'names use letters, digits, `_`, `-` and `.`; text goes between double quotes; comments start with `#`',
+    });
+    badRun = undefined;
+  };
+  for (const t of lexed.tokens) {
+    const kind = t.tokenType.name;
+    if (kind === 'BadCharacter') {
+      // One diagnostic for a run of adjacent stray characters, not one per character.
+      if (badRun && (badRun.endOffset ?? 0) + 1 === t.startOffset) {
+        badRun = { ...badRun, image: badRun.image + t.image, endOffset: t.endOffset ?? t.startOffset };
+      } else {
+        flushBad();
+        badRun = t;
+      }
+      continue;
+    }
+    flushBad();
+    if (kind === 'UnterminatedString') {
+      diagnostics.push({
+        code: 'GOV1002',
+        severity: 'error',
+        message: 'unterminated string',
+        span: span(t.startOffset, (t.endOffset ?? t.startOffset) + 1),
+        label: 'this string has no closing `"` on its line',
+        help: 'close the string with `"`; a string cannot span lines, write `\\n` for a line break',
+      });
+      continue;
+    }
+    tokens.push(t);
+  }
+  flushBad();
+  if (tokens.length > MAX_TOKENS_PER_FILE) {
+    diagnostics.push({
+      code: 'GOV1004',
+      severity: 'error',
+      message: `file has more than ${MAX_TOKENS_PER_FILE} tokens`,
+      span: span(0, 0),
+      help: 'split the policy into several files joined with `import`',
+    });
+    return { file: emptyFile(source), diagnostics };
+  }
+
+  const parser = sharedParser();
+  parser.input = tokens;
+  let file: FileNode;
+  try {
+    const cst = parser.file();
+    const builder = new CstToAst(source);
+    file = builder.file(cst);
+    diagnostics.push(...builder.diagnostics);
+  } catch (err) {
+    // INVARIANT: chevrotain with recovery does not throw on input; if it ever does, report rather than crash.
+    diagnostics.push({
+      code: 'GOV1001',
+      severity: 'error',
+      message: 'the parser could not recover from an earlier error',
+      span: span(0, 0),
+      help: 'fix the first syntax error reported for this file and run again',
+      notes: [String(err instanceof Error ? err.message : err)],
+    });
+    file = emptyFile(source);
+  }
+  const seen = new Set<number>();
+  for (const e of parser.errors) {
+    const d = syntaxDiagnostic(e, source);
+    const at = d.span?.start ?? -1;
+    if (seen.has(at)) continue; // recovery can report the same token twice
+    seen.add(at);
+    diagnostics.push(d);
+  }
+  return { file, diagnostics };
+}
+
+function syntaxDiagnostic(e: IRecognitionException, source: Source): Diagnostic {
+  const t = e.token;
+  let start = t.startOffset;
+  let end = (t.endOffset ?? t.startOffset) + 1;
+  if (t.tokenType.name === 'EOF' || Number.isNaN(start)) {
+    start = source.text.length;
+    end = source.text.length;
+  }
+  const atEnd = t.tokenType.name === 'EOF';
+  return {
+    code: 'GOV1001',
+    severity: 'error',
+    message: e.message,
+    span: { source, start, end },
+    label: atEnd ? 'the file ends here' : 'unexpected here',
+    help: atEnd
+      ? 'a block may be missing its closing `}`'
+      : 'see the language guide (docs/language.md) for the form of each field',
+  };
+}

@@ -1,0 +1,146 @@
+import { createToken, Lexer, type TokenType } from 'chevrotain';
+
+/**
+ * Tokens of the `.gov` language. Keywords are *soft*: each belongs to the `Identifier` category, so a governor may
+ * still name a tier `prohibited` or a tool `search`; the parser only treats a word as a keyword where the grammar
+ * expects one. Order matters: keywords before `Identifier` (with `longer_alt`), dates before numbers.
+ */
+export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\uFEFF]+/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: 'Comment', pattern: /(?:#|\/\/)[^\n\r]*/, group: Lexer.SKIPPED });
+
+export const Identifier = createToken({
+  name: 'Identifier',
+  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:[-.][A-Za-z0-9_]+)*/,
+});
+
+/** A double-quoted string on one line; escapes are validated when the AST is built. */
+export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/ });
+/** A string that reaches the end of the line: reported as GOV1002 rather than as a stray quote. */
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*/ });
+export const DateLiteral = createToken({ name: 'DateLiteral', pattern: /\d{4}-\d{2}-\d{2}(?![0-9A-Za-z_])/ });
+/** A number with an optional unit glued on: `5000`, `0.92`, `200k`, `15m`, `180d`, `110%`. */
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:%|[A-Za-z]+)?/ });
+
+export const LCurly = createToken({ name: 'LCurly', pattern: '{', label: "'{'" });
+export const RCurly = createToken({ name: 'RCurly', pattern: '}', label: "'}'" });
+export const Comma = createToken({ name: 'Comma', pattern: ',', label: "','" });
+export const Arrow = createToken({ name: 'Arrow', pattern: '->', label: "'->'" });
+export const At = createToken({ name: 'At', pattern: '@', label: "'@'" });
+export const LessEqual = createToken({ name: 'LessEqual', pattern: '<=', label: "'<='" });
+export const GreaterEqual = createToken({ name: 'GreaterEqual', pattern: '>=', label: "'>='" });
+export const Less = createToken({ name: 'Less', pattern: '<', label: "'<'" });
+export const Greater = createToken({ name: 'Greater', pattern: '>', label: "'>'" });
+
+const keywordTokens: TokenType[] = [];
+function keyword(word: string): TokenType {
+  const name = 'Kw_' + word;
+  const token = createToken({
+    name,
+    pattern: new RegExp(word + '(?![A-Za-z0-9_]|[-.][A-Za-z0-9_])'),
+    longer_alt: Identifier,
+    categories: [Identifier],
+    label: `'${word}'`,
+  });
+  keywordTokens.push(token);
+  return token;
+}
+
+export const Kw = {
+  import: keyword('import'),
+  org: keyword('org'),
+  provider: keyword('provider'),
+  model: keyword('model'),
+  data_class: keyword('data_class'),
+  tier: keyword('tier'),
+  tool: keyword('tool'),
+  use_case: keyword('use_case'),
+  title: keyword('title'),
+  owners: keyword('owners'),
+  owner: keyword('owner'),
+  budget: keyword('budget'),
+  retain: keyword('retain'),
+  log: keyword('log'),
+  regions: keyword('regions'),
+  dpa: keyword('dpa'),
+  signed: keyword('signed'),
+  none: keyword('none'),
+  zero_retention: keyword('zero_retention'),
+  trains_on_customer_data: keyword('trains_on_customer_data'),
+  yes: keyword('yes'),
+  no: keyword('no'),
+  version: keyword('version'),
+  approved_versions: keyword('approved_versions'),
+  price: keyword('price'),
+  input: keyword('input'),
+  output: keyword('output'),
+  per: keyword('per'),
+  context: keyword('context'),
+  status: keyword('status'),
+  sensitivity: keyword('sensitivity'),
+  default: keyword('default'),
+  detect: keyword('detect'),
+  pattern: keyword('pattern'),
+  residency: keyword('residency'),
+  requires: keyword('requires'),
+  min_retention: keyword('min_retention'),
+  approvers: keyword('approvers'),
+  prohibited: keyword('prohibited'),
+  scopes: keyword('scopes'),
+  surfaces: keyword('surfaces'),
+  models: keyword('models'),
+  fallback: keyword('fallback'),
+  data: keyword('data'),
+  in: keyword('in'),
+  redacted: keyword('redacted'),
+  deny: keyword('deny'),
+  scope: keyword('scope'),
+  rate: keyword('rate'),
+  on: keyword('on'),
+  degrade: keyword('degrade'),
+  to: keyword('to'),
+  up: keyword('up'),
+  then: keyword('then'),
+  refuse: keyword('refuse'),
+  human_oversight: keyword('human_oversight'),
+  disclosure: keyword('disclosure'),
+  red_team: keyword('red_team'),
+  eval: keyword('eval'),
+  dataset: keyword('dataset'),
+  regression: keyword('regression'),
+  baseline: keyword('baseline'),
+  rollback: keyword('rollback'),
+  within: keyword('within'),
+  owned_by: keyword('owned_by'),
+  steps: keyword('steps'),
+  approved_by: keyword('approved_by'),
+  ticket: keyword('ticket'),
+  expires: keyword('expires'),
+} as const;
+
+/** Any character no token accepts, so the lexer never stops: reported as GOV1003. */
+export const BadCharacter = createToken({ name: 'BadCharacter', pattern: /[^]/ });
+
+export const allTokens: TokenType[] = [
+  WhiteSpace,
+  Comment,
+  StringLiteral,
+  UnterminatedString,
+  DateLiteral,
+  NumberLiteral,
+  Arrow,
+  LCurly,
+  RCurly,
+  Comma,
+  At,
+  LessEqual,
+  GreaterEqual,
+  Less,
+  Greater,
+  ...keywordTokens,
+  Identifier,
+  BadCharacter,
+];
+
+export const KEYWORDS: readonly string[] = Object.keys(Kw);
+
+export const GovLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });

@@ -1,0 +1,46 @@
+/** Damerau-free Levenshtein distance, bounded to keep did-you-mean cheap on large programs. */
+export function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      const v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    [prev, cur] = [cur, prev];
+  }
+  return prev[b.length] ?? max + 1;
+}
+
+/**
+ * The candidates close enough to `input` to be a plausible typo, best first (as graphql-js's suggestionList):
+ * distance within 40% of the input's length, ties broken alphabetically so output is deterministic.
+ */
+export function suggestionList(input: string, candidates: Iterable<string>): string[] {
+  const threshold = Math.max(1, Math.floor(input.length * 0.4));
+  const lower = input.toLowerCase();
+  const scored: Array<[string, number]> = [];
+  for (const candidate of candidates) {
+    if (candidate === input) continue;
+    const d = candidate.toLowerCase() === lower ? 0.5 : editDistance(lower, candidate.toLowerCase(), threshold);
+    if (d <= threshold) scored.push([candidate, d]);
+  }
+  scored.sort((x, y) => x[1] - y[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  return scored.slice(0, 3).map(([c]) => c);
+}
+
+/** "did you mean `a`?" / "did you mean `a` or `b`?", or undefined when nothing is close. */
+export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
+  const list = suggestionList(input, candidates);
+  if (list.length === 0) return undefined;
+  const quoted = list.map((s) => `\`${s}\``);
+  if (quoted.length === 1) return `did you mean ${quoted[0]}?`;
+  return `did you mean ${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}?`;
+}
