@@ -34,6 +34,11 @@ export interface IrBudget {
   readonly scope: LimitScope;
   readonly period: Period;
   readonly amount_micros: number;
+  /**
+   * Where degraded traffic stops: floor(amount * cap_percent / 100), precomputed exactly so no target multiplies
+   * past 2^53. Equal to the amount when there is no degrade model.
+   */
+  readonly hard_limit_micros: number;
   readonly source: IrSource;
 }
 

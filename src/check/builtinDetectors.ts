@@ -1,0 +1,13 @@
+/**
+ * Detectors governors can name without writing a pattern. Each pattern is in the portable subset
+ * (a test checks them with checkPortableRegex) so every target redacts the same spans.
+ */
+export const BUILTIN_DETECTORS: Readonly<Record<string, string>> = {
+  email: '[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+',
+  phone: '\\+?\\d{1,3}[ -]?(?:\\(\\d{1,4}\\)[ -]?)?\\d{2,4}[ -]\\d{2,4}(?:[ -]\\d{2,4})?',
+  credit_card: '\\b\\d{4}[ -]?\\d{4}[ -]?\\d{4}[ -]?\\d{1,4}\\b',
+  iban: '\\b[A-Z]{2}\\d{2}[A-Z0-9]{11,30}\\b',
+  ip_address: '\\b\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\b',
+  api_key: '\\b(?:sk|pk|rk)[-_][A-Za-z0-9_-]{16,}',
+  us_ssn: '\\b\\d{3}-\\d{2}-\\d{4}\\b',
+};

@@ -1,0 +1,27 @@
+import type { FileNode } from '../ast/nodes.js';
+import { sortDiagnostics, type Diagnostic } from '../diagnostics/Diagnostic.js';
+import { CheckContext } from './CheckContext.js';
+import { declare, resolve, type SemanticModel } from './resolve.js';
+import { specifiedRules } from './rules/index.js';
+
+export interface CheckOptions {
+  /** The date approvals are judged against, `YYYY-MM-DD`. */
+  readonly asOf: string;
+}
+
+export interface CheckResult {
+  readonly model: SemanticModel;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Resolves and type-checks a parsed program. Every rule runs even after errors, so one run reports everything
+ * that can be known; rules only read the model and never throw on partial input.
+ */
+export function checkFiles(files: readonly FileNode[], options: CheckOptions): CheckResult {
+  const ctx = new CheckContext(options.asOf);
+  declare(ctx, files);
+  const model = resolve(ctx);
+  for (const rule of specifiedRules) rule.run(ctx, model);
+  return { model, diagnostics: sortDiagnostics(ctx.diagnostics) };
+}

@@ -1,0 +1,22 @@
+import { ApprovalRule } from './ApprovalRule.js';
+import { BudgetRule } from './BudgetRule.js';
+import { DataFlowRule } from './DataFlowRule.js';
+import { ModelRule } from './ModelRule.js';
+import type { Rule } from './RuleContext.js';
+import { TierRequirementsRule } from './TierRequirementsRule.js';
+import { ToolAndRollbackRule } from './ToolAndRollbackRule.js';
+import { UnusedRule } from './UnusedRule.js';
+
+/** Every semantic rule, in the order they run (their diagnostics are sorted by position afterwards). */
+export const specifiedRules: readonly Rule[] = [
+  TierRequirementsRule,
+  DataFlowRule,
+  ModelRule,
+  BudgetRule,
+  ApprovalRule,
+  ToolAndRollbackRule,
+  UnusedRule,
+];
+
+export type { Rule };
+export { scopeMatches } from './ToolAndRollbackRule.js';

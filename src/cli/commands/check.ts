@@ -1,0 +1,40 @@
+import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
+import { compileFiles } from '../../project/compile.js';
+import { EXIT } from '../exitCodes.js';
+import { discoverPrograms } from '../programs.js';
+import { explain, printDiagnostics, resolveAsOf, summaryLine, type OutputOptions } from './common.js';
+
+export function runCheck(paths: string[], opts: OutputOptions & { explain?: string }): number {
+  if (opts.explain !== undefined) {
+    const result = explain(opts.explain);
+    if ('error' in result) {
+      process.stderr.write(`govc: ${result.error}\n`);
+      return EXIT.usage;
+    }
+    process.stdout.write(result.text);
+    return EXIT.ok;
+  }
+  if (paths.length === 0) {
+    process.stderr.write('govc: give at least one path to check (run `govc check --help`)\n');
+    return EXIT.usage;
+  }
+  const date = resolveAsOf(opts.asOf);
+  if ('error' in date) {
+    printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], opts);
+    return EXIT.usage;
+  }
+  const { programs, diagnostics: found } = discoverPrograms(paths);
+  const groups: Array<{ program: string; diagnostics: readonly Diagnostic[] }> = [];
+  if (found.length) groups.push({ program: 'govc', diagnostics: found });
+  programs.forEach((p, i) => {
+    if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] checking ${p.path}\n`);
+    const result = compileFiles(p.entryFiles, { asOf: date.asOf });
+    groups.push({ program: p.path, diagnostics: result.diagnostics });
+  });
+  printDiagnostics(groups, opts);
+  if (opts.format !== 'json') {
+    for (const g of groups) if (g.program !== 'govc') process.stderr.write(summaryLine(g.program, g.diagnostics) + '\n');
+  }
+  const failed = groups.some((g) => hasErrors(g.diagnostics));
+  return found.length && programs.length === 0 ? EXIT.usage : failed ? EXIT.checkFailed : EXIT.ok;
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isCalendarDate } from '../../syntax/cstToAst.js';
+import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
+import { ALL_CODES, type DiagnosticCode } from '../../diagnostics/codes.js';
+import { renderHuman, summary, toJson } from '../../diagnostics/render.js';
+
+export interface OutputOptions {
+  format?: 'human' | 'json';
+  color?: boolean;
+  maxDiagnostics?: string;
+  asOf?: string;
+}
+
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** The `--as-of` date, or a GOV5004 diagnostic when it is not a calendar date. */
+export function resolveAsOf(value: string | undefined): { asOf: string } | { error: Diagnostic } {
+  if (value === undefined) return { asOf: todayUtc() };
+  if (!isCalendarDate(value)) {
+    return {
+      error: { code: 'GOV5004', severity: 'error', message: `\`--as-of ${value}\` is not a date`, help: 'write the date as YYYY-MM-DD, e.g. `--as-of 2026-11-26`' },
+    };
+  }
+  return { asOf: value };
+}
+
+/** Caps the list (graphql-js style) so a hostile input cannot flood the terminal. */
+export function capDiagnostics(diagnostics: readonly Diagnostic[], max: number): Diagnostic[] {
+  if (diagnostics.length <= max) return [...diagnostics];
+  return [
+    ...diagnostics.slice(0, max),
+    {
+      code: 'GOV5003',
+      severity: 'error',
+      message: `too many diagnostics: showing ${max} of ${diagnostics.length}`,
+      help: 'fix these first, or raise the cap with `--max-diagnostics N`',
+    },
+  ];
+}
+
+export function printDiagnostics(groups: ReadonlyArray<{ program: string; diagnostics: readonly Diagnostic[] }>, opts: OutputOptions): void {
+  const max = Math.max(1, Number.parseInt(opts.maxDiagnostics ?? '100', 10) || 100);
+  if (opts.format === 'json') {
+    const out = groups.map((g) => ({ program: g.program, diagnostics: capDiagnostics(g.diagnostics, max).map(toJson) }));
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    return;
+  }
+  const color = opts.color ?? Boolean(process.stderr.isTTY);
+  for (const g of groups) {
+    const shown = capDiagnostics(g.diagnostics, max);
+    for (const d of shown) process.stderr.write(renderHuman(d, { color }) + '\n\n');
+  }
+}
+
+export function summaryLine(program: string, diagnostics: readonly Diagnostic[]): string {
+  return `${program}: ${summary(diagnostics)}`;
+}
+
+export function explain(code: string): { text: string } | { error: string } {
+  const upper = code.toUpperCase();
+  if (!(ALL_CODES as string[]).includes(upper)) return { error: `unknown diagnostic code \`${code}\`` };
+  try {
+    return { text: readFileSync(resolve(PACKAGE_ROOT, 'docs', 'diagnostics', `${upper as DiagnosticCode}.md`), 'utf8') };
+  } catch {
+    return { error: `no documentation found for ${upper}` };
+  }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { runBuild } from './commands/build.js';
+import { runCheck } from './commands/check.js';
+import { runDecide } from './commands/decide.js';
+import { EXIT } from './exitCodes.js';
+
+const program = new Command();
+program
+  .name('govc')
+  .description(
+    'govc compiles governance policies for AI systems, written in `.gov` files, into enforceable artifacts.\n\n' +
+      'A program is a folder of .gov files (plus what they import). Typical use:\n' +
+      '  govc check policies/acme            report every problem, with file:line:col and a hint\n' +
+      '  govc build policies/acme --out out  write the IR (out/ir.json) for CI and runtimes\n' +
+      '  govc decide policies/acme --request req.json   decide one request with the reference evaluator',
+  )
+  .version('0.1.0')
+  .showHelpAfterError('(run `govc --help` or `govc <command> --help` for usage)');
+
+const asOf = new Option('--as-of <date>', 'judge approvals as of this date (YYYY-MM-DD); default: today (UTC)');
+const format = new Option('--format <format>', 'diagnostic output format').choices(['human', 'json']).default('human');
+const color = new Option('--color', 'colour human output (default: when writing to a terminal)');
+const maxDiagnostics = new Option('--max-diagnostics <n>', 'stop listing after this many diagnostics').default('100');
+
+program
+  .command('check')
+  .description('parse and type-check programs; exit 3 if any has errors')
+  .argument('[paths...]', '.gov files or folders of them')
+  .addOption(asOf)
+  .addOption(format)
+  .addOption(color)
+  .addOption(maxDiagnostics)
+  .option('--explain <code>', 'print the explanation of a diagnostic code, e.g. GOV2030')
+  .addHelpText('after', '\nExamples:\n  govc check examples\n  govc check examples/acme-support --as-of 2026-12-01 --format json\n  govc check --explain GOV2030')
+  .action((paths: string[], opts) => {
+    process.exitCode = runCheck(paths, opts);
+  });
+
+program
+  .command('build')
+  .description('check programs and write their artifacts (ir.json, ir.schema.json, manifest.json) under --out')
+  .argument('<paths...>', '.gov files or folders of them')
+  .requiredOption('--out <dir>', 'output folder (one sub-folder per program when several are built)')
+  .addOption(asOf)
+  .addOption(format)
+  .addOption(color)
+  .addOption(maxDiagnostics)
+  .addHelpText('after', '\nExamples:\n  govc build examples --out out/examples\n  govc build policies/acme --out dist/policy --as-of 2026-11-26')
+  .action((paths: string[], opts) => {
+    process.exitCode = runBuild(paths, opts);
+  });
+
+program
+  .command('decide')
+  .description('decide requests against one program with the reference evaluator; prints decisions as JSON')
+  .argument('<path>', 'the program: a folder of .gov files, a .gov file, or a built ir.json')
+  .requiredOption('--request <file>', 'a JSON request, a JSON array of requests, or - for standard input')
+  .addOption(asOf)
+  .addHelpText('after', '\nExample:\n  govc decide examples/acme-support --request examples/acme-support/requests/refund.json')
+  .action((path: string, opts) => {
+    process.exitCode = runDecide(path, opts);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`govc: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = EXIT.usage;
+}

@@ -1,0 +1,80 @@
+/**
+ * Request validation, field by field in a fixed order: the first problem found is the one reported, so every
+ * target (Rego, Wasm, guards) names the same field. `null` is not "absent": an optional field is either missing
+ * or of its type. Unknown fields are ignored so callers can send more context than the policy reads.
+ */
+
+export const MAX_TOKENS = 1_000_000_000;
+export const MAX_MICROS = 1_000_000_000_000_000;
+export const MAX_COUNTER = 1_000_000_000_000;
+export const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function has(o: Record<string, Json>, k: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, k);
+}
+function isNonEmptyString(v: Json): boolean {
+  return typeof v === 'string' && v.length > 0;
+}
+function isBoundedInt(v: Json, max: number): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+}
+
+/** Returns the message for the first invalid field, or undefined for a well-formed request. */
+export function firstRequestProblem(r: Json): string | undefined {
+  if (!isObject(r)) return 'the request must be a JSON object';
+  if (!isNonEmptyString(r.use_case)) return '`use_case` must be a non-empty string';
+  if (!isNonEmptyString(r.tenant)) return '`tenant` must be a non-empty string';
+  if (!isNonEmptyString(r.region)) return '`region` must be a non-empty string';
+  if (typeof r.time !== 'string' || !TIME_PATTERN.test(r.time)) return '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z';
+  if (has(r, 'trace_id') && typeof r.trace_id !== 'string') return '`trace_id` must be a string';
+  if (has(r, 'model') && !isNonEmptyString(r.model)) return '`model` must be a non-empty string';
+  if (has(r, 'data_classes')) {
+    if (!Array.isArray(r.data_classes) || !r.data_classes.every((c) => isNonEmptyString(c))) {
+      return '`data_classes` must be an array of non-empty strings';
+    }
+  }
+  if (has(r, 'tool')) {
+    const t = r.tool;
+    if (!isObject(t)) return '`tool` must be an object';
+    if (!isNonEmptyString(t.name)) return '`tool.name` must be a non-empty string';
+    if (!isNonEmptyString(t.scope)) return '`tool.scope` must be a non-empty string';
+    if (has(t, 'human_approved_by') && !isNonEmptyString(t.human_approved_by)) return '`tool.human_approved_by` must be a non-empty string';
+  }
+  if (has(r, 'tokens')) {
+    const t = r.tokens;
+    if (!isObject(t)) return '`tokens` must be an object';
+    for (const k of ['input', 'output']) {
+      if (has(t, k) && !isBoundedInt(t[k], MAX_TOKENS)) return `\`tokens.${k}\` must be an integer from 0 to ${MAX_TOKENS}`;
+    }
+  }
+  if (has(r, 'spend')) {
+    const s = r.spend;
+    if (!isObject(s)) return '`spend` must be an object';
+    for (const scope of ['use_case', 'tenant']) {
+      if (!has(s, scope)) continue;
+      const byPeriod = s[scope];
+      if (!isObject(byPeriod)) return `\`spend.${scope}\` must be an object`;
+      for (const key of Object.keys(byPeriod).sort()) {
+        if (!isBoundedInt(byPeriod[key], MAX_MICROS)) return `\`spend.${scope}.${key}\` must be an integer number of micro-units from 0 to ${MAX_MICROS}`;
+      }
+    }
+  }
+  if (has(r, 'rate')) {
+    const s = r.rate;
+    if (!isObject(s)) return '`rate` must be an object';
+    for (const scope of ['use_case', 'tenant']) {
+      if (!has(s, scope)) continue;
+      const counters = s[scope];
+      if (!isObject(counters)) return `\`rate.${scope}\` must be an object`;
+      for (const k of ['requests', 'tokens']) {
+        if (has(counters, k) && !isBoundedInt(counters[k], MAX_COUNTER)) return `\`rate.${scope}.${k}\` must be an integer from 0 to ${MAX_COUNTER}`;
+      }
+    }
+  }
+  return undefined;
+}

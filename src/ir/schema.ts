@@ -1,0 +1,170 @@
+/**
+ * JSON Schema (draft-07) of the IR. Kept in TypeScript so it ships inside the compiled package; `govc build`
+ * writes it beside the IR as `ir.schema.json`, and docs/ir.schema.json is a copy a test keeps in sync.
+ */
+const str = { type: 'string' } as const;
+const nullableStr = { type: ['string', 'null'] } as const;
+const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
+const nullableDate = { anyOf: [date, { type: 'null' }] } as const;
+const strArray = { type: 'array', items: str } as const;
+const nonNegInt = { type: 'integer', minimum: 0 } as const;
+const posInt = { type: 'integer', minimum: 1 } as const;
+const logLevel = { enum: ['none', 'redacted', 'full'] } as const;
+const scope = { enum: ['use_case', 'tenant'] } as const;
+
+function obj(properties: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'object', additionalProperties: false, required: Object.keys(properties), properties };
+}
+
+const log = obj({ inputs: logLevel, outputs: logLevel, tool_calls: logLevel });
+const approval = obj({ approver: str, on: nullableDate, ticket: nullableStr, expires: nullableDate, source: str });
+const budget = obj({
+  scope,
+  period: { enum: ['day', 'week', 'month', 'quarter', 'year'] },
+  amount_micros: { type: 'integer', minimum: 1, maximum: 1e14 },
+  hard_limit_micros: { type: 'integer', minimum: 1, maximum: 1e15 },
+  source: str,
+});
+const rateLimit = obj({ scope, kind: { enum: ['requests', 'tokens'] }, per_minute: posInt, source: str });
+const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
+
+export const IR_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://govc.dev/schemas/ir-v1.json',
+  title: 'govc IR, version 1',
+  ...obj({
+    ir_version: { const: 1 },
+    revision: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+    org: obj({
+      name: str,
+      title: nullableStr,
+      owners: strArray,
+      currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+      budgets: { type: 'array', items: budget },
+      retention_days: nonNegInt,
+      log,
+      source: str,
+    }),
+    providers: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        regions: strArray,
+        dpa_signed: nullableDate,
+        zero_retention: { type: 'boolean' },
+        trains_on_customer_data: { type: 'boolean' },
+        source: str,
+      }),
+    },
+    models: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        provider: str,
+        version: str,
+        approved_versions: strArray,
+        regions: strArray,
+        price: obj({ input_nanos_per_token: nonNegInt, output_nanos_per_token: nonNegInt }),
+        context_tokens: { type: ['integer', 'null'], minimum: 1 },
+        status: { enum: ['approved', 'deprecated', 'revoked'] },
+        approvals: { type: 'array', items: approval },
+        source: str,
+      }),
+    },
+    data_classes: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        sensitivity: { enum: ['low', 'medium', 'high', 'critical'] },
+        default: { enum: ['allow', 'redact', 'deny'] },
+        detectors: { type: 'array', items: obj({ name: str, regex: str, builtin: { type: 'boolean' } }) },
+        residency: strArray,
+        source: str,
+      }),
+    },
+    tiers: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        prohibited: { type: 'boolean' },
+        requires: obj({
+          eval: { type: 'boolean' },
+          human_oversight: { type: 'boolean' },
+          red_team: { type: 'boolean' },
+          disclosure: { type: 'boolean' },
+          rollback: { type: 'boolean' },
+        }),
+        min_retention_days: nonNegInt,
+        min_log: log,
+        approvers: posInt,
+        source: str,
+      }),
+    },
+    tools: {
+      type: 'object',
+      additionalProperties: obj({ name: str, title: nullableStr, scopes: strArray, owner: nullableStr, approvals: { type: 'array', items: approval }, source: str }),
+    },
+    use_cases: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        tier: str,
+        owner: str,
+        surfaces: strArray,
+        models: { type: 'array', items: str, minItems: 1 },
+        data: {
+          type: 'object',
+          additionalProperties: {
+            oneOf: [
+              obj({ action: { const: 'deny' }, source: str }),
+              obj({ action: { const: 'allow' }, providers: strArray, regions: strArray, redacted: { type: 'boolean' }, source: str }),
+            ],
+          },
+        },
+        tools: {
+          type: 'object',
+          additionalProperties: obj({ scopes: strArray, human_approval: { type: 'boolean' }, source: str }),
+        },
+        budgets: { type: 'array', items: budget },
+        rate_limits: { type: 'array', items: rateLimit },
+        on_budget_exhausted: {
+          anyOf: [
+            { type: 'null' },
+            obj({ degrade_to: nullableStr, cap_percent: { type: 'integer', minimum: 101, maximum: 1000 }, message: str, source: str }),
+          ],
+        },
+        on_rate_limited: obj({ message: str, source: str }),
+        log,
+        retention_days: nonNegInt,
+        human_oversight: nullableStr,
+        disclosure: nullableStr,
+        red_team: nullableStr,
+        evals: {
+          type: 'array',
+          items: obj({
+            name: str,
+            datasets: strArray,
+            baseline: nullableStr,
+            max_regression: { anyOf: [fraction, { type: 'null' }] },
+            metrics: { type: 'array', items: obj({ metric: str, op: { enum: ['<=', '>=', '<', '>'] }, threshold: fraction }) },
+            source: str,
+          }),
+        },
+        rollback: {
+          anyOf: [
+            { type: 'null' },
+            obj({ model: str, version: nullableStr, within_seconds: { type: ['integer', 'null'], minimum: 0 }, owner: nullableStr, steps: strArray, source: str }),
+          ],
+        },
+        approvals: { type: 'array', items: approval },
+        required_approvers: posInt,
+        source: str,
+      }),
+    },
+  }),
+} as const;
