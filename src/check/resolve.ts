@@ -114,9 +114,18 @@ function checkFields(ctx: CheckContext, decl: DeclNode): void {
       if (line === lastUnknownLine) continue;
       lastUnknownLine = line;
       const words = specs.map((s) => s.word);
-      ctx.report('GOV1007', `\`${field.word.text}\` is not a field of a ${DECL_NOUN[decl.kind]}`, field.word.span, {
+      const known = specs.find((s) => s.word === field.word.text);
+      if (known) {
+        // A field keyword whose arguments did not parse: a syntax error in that field, not an unknown field.
+        ctx.report('GOV1001', `\`${known.word}\` is not written correctly`, field.span, {
+          label: 'cannot read this field',
+          help: `write it as: ${known.form}`,
+        });
+        continue;
+      }
+      ctx.report('GOV1007', `\`${field.word.text}\` is not a field of ${article(DECL_NOUN[decl.kind])}`, field.word.span, {
         label: 'unknown field',
-        help: didYouMean(field.word.text, words) ?? `the fields of a ${DECL_NOUN[decl.kind]} are ${words.map((w) => `\`${w}\``).join(', ')}`,
+        help: didYouMean(field.word.text, words) ?? `the fields of ${article(DECL_NOUN[decl.kind])} are ${words.map((w) => `\`${w}\``).join(', ')}`,
       });
       continue;
     }
@@ -134,14 +143,22 @@ function checkFields(ctx: CheckContext, decl: DeclNode): void {
       seen.set(spec.word, field.keySpan);
     }
   }
-  for (const spec of specs) {
-    if (spec.required && !decl.fields.some((f) => f.kind === spec.kind)) {
-      ctx.report('GOV2004', `${DECL_NOUN[decl.kind]} \`${decl.name.text}\` has no \`${spec.word}\``, decl.name.span, {
-        label: `missing \`${spec.word}\``,
-        help: `every ${DECL_NOUN[decl.kind]} states its \`${spec.word}\`; see docs/language.md`,
-      });
-    }
+  const missing = specs.filter(
+    (spec) =>
+      spec.required &&
+      !decl.fields.some((f) => f.kind === spec.kind || (f.kind === 'Unknown' && f.word.text === spec.word)),
+  );
+  if (missing.length > 0) {
+    const names = missing.map((m) => `\`${m.word}\``);
+    ctx.report('GOV2004', `${DECL_NOUN[decl.kind]} \`${decl.name.text}\` has no ${names.join(', ')}`, decl.name.span, {
+      label: `missing ${names.join(', ')}`,
+      help: `add ${missing.length === 1 ? 'it' : 'them'}: ${missing.map((m) => m.form).join('; ')}`,
+    });
   }
+}
+
+function article(noun: string): string {
+  return (/^[aeiou]/.test(noun) ? 'an ' : 'a ') + noun;
 }
 
 function lineOf(span: Span): number {

@@ -71,7 +71,10 @@ export function moneyMicros(
     const isTokens = unit === 'tokens' || unit === 'tpm' || unit === 'rpm';
     ctx.report('GOV2010', `${what} needs an amount of money, found \`${writtenUnit(a)}\``, a.span, {
       label: isTokens ? 'this counts tokens or requests, not money' : 'expected a currency code',
-      help: 'write money as a number and an ISO 4217 currency code, for example `5000 USD` or `200 EUR`',
+      help:
+        unit === undefined
+          ? 'write money as a number and an ISO 4217 currency code, for example `5000 USD`; numbers take no thousands separators (`50000` or `50_000`, not `50,000`)'
+          : 'write money as a number and an ISO 4217 currency code, for example `5000 USD` or `200 EUR`',
     });
     return undefined;
   }

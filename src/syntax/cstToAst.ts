@@ -138,8 +138,8 @@ export class CstToAst {
 
   number(t: IToken | undefined): NumberNode | undefined {
     if (!t) return undefined;
-    const m = /^(\d+(?:\.\d+)?)(.*)$/.exec(t.image);
-    const digits = m?.[1] ?? '0';
+    const m = /^(\d[\d_]*(?:\.\d+)?)(.*)$/.exec(t.image);
+    const digits = (m?.[1] ?? '0').replace(/_/g, '');
     return { kind: 'Number', span: this.tokenSpan(t), value: Number(digits), digits, suffix: m?.[2] ?? '' };
   }
 

@@ -69,7 +69,8 @@ export class GovParser extends CstParser {
   /** `5000 USD`, `200k tpm`, `15m`: a number and an optional unit word. */
   private amount = this.RULE('amount', () => {
     this.CONSUME(NumberLiteral);
-    this.OPTION(() => this.CONSUME(Identifier, { LABEL: 'unit' }));
+    // Units are plain words, never keywords: `retain 30d log ...` must not read `log` as the unit of `30d`.
+    this.OPTION({ GATE: () => this.LA(1).tokenType === Identifier, DEF: () => this.CONSUME(Identifier, { LABEL: 'unit' }) });
   });
 
   /** One budget or rate item: an amount, then `per <period>` and/or `per tenant`. */
@@ -88,9 +89,13 @@ export class GovParser extends CstParser {
   private approval = this.RULE('approval', () => {
     this.CONSUME(Kw.approved_by);
     this.CONSUME(StringLiteral, { LABEL: 'approver' });
-    this.OPTION(() => {
-      this.CONSUME(Kw.on);
-      this.CONSUME(DateLiteral, { LABEL: 'on' });
+    // `on` followed by a date belongs to the approval; `on budget_exhausted` starts the next field.
+    this.OPTION({
+      GATE: () => this.LA(2).tokenType === DateLiteral,
+      DEF: () => {
+        this.CONSUME(Kw.on);
+        this.CONSUME(DateLiteral, { LABEL: 'on' });
+      },
     });
     this.OPTION2(() => {
       this.CONSUME(Kw.ticket);

@@ -18,8 +18,8 @@ export const StringLiteral = createToken({ name: 'StringLiteral', pattern: /"(?:
 /** A string that reaches the end of the line: reported as GOV1002 rather than as a stray quote. */
 export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*/ });
 export const DateLiteral = createToken({ name: 'DateLiteral', pattern: /\d{4}-\d{2}-\d{2}(?![0-9A-Za-z_])/ });
-/** A number with an optional unit glued on: `5000`, `0.92`, `200k`, `15m`, `180d`, `110%`. */
-export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d+(?:\.\d+)?(?:%|[A-Za-z]+)?/ });
+/** A number with an optional unit glued on: `5000`, `50_000`, `0.92`, `200k`, `15m`, `180d`, `110%`. */
+export const NumberLiteral = createToken({ name: 'NumberLiteral', pattern: /\d(?:_?\d)*(?:\.\d+)?(?:%|[A-Za-z]+)?/ });
 
 export const LCurly = createToken({ name: 'LCurly', pattern: '{', label: "'{'" });
 export const RCurly = createToken({ name: 'RCurly', pattern: '}', label: "'}'" });

@@ -1,0 +1,87 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { validateIr } from '../src/ir/validateIr.js';
+import { IR_SCHEMA } from '../src/ir/schema.js';
+import { AS_OF, compileExample, exampleNames, REPO_ROOT } from './helpers/repo.js';
+
+const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
+
+describe('examples', () => {
+  it('has at least three organisations', () => {
+    expect(exampleNames().length).toBeGreaterThanOrEqual(3);
+  });
+
+  for (const name of exampleNames()) {
+    describe(name, () => {
+      const result = compileExample(name);
+
+      it('checks without errors', () => {
+        const errors = result.diagnostics.filter((d) => d.severity === 'error');
+        expect(errors.map((d) => `${d.code} ${d.message}`)).toEqual([]);
+        expect(result.ir).toBeDefined();
+      });
+
+      it('lowers to an IR that the schema accepts', () => {
+        expect(validateIr(result.ir)).toEqual([]);
+      });
+
+      it('matches the golden IR', async () => {
+        await expect(JSON.stringify(result.ir, null, 2) + '\n').toMatchFileSnapshot(join(REPO_ROOT, 'test', 'fixtures', 'examples', name, 'ir.json'));
+      });
+
+      it('compiles deterministically', () => {
+        const again = compileExample(name);
+        expect(JSON.stringify(again.ir)).toBe(JSON.stringify(result.ir));
+      });
+    });
+  }
+});
+
+describe('the IR schema', () => {
+  it('rejects an IR with a missing table, a wrong type or an extra field', () => {
+    const ir = compileExample(exampleNames()[0]!).ir!;
+    const { use_cases: _dropped, ...withoutUseCases } = ir;
+    expect(validateIr(withoutUseCases).join('\n')).toMatch(/use_cases/);
+    expect(validateIr({ ...ir, revision: 42 }).join('\n')).toMatch(/revision/);
+    expect(validateIr({ ...ir, surprise: true }).join('\n')).toMatch(/additional/);
+  });
+
+  it('is the copy checked in under docs/', () => {
+    expect(JSON.parse(readFileSync(join(REPO_ROOT, 'docs', 'ir.schema.json'), 'utf8'))).toEqual(IR_SCHEMA);
+  });
+});
+
+describe('govc build', () => {
+  it('writes byte-identical artifacts when run twice', () => {
+    const a = mkdtempSync(join(tmpdir(), 'govc-build-a-'));
+    const b = mkdtempSync(join(tmpdir(), 'govc-build-b-'));
+    for (const out of [a, b]) {
+      execFileSync('node', [CLI, 'build', 'examples', '--out', out, '--as-of', AS_OF], { cwd: REPO_ROOT, stdio: 'pipe' });
+    }
+    const names = exampleNames();
+    for (const name of names) {
+      const files = readdirSync(join(a, name)).sort();
+      expect(files).toEqual(['ir.json', 'ir.schema.json', 'manifest.json']);
+      for (const f of files) {
+        expect(readFileSync(join(b, name, f))).toEqual(readFileSync(join(a, name, f)));
+      }
+    }
+  });
+
+  it('exits 3 and writes nothing for a program with errors', () => {
+    const out = mkdtempSync(join(tmpdir(), 'govc-build-bad-'));
+    const bad = join(mkdtempSync(join(tmpdir(), 'govc-src-')), 'bad.gov');
+    writeFileSync(bad, 'org x { owners "a@x.example" }\nuse_case u { tier nope }\n');
+    let status = 0;
+    try {
+      execFileSync('node', [CLI, 'build', bad, '--out', out, '--as-of', AS_OF], { stdio: 'pipe' });
+    } catch (e) {
+      status = (e as { status: number }).status;
+    }
+    expect(status).toBe(3);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
