@@ -63,11 +63,12 @@ class PatternParser {
     throw this.problem;
   }
 
-  parse(): void {
-    this.alternation();
+  parse(): Node {
+    const root = this.alternation();
     if (this.pos < this.text.length) {
       this.fail('syntax', 'unbalanced `)`', 'remove the `)` or open a group before it');
     }
+    return root;
   }
 
   private alternation(): Node {
@@ -337,11 +338,16 @@ export function checkPortableRegex(pattern: string): RegexProblem | undefined {
     return { kind: 'unsupported', message: `pattern is longer than ${MAX_PATTERN_LENGTH} characters`, help: 'split it into several detectors', at: 0 };
   }
   const parser = new PatternParser(pattern);
+  let root: { nullable: boolean };
   try {
-    parser.parse();
+    root = parser.parse();
   } catch (e) {
     if (parser.problem) return parser.problem;
     throw e;
+  }
+  if (root.nullable) {
+    // Engines disagree on where empty matches fall, and a detector that matches nothing redacts nothing.
+    return { kind: 'unsupported', message: 'pattern can match empty text', help: 'make at least one character required, e.g. `\\d+` instead of `\\d*`', at: 0 };
   }
   return undefined;
 }

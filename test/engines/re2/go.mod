@@ -1,0 +1,3 @@
+module govc.test/re2
+
+go 1.21
