@@ -53,7 +53,13 @@ export function runDecide(path: string, opts: { request: string; asOf?: string }
     // A malformed request is a decision (deny), not a usage error: that is what a runtime would answer.
     parsed = Symbol('malformed');
   }
+  if (isCorpus(parsed)) parsed = parsed.cases.map((c) => (typeof c === 'object' && c !== null ? (c as { input?: unknown }).input : undefined));
   const decisions = Array.isArray(parsed) ? parsed.map((r) => evaluate(ir, r)) : evaluate(ir, typeof parsed === 'symbol' ? undefined : parsed);
   process.stdout.write(JSON.stringify(decisions, null, 2) + '\n');
   return EXIT.ok;
+}
+
+/** A conformance corpus file (`{cases: [{input, ...}]}`) rather than a request. */
+function isCorpus(value: unknown): value is { cases: unknown[] } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Array.isArray((value as { cases?: unknown }).cases) && !('use_case' in value);
 }
