@@ -1,0 +1,2 @@
+export { EXIT } from './exitCodes.js';
+export { discoverPrograms } from './programs.js';

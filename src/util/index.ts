@@ -1,0 +1,1 @@
+export { editDistance, suggestionList, didYouMean } from './suggest.js';
