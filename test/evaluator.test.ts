@@ -236,6 +236,19 @@ describe('reference evaluator', () => {
     expect(first(request({ rate: { tenant: { tokens: 1e13 } } }))).toMatch(/^`rate.tenant.tokens`/);
   });
 
+  it('denies a revoked model and falls back past it (after a data-only change to the IR)', () => {
+    const ir: IrProgram = { ...IR, models: { ...IR.models, big: { ...IR.models.big!, status: 'revoked' } } };
+    expect(evaluate(ir, request()).model).toBe('onprem');
+    expect(evaluate(ir, request({ model: 'big' })).reasons.map((r) => `${r.code} ${r.rule}`)).toEqual(['model_revoked model/big/status']);
+  });
+
+  it('refuses timestamps that match the pattern but are not real instants', () => {
+    for (const time of ['2026-11-31T10:00:00Z', '2026-02-29T10:00:00Z', '2026-13-01T10:00:00Z', '2026-11-26T24:00:00Z', '2026-11-26T10:60:00Z']) {
+      expect([time, codes(request({ time }))]).toEqual([time, ['malformed_request']]);
+    }
+    expect(evaluate(IR, request({ time: '2028-02-29T10:00:00.123456789Z' })).reasons[0]!.code).not.toBe('malformed_request');
+  });
+
   it('denies an unknown use case without obligations', () => {
     const d = evaluate(IR, request({ use_case: 'other' }));
     expect(d).toMatchObject({ decision: 'deny', use_case: 'other', obligations: null, limits: null });

@@ -128,6 +128,15 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
       deny.push({ code: 'tool_not_allowed', rule: `${ucRule}/tools`, message: `tool \`${r.tool.name}\` is not granted to use case \`${uc.name}\``, source: uc.source });
     } else {
       humanApproval = grant.human_approval;
+      const tool = own(ir.tools, r.tool.name);
+      if (tool && tool.approvals.length > 0 && !tool.approvals.some((a) => approvalValid(a, date))) {
+        deny.push({
+          code: 'tool_approval_expired',
+          rule: `tool/${r.tool.name}/approved_by`,
+          message: `tool \`${r.tool.name}\` has no valid approval on ${date}`,
+          source: tool.approvals[0]!.source,
+        });
+      }
       const scope = r.tool.scope;
       if (!grant.scopes.some((g) => (g.endsWith('*') ? scope.startsWith(g.slice(0, -1)) : g === scope))) {
         deny.push({

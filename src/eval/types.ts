@@ -42,6 +42,7 @@ export type ReasonCode =
   | 'data_region_not_permitted'
   | 'residency_violation'
   | 'tool_not_allowed'
+  | 'tool_approval_expired'
   | 'tool_scope_not_allowed'
   | 'human_approval_required'
   | 'counter_missing'

@@ -9,6 +9,17 @@ export const MAX_MICROS = 1_000_000_000_000_000;
 export const MAX_COUNTER = 1_000_000_000_000;
 export const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
+/** The pattern, and a real instant: month 01-12, a day of that month, hour 00-23, minute and second 00-59. */
+export function isValidTime(value: string): boolean {
+  if (!TIME_PATTERN.test(value)) return false;
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days && Number(value.slice(11, 13)) <= 23 && Number(value.slice(14, 16)) <= 59 && Number(value.slice(17, 19)) <= 59;
+}
+
 type Json = unknown;
 
 function isObject(v: Json): v is Record<string, Json> {
@@ -30,7 +41,7 @@ export function firstRequestProblem(r: Json): string | undefined {
   if (!isNonEmptyString(r.use_case)) return '`use_case` must be a non-empty string';
   if (!isNonEmptyString(r.tenant)) return '`tenant` must be a non-empty string';
   if (!isNonEmptyString(r.region)) return '`region` must be a non-empty string';
-  if (typeof r.time !== 'string' || !TIME_PATTERN.test(r.time)) return '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z';
+  if (typeof r.time !== 'string' || !isValidTime(r.time)) return '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z';
   if (has(r, 'trace_id') && typeof r.trace_id !== 'string') return '`trace_id` must be a string';
   if (has(r, 'model') && !isNonEmptyString(r.model)) return '`model` must be a non-empty string';
   if (has(r, 'data_classes')) {
