@@ -1,6 +1,7 @@
 import type { IrApproval, IrModel, IrProgram, IrUseCase } from '../ir/types.js';
 import type { Decision, DecisionKind, Limits, Obligations, Reason, ReasonCode, RedactObligation } from './types.js';
 import { firstRequestProblem } from './validateRequest.js';
+import { compareCodePoints } from '../util/compare.js';
 
 /**
  * The reference evaluator: the decision semantics of docs/semantics.md, written for clarity rather than speed.
@@ -28,7 +29,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   const deny: Reason[] = [];
   const info: Reason[] = [];
   const ucRule = `use_case/${uc.name}`;
-  const classes = [...new Set(r.data_classes ?? [])].sort();
+  const classes = [...new Set(r.data_classes ?? [])].sort(compareCodePoints);
   const tokensIn = r.tokens?.input ?? 0;
   const tokensOut = r.tokens?.output ?? 0;
 
@@ -324,12 +325,24 @@ function limitsOf(uc: IrUseCase): Limits {
   };
 }
 
-/** Reasons in a total order every target reproduces: by code, then rule, then message (UTF-16 code units). */
+/**
+ * Reasons in a total order every target reproduces: by code, rule, message, then source (null first), comparing
+ * strings by code point; exact duplicates are dropped (Rego builds reasons as a set).
+ */
 export function sortReasons(reasons: Reason[]): Reason[] {
-  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  const sorted = [...reasons].sort((a, b) => cmp(a.code, b.code) || cmp(a.rule, b.rule) || cmp(a.message, b.message));
-  // The same rule can fire twice with the same text (e.g. a model problem seen for two candidates): keep one.
-  return sorted.filter((x, i) => i === 0 || !(x.code === sorted[i - 1]!.code && x.rule === sorted[i - 1]!.rule && x.message === sorted[i - 1]!.message));
+  const key = (r: Reason): number => (r.source === null ? -1 : 0);
+  const sorted = [...reasons].sort(
+    (a, b) =>
+      compareCodePoints(a.code, b.code) ||
+      compareCodePoints(a.rule, b.rule) ||
+      compareCodePoints(a.message, b.message) ||
+      key(a) - key(b) ||
+      compareCodePoints(a.source ?? '', b.source ?? ''),
+  );
+  return sorted.filter((x, i) => {
+    const p = sorted[i - 1];
+    return !p || x.code !== p.code || x.rule !== p.rule || x.message !== p.message || x.source !== p.source;
+  });
 }
 
 function denyEarly(ir: IrProgram, useCase: string | null, traceId: string | null, reason: Reason): Decision {

@@ -20,6 +20,8 @@ export function isValidTime(value: string): boolean {
   return days !== undefined && day >= 1 && day <= days && Number(value.slice(11, 13)) <= 23 && Number(value.slice(14, 16)) <= 59 && Number(value.slice(17, 19)) <= 59;
 }
 
+import { compareCodePoints } from '../util/compare.js';
+
 type Json = unknown;
 
 function isObject(v: Json): v is Record<string, Json> {
@@ -70,7 +72,7 @@ export function firstRequestProblem(r: Json): string | undefined {
       if (!has(s, scope)) continue;
       const byPeriod = s[scope];
       if (!isObject(byPeriod)) return `\`spend.${scope}\` must be an object`;
-      for (const key of Object.keys(byPeriod).sort()) {
+      for (const key of Object.keys(byPeriod).sort(compareCodePoints)) {
         if (!isBoundedInt(byPeriod[key], MAX_MICROS)) return `\`spend.${scope}.${key}\` must be an integer number of micro-units from 0 to ${MAX_MICROS}`;
       }
     }

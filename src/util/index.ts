@@ -1,1 +1,2 @@
 export { editDistance, suggestionList, didYouMean } from './suggest.js';
+export { compareCodePoints } from './compare.js';
