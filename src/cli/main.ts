@@ -39,14 +39,17 @@ program
 
 program
   .command('build')
-  .description('check programs and write their artifacts (ir.json, ir.schema.json, manifest.json) under --out')
+  .description('check programs and write their artifacts under --out: ir.json, ir.schema.json, the OPA bundle (opa/), manifest.json')
   .argument('<paths...>', '.gov files or folders of them')
   .requiredOption('--out <dir>', 'output folder (one sub-folder per program when several are built)')
   .addOption(asOf)
   .addOption(format)
   .addOption(color)
   .addOption(maxDiagnostics)
-  .addHelpText('after', '\nExamples:\n  govc build examples --out out/examples\n  govc build policies/acme --out dist/policy --as-of 2026-11-26')
+  .option('--signing-key <key>', 'sign the OPA bundle: a PEM private key (file or text) for RS256/ES256, or the secret for HS256')
+  .option('--signing-alg <alg>', 'RS256 (default), ES256 or HS256')
+  .option('--signing-key-id <id>', 'key id written as the JWT `kid` (OPA looks up its verification key by it)')
+  .addHelpText('after', '\nExamples:\n  govc build examples --out out/examples\n  govc build policies/acme --out dist/policy --as-of 2026-11-26 --signing-key keys/bundle.pem')
   .action((paths: string[], opts) => {
     process.exitCode = runBuild(paths, opts);
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { buildBundle, regoTestsFromCorpus, SIGNING_ALGS, type CorpusCase, type SigningAlg, type SigningOptions } from '../../backends/opa/index.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { IR_SCHEMA } from '../../ir/schema.js';
 import { compileFiles } from '../../project/compile.js';
@@ -13,7 +14,34 @@ export function stableJson(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
-export function runBuild(paths: string[], opts: OutputOptions & { out: string }): number {
+export interface BuildOptions extends OutputOptions {
+  out: string;
+  signingKey?: string;
+  signingAlg?: string;
+  signingKeyId?: string;
+}
+
+function signingOf(opts: BuildOptions): SigningOptions | undefined | string {
+  if (opts.signingKey === undefined) return undefined;
+  const alg = (opts.signingAlg ?? 'RS256').toUpperCase();
+  if (!(SIGNING_ALGS as readonly string[]).includes(alg)) return `--signing-alg must be one of ${SIGNING_ALGS.join(', ')}`;
+  return { alg: alg as SigningAlg, key: opts.signingKey, ...(opts.signingKeyId !== undefined && { keyId: opts.signingKeyId }) };
+}
+
+/** The request corpus beside a program (`requests.json`), if any: turned into Rego tests for `opa test`. */
+function corpusOf(programPath: string): CorpusCase[] | undefined {
+  const path = join(programPath.endsWith('.gov') ? dirname(programPath) : programPath, 'requests.json');
+  if (!existsSync(path)) return undefined;
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as { cases?: CorpusCase[] };
+  return Array.isArray(parsed.cases) ? parsed.cases : undefined;
+}
+
+export function runBuild(paths: string[], opts: BuildOptions): number {
+  const signing = signingOf(opts);
+  if (typeof signing === 'string') {
+    process.stderr.write(`govc: ${signing}\n`);
+    return EXIT.usage;
+  }
   const date = resolveAsOf(opts.asOf);
   if ('error' in date) {
     printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], opts);
@@ -23,6 +51,7 @@ export function runBuild(paths: string[], opts: OutputOptions & { out: string })
   const groups: Array<{ program: string; diagnostics: readonly Diagnostic[] }> = [];
   if (found.length) groups.push({ program: 'govc', diagnostics: found });
   const written: string[] = [];
+  let failedSigning = false;
   programs.forEach((p, i) => {
     if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] building ${p.path}\n`);
     const result = compileFiles(p.entryFiles, { asOf: date.asOf });
@@ -30,10 +59,23 @@ export function runBuild(paths: string[], opts: OutputOptions & { out: string })
     if (!result.ir) return;
     const dir = programs.length > 1 ? join(opts.out, p.name) : opts.out;
     mkdirSync(dir, { recursive: true });
-    const files: Record<string, string> = {
+    let bundle;
+    try {
+      bundle = buildBundle(result.ir, signing ? { signing } : {});
+    } catch (err) {
+      process.stderr.write(`govc: cannot sign the bundle: ${err instanceof Error ? err.message : String(err)}\n`);
+      failedSigning = true;
+      return;
+    }
+    const files: Record<string, string | Buffer> = {
       'ir.json': stableJson(result.ir),
       'ir.schema.json': stableJson(IR_SCHEMA),
+      'opa/bundle.tar.gz': bundle.tarGz,
     };
+    rmSync(join(dir, 'opa'), { recursive: true, force: true });
+    for (const f of bundle.files) files[`opa/bundle${f.name}`] = f.data;
+    const corpus = corpusOf(p.path);
+    if (corpus) files['opa/tests/govc_test.rego'] = regoTestsFromCorpus(corpus);
     const manifest = {
       revision: result.ir.revision,
       org: result.ir.org.name,
@@ -42,7 +84,10 @@ export function runBuild(paths: string[], opts: OutputOptions & { out: string })
       files: Object.fromEntries(Object.entries(files).map(([name, text]) => [name, createHash('sha256').update(text).digest('hex')])),
     };
     files['manifest.json'] = stableJson(manifest);
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name)), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
     written.push(dir);
   });
   printDiagnostics(groups, opts);
@@ -51,5 +96,6 @@ export function runBuild(paths: string[], opts: OutputOptions & { out: string })
     for (const dir of written) process.stderr.write(`wrote ${dir}\n`);
   }
   const failed = groups.some((g) => hasErrors(g.diagnostics));
+  if (failedSigning) return EXIT.usage;
   return found.length && programs.length === 0 ? EXIT.usage : failed ? EXIT.checkFailed : EXIT.ok;
 }

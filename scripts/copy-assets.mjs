@@ -1,0 +1,16 @@
+// Copies non-TypeScript assets that the compiled package reads at run time (the Rego policy) from src/ to dist/.
+import { cpSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ASSET = /\.rego$/;
+
+function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (ASSET.test(name)) cpSync(path, join(root, 'dist', relative(join(root, 'src'), path)));
+  }
+}
+walk(join(root, 'src'));

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IrProgram } from '../../ir/types.js';
+import { tarGz } from '../../codegen/tar.js';
+import { signaturesJson, type SigningOptions } from './sign.js';
+
+/** The Rego package and the data path the policy reads: `data.govc.decision` over `data.govc.ir`. */
+export const REGO_PACKAGE = 'govc';
+export const POLICY_PATH = 'govc/policy.rego';
+export const DECISION_ENTRYPOINT = 'govc/decision';
+
+let policyText: string | undefined;
+
+/**
+ * The policy module. It is the same for every program (all program-specific facts are in data.json), so a
+ * data-only change never changes policy code, and `opa check --strict` / `opa fmt` are verified once, in tests.
+ */
+export function policyRego(): string {
+  policyText ??= readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'govc.rego'), 'utf8');
+  return policyText;
+}
+
+export interface BundleFile {
+  /** Bundle path with OPA's leading `/`. */
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+export interface OpaBundle {
+  /** Files in bundle order (data, modules, wasm, manifest, signatures), as `opa build` orders them. */
+  readonly files: readonly BundleFile[];
+  readonly tarGz: Buffer;
+}
+
+export interface BundleOptions {
+  readonly signing?: SigningOptions;
+  /** Extra files (e.g. `/policy.wasm`) placed before the manifest; manifest `wasm` entries name them. */
+  readonly extraFiles?: readonly BundleFile[];
+  readonly wasmEntrypoints?: readonly string[];
+}
+
+export function manifestOf(ir: IrProgram, options: BundleOptions): Record<string, unknown> {
+  const manifest: Record<string, unknown> = {
+    revision: ir.revision,
+    roots: [REGO_PACKAGE],
+    rego_version: 1,
+  };
+  if (options.wasmEntrypoints?.length) {
+    manifest.wasm = options.wasmEntrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' }));
+  }
+  manifest.metadata = { govc: { org: ir.org.name, ir_version: ir.ir_version } };
+  return manifest;
+}
+
+/** Builds the OPA bundle: `/data.json`, `/govc/policy.rego`, extras, `/.manifest`, optional `/.signatures.json`. */
+export function buildBundle(ir: IrProgram, options: BundleOptions = {}): OpaBundle {
+  const files: BundleFile[] = [
+    { name: '/data.json', data: Buffer.from(JSON.stringify({ govc: { ir } }, null, 2) + '\n') },
+    { name: '/' + POLICY_PATH, data: Buffer.from(policyRego()) },
+    ...(options.extraFiles ?? []),
+    { name: '/.manifest', data: Buffer.from(JSON.stringify(manifestOf(ir, options), null, 2) + '\n') },
+  ];
+  if (options.signing) {
+    files.push({ name: '/.signatures.json', data: Buffer.from(signaturesJson(files, options.signing)) });
+  }
+  return { files, tarGz: tarGz(files) };
+}
