@@ -140,8 +140,12 @@ rate_scope_problems(scope, counters) := [sprintf("`rate.%s` must be an object", 
 	not bounded_int(counters[k], max_counter)
 ]
 
+# A rule, not `is_object(input)` inline: with no input at all (OPA's server treats `"input": null` so) the
+# negation must still hold.
+input_is_object if is_object(input)
+
 request_problem := "the request must be a JSON object" if {
-	not is_object(input)
+	not input_is_object
 } else := "`use_case` must be a non-empty string" if {
 	not string_field(input, "use_case")
 } else := "`tenant` must be a non-empty string" if {
