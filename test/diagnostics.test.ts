@@ -433,7 +433,15 @@ describe('diagnostics say precisely what is wrong', () => {
 
   it('GOV2062: the owner approving their own use case is underlined', () => {
     const src = program(useCase('models gpt-4.1', 'approved_by "support-eng@acme.example" on 2026-06-15 ticket GOV-130 expires 2027-06-15'));
+    // The owner's sign-off does not count towards the tier's approvers either, so GOV2024 comes with it.
     expect(diagnose(src)).toEqual([
+      {
+        code: 'GOV2024',
+        message: 'use case `faq_bot` has 0 distinct approvers, tier `minimal` requires 1',
+        underline: 'approved_by',
+        label: 'not enough approvers',
+        help: 'add `approved_by "..." on DATE ticket ... expires DATE` lines until 1 different person has approved',
+      },
       {
         code: 'GOV2062',
         message: '`support-eng@acme.example` both owns and approves use case `faq_bot`',

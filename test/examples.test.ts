@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -63,10 +63,12 @@ describe('govc build', () => {
     }
     const names = exampleNames();
     for (const name of names) {
-      const files = readdirSync(join(a, name)).sort();
-      expect(files).toEqual(['ir.json', 'ir.schema.json', 'manifest.json']);
+      const files = (readdirSync(join(a, name), { recursive: true }) as string[]).filter((f) => statSync(join(a, name, f)).isFile()).sort();
+      expect(files).toEqual(
+        expect.arrayContaining(['ir.json', 'ir.schema.json', 'manifest.json', 'opa/bundle.tar.gz', 'opa/bundle/.manifest', 'opa/bundle/data.json', 'opa/bundle/govc/policy.rego', 'opa/tests/govc_test.rego']),
+      );
       for (const f of files) {
-        expect(readFileSync(join(b, name, f))).toEqual(readFileSync(join(a, name, f)));
+        expect([f, readFileSync(join(b, name, f)).equals(readFileSync(join(a, name, f)))]).toEqual([f, true]);
       }
     }
   });

@@ -71,7 +71,9 @@ const loc = (span: Span): string => formatLocation(span);
 
 /** Registers declarations and checks each block's fields against BLOCK_FIELDS. */
 export function declare(ctx: CheckContext, files: readonly FileNode[]): void {
-  for (const file of files) {
+  // Library files first: a program's own declaration that clashes with an imported one is the duplicate.
+  const ordered = [...files.filter((f) => f.source.path.startsWith('std/')), ...files.filter((f) => !f.source.path.startsWith('std/'))];
+  for (const file of ordered) {
     for (const decl of file.decls) {
       const table = ctx.decls[decl.kind];
       const previous = table.get(decl.name.text);
@@ -79,7 +81,7 @@ export function declare(ctx: CheckContext, files: readonly FileNode[]): void {
         ctx.report('GOV2002', `${DECL_NOUN[decl.kind]} \`${decl.name.text}\` is declared twice`, decl.name.span, {
           label: 'second declaration',
           related: [{ span: previous.name.span, text: 'first declared here' }],
-          help: `rename one of them or remove the duplicate; names of ${DECL_NOUN[decl.kind]}s must be unique across all files of the program`,
+          help: `rename one of them or remove the duplicate; names of ${plural(DECL_NOUN[decl.kind])} must be unique across all files of the program`,
         });
       } else {
         table.set(decl.name.text, decl);
@@ -119,7 +121,7 @@ function checkFields(ctx: CheckContext, decl: DeclNode): void {
         // A field keyword whose arguments did not parse: a syntax error in that field, not an unknown field.
         ctx.report('GOV1001', `\`${known.word}\` is not written correctly`, field.span, {
           label: 'cannot read this field',
-          help: `write it as: ${known.form}`,
+          help: `write it as: ${quoteForm(known.form)}`,
         });
         continue;
       }
@@ -152,9 +154,19 @@ function checkFields(ctx: CheckContext, decl: DeclNode): void {
     const names = missing.map((m) => `\`${m.word}\``);
     ctx.report('GOV2004', `${DECL_NOUN[decl.kind]} \`${decl.name.text}\` has no ${names.join(', ')}`, decl.name.span, {
       label: `missing ${names.join(', ')}`,
-      help: `add ${missing.length === 1 ? 'it' : 'them'}: ${missing.map((m) => m.form).join('; ')}`,
+      help: `add ${missing.length === 1 ? 'it' : 'them'}: ${missing.map((m) => quoteForm(m.form)).join('; ')}`,
     });
   }
+}
+
+/** `dpa signed 2025-01-10   (or: dpa none)` -> the code in backticks, the aside after it. */
+function quoteForm(form: string): string {
+  const [code, aside] = form.split(/ {3}(?=\()/);
+  return aside ? `\`${code}\` ${aside}` : `\`${code}\``;
+}
+
+function plural(noun: string): string {
+  return noun.endsWith('s') ? noun + 'es' : noun + 's';
 }
 
 function article(noun: string): string {
@@ -194,7 +206,8 @@ function approvalsOf(decl: DeclNode): IrApproval[] {
 
 export function approvalIr(a: ApprovalNode): IrApproval {
   return {
-    approver: a.approver.value,
+    // Email addresses are case-insensitive: `CTO@acme.example` is the same person as `cto@acme.example`.
+    approver: a.approver.value.toLowerCase(),
     on: a.on?.value ?? null,
     ticket: a.ticket ? (a.ticket.kind === 'Name' ? a.ticket.text : a.ticket.value) : null,
     expires: a.expires?.value ?? null,

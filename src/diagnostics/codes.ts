@@ -66,6 +66,7 @@ export const DIAGNOSTIC_CODES = {
   GOV2063: { severity: 'error', title: 'approval dates out of order' },
   GOV2064: { severity: 'error', title: 'duplicate approver' },
   GOV2065: { severity: 'error', title: 'missing approval' },
+  GOV2066: { severity: 'error', title: 'incomplete approval' },
   // Tools and rollback
   GOV2070: { severity: 'error', title: 'rollback target never approved' },
   GOV2071: { severity: 'error', title: 'wildcard tool scope in a high tier' },

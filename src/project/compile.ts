@@ -33,7 +33,10 @@ export function compileLoaded(
   options: CompileOptions,
 ): CompileResult {
   const checked = checkFiles(files, { asOf: options.asOf });
-  const diagnostics = sortDiagnostics([...loadDiagnostics, ...checked.diagnostics]);
+  // A file that could not be read may hold the org; saying "no org" too would only mislead.
+  const unreadable = loadDiagnostics.some((d) => d.code === 'GOV5002');
+  const checkDiagnostics = unreadable ? checked.diagnostics.filter((d) => d.code !== 'GOV2006') : checked.diagnostics;
+  const diagnostics = sortDiagnostics([...loadDiagnostics, ...checkDiagnostics]);
   if (hasErrors(diagnostics)) return { sources, diagnostics, model: checked.model };
   const ir = lower(checked.model, sources);
   const problems = validateIr(ir);

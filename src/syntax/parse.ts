@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Source, Span } from '../source/Source.js';
 import { CstToAst } from './cstToAst.js';
 import { sharedParser } from './parser.js';
-import { GovLexer } from './tokens.js';
+import { GovLexer, StringLiteral } from './tokens.js';
 
 /** Hostile-input bounds (cf. graphql-js maxTokens): beyond these a file is refused, not parsed. */
 export const MAX_TOKENS_PER_FILE = 500_000;
@@ -71,6 +71,8 @@ export function parse(source: Source): ParseResult {
         label: 'this string has no closing `"` on its line',
         help: 'close the string with `"`; a string cannot span lines, write `\\n` for a line break',
       });
+      // Close it at the end of the line and parse on, so one missing quote is one diagnostic.
+      tokens.push({ ...t, image: t.image + '"', tokenType: StringLiteral, tokenTypeIdx: StringLiteral.tokenTypeIdx! });
       continue;
     }
     tokens.push(t);

@@ -11,7 +11,7 @@ export const EXPIRY_WARNING_DAYS = 30;
  */
 export const ApprovalRule: Rule = {
   name: 'Approval',
-  codes: ['GOV2060', 'GOV2061', 'GOV2062', 'GOV2063', 'GOV2064', 'GOV2065'],
+  codes: ['GOV2060', 'GOV2061', 'GOV2062', 'GOV2063', 'GOV2064', 'GOV2065', 'GOV2066'],
   run(ctx, model) {
     for (const { decl } of model.models.values()) checkApprovals(ctx, decl, undefined);
     for (const { decl, ir } of model.tools.values()) checkApprovals(ctx, decl, ir.owner ?? undefined);
@@ -33,18 +33,26 @@ function checkApprovals(ctx: CheckContext, decl: DeclNode, owner: string | undef
   const what = `${DECL_NOUN[decl.kind]} \`${decl.name.text}\``;
   for (const { approval } of fieldsOf(decl, 'ApprovalField')) {
     const who = approval.approver.value;
-    const first = seen.get(who);
+    const first = seen.get(who.toLowerCase());
     if (first) {
       ctx.report('GOV2064', `\`${who}\` approves ${what} twice`, approval.approver.span, {
         related: [{ span: first, text: 'first approval' }],
         help: 'an approver counts once; renewals replace the old line instead of adding one',
       });
-    } else seen.set(who, approval.approver.span);
+    } else seen.set(who.toLowerCase(), approval.approver.span);
     if (owner !== undefined && who.toLowerCase() === owner.toLowerCase()) {
       ctx.report('GOV2062', `\`${who}\` both owns and approves ${what}`, approval.approver.span, {
         label: 'the owner',
         help: 'segregation of duties: someone other than the owner must approve',
         related: [{ span: fieldOf(decl, 'Owner')?.value.span ?? decl.name.span, text: 'owner' }],
+      });
+    }
+    const missing = [!approval.on && '`on DATE`', !approval.ticket && '`ticket ID`', !approval.expires && '`expires DATE`'].filter((x): x is string => Boolean(x));
+    if (missing.length > 0) {
+      // An approval without a date, a ticket or an expiry cannot be audited, and one without expiry never lapses.
+      ctx.report('GOV2066', `approval of ${what} by \`${who}\` has no ${missing.join(', ')}`, approval.span, {
+        label: 'incomplete',
+        help: `write the whole approval: \`approved_by "${who}" on 2026-01-15 ticket GOV-123 expires 2027-01-15\``,
       });
     }
     if (approval.on && approval.expires && approval.expires.value < approval.on.value) {

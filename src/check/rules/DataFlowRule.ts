@@ -41,7 +41,7 @@ export const DataFlowRule: Rule = {
         for (const providerNode of field.providers) {
           const provider = model.providers.get(providerNode.text)?.ir;
           if (!provider) continue;
-          if (provider.dpa_signed === null && dc.sensitivity !== 'low') {
+          if (provider.dpa_signed === null && SENSITIVE.has(dc.sensitivity)) {
             ctx.report('GOV2031', `data class \`${dc.name}\` may reach provider \`${provider.name}\`, which has no DPA`, providerNode.span, {
               label: 'no data processing agreement',
               help: `sign a DPA and record it (\`dpa signed DATE\` in provider \`${provider.name}\`), or remove \`${provider.name}\` from the rule`,

@@ -60,12 +60,14 @@ export const TierRequirementsRule: Rule = {
           });
         }
       }
-      const approvers = new Set(uc.approvals.map((a) => a.approver));
-      if (approvers.size < tier.approvers) {
+      // The owner's own sign-off does not count (segregation of duties, GOV2062); no approval at all is GOV2065.
+      const owner = uc.owner.toLowerCase();
+      const approvers = new Set(uc.approvals.map((a) => a.approver).filter((a) => a !== owner));
+      if (uc.approvals.length > 0 && approvers.size < tier.approvers) {
         const approvals = fieldsOf(decl, 'ApprovalField');
         ctx.report('GOV2024', `${ucName} has ${approvers.size} distinct approver${approvers.size === 1 ? '' : 's'}, ${tierName} requires ${tier.approvers}`, approvals[0]?.keySpan ?? decl.name.span, {
           label: 'not enough approvers',
-          help: `add \`approved_by "..." on DATE ticket ... expires DATE\` lines until ${tier.approvers} different people have approved`,
+          help: `add \`approved_by "..." on DATE ticket ... expires DATE\` lines until ${tier.approvers} different ${tier.approvers === 1 ? 'person has' : 'people have'} approved`,
         });
       }
     }

@@ -7,7 +7,7 @@ import { IR_SCHEMA } from '../../ir/schema.js';
 import { compileFiles } from '../../project/compile.js';
 import { EXIT } from '../exitCodes.js';
 import { discoverPrograms } from '../programs.js';
-import { printDiagnostics, resolveAsOf, summaryLine, type OutputOptions } from './common.js';
+import { printDiagnostics, resolveAsOf, resolveMaxDiagnostics, summaryLine, type OutputOptions } from './common.js';
 
 /** Stable JSON: two-space indentation and a final newline; key order is fixed by construction. */
 export function stableJson(value: unknown): string {
@@ -45,6 +45,11 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
   const date = resolveAsOf(opts.asOf);
   if ('error' in date) {
     printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], opts);
+    return EXIT.usage;
+  }
+  const maxDiagnostics = resolveMaxDiagnostics(opts.maxDiagnostics);
+  if ('error' in maxDiagnostics) {
+    printDiagnostics([{ program: 'govc', diagnostics: [maxDiagnostics.error] }], { ...opts, maxDiagnostics: undefined });
     return EXIT.usage;
   }
   const { programs, diagnostics: found } = discoverPrograms(paths);

@@ -2,7 +2,7 @@ import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { compileFiles } from '../../project/compile.js';
 import { EXIT } from '../exitCodes.js';
 import { discoverPrograms } from '../programs.js';
-import { explain, printDiagnostics, resolveAsOf, summaryLine, type OutputOptions } from './common.js';
+import { explain, printDiagnostics, resolveAsOf, resolveMaxDiagnostics, summaryLine, type OutputOptions } from './common.js';
 
 export function runCheck(paths: string[], opts: OutputOptions & { explain?: string }): number {
   if (opts.explain !== undefined) {
@@ -21,6 +21,11 @@ export function runCheck(paths: string[], opts: OutputOptions & { explain?: stri
   const date = resolveAsOf(opts.asOf);
   if ('error' in date) {
     printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], opts);
+    return EXIT.usage;
+  }
+  const maxDiagnostics = resolveMaxDiagnostics(opts.maxDiagnostics);
+  if ('error' in maxDiagnostics) {
+    printDiagnostics([{ program: 'govc', diagnostics: [maxDiagnostics.error] }], { ...opts, maxDiagnostics: undefined });
     return EXIT.usage;
   }
   const { programs, diagnostics: found } = discoverPrograms(paths);

@@ -44,8 +44,20 @@ export function capDiagnostics(diagnostics: readonly Diagnostic[], max: number):
   ];
 }
 
+/** `--max-diagnostics`: a whole number of at least 1, or a GOV5004 diagnostic. */
+export function resolveMaxDiagnostics(value: string | undefined): { max: number } | { error: Diagnostic } {
+  if (value === undefined) return { max: 100 };
+  if (!/^\d+$/.test(value) || Number(value) < 1) {
+    return {
+      error: { code: 'GOV5004', severity: 'error', message: `\`--max-diagnostics ${value}\` is not a whole number of at least 1`, help: 'for example `--max-diagnostics 500`' },
+    };
+  }
+  return { max: Number(value) };
+}
+
 export function printDiagnostics(groups: ReadonlyArray<{ program: string; diagnostics: readonly Diagnostic[] }>, opts: OutputOptions): void {
-  const max = Math.max(1, Number.parseInt(opts.maxDiagnostics ?? '100', 10) || 100);
+  const resolved = resolveMaxDiagnostics(opts.maxDiagnostics);
+  const max = 'max' in resolved ? resolved.max : 100;
   if (opts.format === 'json') {
     const out = groups.map((g) => ({ program: g.program, diagnostics: capDiagnostics(g.diagnostics, max).map(toJson) }));
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
