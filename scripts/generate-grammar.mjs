@@ -478,8 +478,8 @@ function ebnf(parser, tokens) {
     if (ruleNames.has(t.name)) throw new Error(`token ${t.name} has the name of a parser rule`);
   }
   const order = tokens.allTokens
-    .filter((t) => t.PATTERN !== undefined && t.name !== 'BadCharacter' && t.name !== 'UnterminatedString')
-    .map((t) => (/^Kw_/.test(t.name) ? 'keywords' : /^'.*'$/.test(String(t.LABEL ?? '')) ? 'symbols' : t.name))
+    .filter((t) => t.PATTERN !== undefined && !/^Kw_/.test(t.name) && t.name !== 'UnterminatedString')
+    .map((t) => (/^'.*'$/.test(String(t.LABEL ?? '')) ? 'symbols' : t.name))
     .filter((n, k, all) => all.indexOf(n) === k);
 
   const header = [
@@ -495,8 +495,9 @@ function ebnf(parser, tokens) {
     ' * character class, `#xN` the character with code point N.',
     ' *',
     ' * Keywords are soft: a quoted word is a keyword only where this grammar expects it, and anywhere Identifier is',
-    ' * expected a keyword is accepted as a name (a tier may be called `prohibited`). A keyword is recognised only',
-    ' * as a whole word: not followed by [A-Za-z0-9_], nor by [-.] and one of those.',
+    ' * expected a keyword is accepted as a name (a tier may be called `prohibited`). The lexer reads every word as',
+    ' * an Identifier; an Identifier whose whole text is a keyword then counts as that keyword (`gpt-4.1` and',
+    ' * `data_classes` are names, never `data`).',
     ' *',
     ' * Fields have no terminator, so read as a plain context-free grammar some places are ambiguous: in',
     ' * `retain 30 title "x"` the optional unit of `amount` could be `title`. The parser looks up to 3 tokens ahead',

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from '../src/syntax/parse.js';
 import { sharedParser } from '../src/syntax/parser.js';
 import * as tokens from '../src/syntax/tokens.js';
-import { GovLexer, KEYWORDS } from '../src/syntax/tokens.js';
+import { GovLexer, KEYWORDS, retypeKeywords } from '../src/syntax/tokens.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const GRAMMAR = join(ROOT, 'grammar');
@@ -293,6 +293,7 @@ describe('grammar/govc.tmLanguage.json', () => {
     it(`agrees with the lexer on ${rel(file)}`, () => {
       const text = readFileSync(file, 'utf8');
       const lexed = GovLexer.tokenize(text);
+      retypeKeywords(lexed.tokens);
       const tokensByLine = new Map<number, IToken[]>();
       for (const group of [lexed.tokens, ...Object.values(lexed.groups)]) {
         for (const t of group) {

@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Source, Span } from '../source/Source.js';
 import { CstToAst } from './cstToAst.js';
 import { sharedParser } from './parser.js';
-import { GovLexer, StringLiteral } from './tokens.js';
+import { GovLexer, retypeKeywords, StringLiteral } from './tokens.js';
 
 /** Hostile-input bounds (cf. graphql-js maxTokens): beyond these a file is refused, not parsed. */
 export const MAX_TOKENS_PER_FILE = 500_000;
@@ -36,32 +36,20 @@ export function parse(source: Source): ParseResult {
 
   const lexed = GovLexer.tokenize(source.text);
   const tokens: IToken[] = [];
-  let badRun: IToken | undefined;
-  const flushBad = (): void => {
-    if (!badRun) return;
+  // The lexer skips characters it cannot match and reports each run of them as one error.
+  for (const e of lexed.errors) {
+    const text = source.text.slice(e.offset, e.offset + e.length);
     diagnostics.push({
       code: 'GOV1003',
       severity: 'error',
-      message: `unexpected character \`${badRun.image}\``,
-      span: span(badRun.startOffset, (badRun.endOffset ?? badRun.startOffset) + 1),
+      message: `unexpected character${[...text].length > 1 ? 's' : ''} \`${text.length > 20 ? text.slice(0, 20) + '...' : text}\``,
+      span: span(e.offset, e.offset + e.length),
       label: 'not part of any word, number, string or symbol of the language',
       help: 'names use letters, digits, `_`, `-` and `.`; text goes between double quotes; comments start with `#`',
     });
-    badRun = undefined;
-  };
+  }
   for (const t of lexed.tokens) {
     const kind = t.tokenType.name;
-    if (kind === 'BadCharacter') {
-      // One diagnostic for a run of adjacent stray characters, not one per character.
-      if (badRun && (badRun.endOffset ?? 0) + 1 === t.startOffset) {
-        badRun = { ...badRun, image: badRun.image + t.image, endOffset: t.endOffset ?? t.startOffset };
-      } else {
-        flushBad();
-        badRun = t;
-      }
-      continue;
-    }
-    flushBad();
     if (kind === 'UnterminatedString') {
       diagnostics.push({
         code: 'GOV1002',
@@ -77,7 +65,6 @@ export function parse(source: Source): ParseResult {
     }
     tokens.push(t);
   }
-  flushBad();
   if (tokens.length > MAX_TOKENS_PER_FILE) {
     diagnostics.push({
       code: 'GOV1004',
@@ -89,6 +76,7 @@ export function parse(source: Source): ParseResult {
     return { file: emptyFile(source), diagnostics };
   }
 
+  retypeKeywords(tokens);
   const parser = sharedParser();
   parser.input = tokens;
   let file: FileNode;

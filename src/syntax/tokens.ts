@@ -1,4 +1,4 @@
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
 
 /**
  * Tokens of the `.gov` language. Keywords are *soft*: each belongs to the `Identifier` category, so a governor may
@@ -32,16 +32,16 @@ export const Less = createToken({ name: 'Less', pattern: '<', label: "'<'" });
 export const Greater = createToken({ name: 'Greater', pattern: '>', label: "'>'" });
 
 const keywordTokens: TokenType[] = [];
+const keywordByWord = new Map<string, TokenType>();
+/**
+ * Keywords are not matched by the lexer: it reads every word as an `Identifier`, and `retypeKeywords` then looks
+ * the word up in one map. That is chevrotain's advice for many keywords, and was the lexer's main cost with one
+ * regular expression per keyword.
+ */
 function keyword(word: string): TokenType {
-  const name = 'Kw_' + word;
-  const token = createToken({
-    name,
-    pattern: new RegExp(word + '(?![A-Za-z0-9_]|[-.][A-Za-z0-9_])'),
-    longer_alt: Identifier,
-    categories: [Identifier],
-    label: `'${word}'`,
-  });
+  const token = createToken({ name: 'Kw_' + word, pattern: Lexer.NA, categories: [Identifier], label: `'${word}'` });
   keywordTokens.push(token);
+  keywordByWord.set(word, token);
   return token;
 }
 
@@ -117,10 +117,9 @@ export const Kw = {
   expires: keyword('expires'),
 } as const;
 
-/** Any character no token accepts, so the lexer never stops: reported as GOV1003. */
-export const BadCharacter = createToken({ name: 'BadCharacter', pattern: /[^]/ });
 
-export const allTokens: TokenType[] = [
+/** Every token type the parser knows: the lexer's plus the keywords. */
+export const lexerTokens: TokenType[] = [
   WhiteSpace,
   Comment,
   StringLiteral,
@@ -136,11 +135,28 @@ export const allTokens: TokenType[] = [
   GreaterEqual,
   Less,
   Greater,
-  ...keywordTokens,
   Identifier,
-  BadCharacter,
 ];
+
+export const allTokens: TokenType[] = [...lexerTokens, ...keywordTokens];
+
+/** Gives each Identifier token whose text is a keyword that keyword's type (in place). */
+export function retypeKeywords(tokens: IToken[]): void {
+  for (const t of tokens) {
+    if (t.tokenTypeIdx !== Identifier.tokenTypeIdx) continue;
+    const kw = keywordByWord.get(t.image);
+    if (kw) {
+      t.tokenType = kw;
+      t.tokenTypeIdx = kw.tokenTypeIdx!;
+    }
+  }
+}
 
 export const KEYWORDS: readonly string[] = Object.keys(Kw);
 
-export const GovLexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+/**
+ * Characters no token accepts are the lexer's errors (it skips them and goes on): parse() reports them as GOV1003.
+ * `ensureOptimizations` keeps chevrotain's first-character dispatch on; a pattern it cannot analyse would
+ * silently make every token try every pattern.
+ */
+export const GovLexer = new Lexer(lexerTokens, { positionTracking: 'full', ensureOptimizations: true });
