@@ -63,10 +63,15 @@ describe('the OPA bundle', () => {
   it('has a manifest `opa inspect` reads, with the revision and roots', () => {
     const r = opa(['inspect', '--format', 'json', writeBundle('inspect', ir)]);
     expect(r.status).toBe(0);
-    const info = JSON.parse(r.stdout) as { manifest: { revision: string; roots: string[] }; namespaces: Record<string, string[]> };
+    const info = JSON.parse(r.stdout) as {
+      manifest: { revision: string; roots: string[] };
+      namespaces: Record<string, string[]>;
+      wasm_modules: Array<{ path: string; entrypoints: string[] }>;
+    };
     expect(info.manifest.revision).toBe(ir.revision);
     expect(info.manifest.roots).toEqual(['govc']);
-    expect(Object.keys(info.namespaces).sort()).toEqual(['data', 'data.govc']);
+    expect(Object.keys(info.namespaces).sort()).toEqual(['data', 'data.govc', 'data.govc.wasm.allow', 'data.govc.wasm.decision', 'data.govc.wasm.reasons']);
+    expect(info.wasm_modules).toEqual([{ path: '/policy.wasm', entrypoints: ['data.govc.wasm.decision', 'data.govc.wasm.allow', 'data.govc.wasm.reasons'], url: expect.any(String) }]);
   });
 });
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { IrProgram } from '../../ir/types.js';
 import { tarGz } from '../../codegen/tar.js';
 import { signaturesJson, type SigningOptions } from './sign.js';
+import { policyWasm, WASM_ENTRYPOINTS } from '../wasm/index.js';
 
 /** The Rego package and the data path the policy reads: `data.govc.decision` over `data.govc.ir`. */
 export const REGO_PACKAGE = 'govc';
@@ -35,9 +36,8 @@ export interface OpaBundle {
 
 export interface BundleOptions {
   readonly signing?: SigningOptions;
-  /** Extra files (e.g. `/policy.wasm`) placed before the manifest; manifest `wasm` entries name them. */
-  readonly extraFiles?: readonly BundleFile[];
-  readonly wasmEntrypoints?: readonly string[];
+  /** Leave govc's Wasm module (`/policy.wasm`, entrypoints `govc/wasm/...`) out of the bundle. */
+  readonly withoutWasm?: boolean;
 }
 
 export function manifestOf(ir: IrProgram, options: BundleOptions): Record<string, unknown> {
@@ -46,19 +46,23 @@ export function manifestOf(ir: IrProgram, options: BundleOptions): Record<string
     roots: [REGO_PACKAGE],
     rego_version: 1,
   };
-  if (options.wasmEntrypoints?.length) {
-    manifest.wasm = options.wasmEntrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' }));
+  if (!options.withoutWasm) {
+    manifest.wasm = WASM_ENTRYPOINTS.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' }));
   }
   manifest.metadata = { govc: { org: ir.org.name, ir_version: ir.ir_version } };
   return manifest;
 }
 
-/** Builds the OPA bundle: `/data.json`, `/govc/policy.rego`, extras, `/.manifest`, optional `/.signatures.json`. */
+/**
+ * Builds the OPA bundle: `/data.json`, `/govc/policy.rego`, `/policy.wasm`, `/.manifest`, optional
+ * `/.signatures.json`. The Rego answers `data.govc.decision`; govc's Wasm module answers the same question at
+ * `data.govc.wasm.decision` (OPA lets Rego win where both define a path, so the module has its own).
+ */
 export function buildBundle(ir: IrProgram, options: BundleOptions = {}): OpaBundle {
   const files: BundleFile[] = [
     { name: '/data.json', data: Buffer.from(JSON.stringify({ govc: { ir } }, null, 2) + '\n') },
     { name: '/' + POLICY_PATH, data: Buffer.from(policyRego()) },
-    ...(options.extraFiles ?? []),
+    ...(options.withoutWasm ? [] : [{ name: '/policy.wasm', data: policyWasm() }]),
     { name: '/.manifest', data: Buffer.from(JSON.stringify(manifestOf(ir, options), null, 2) + '\n') },
   ];
   if (options.signing) {

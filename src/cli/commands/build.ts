@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { policyWasm } from '../../backends/wasm/index.js';
 import { buildBundle, regoTestsFromCorpus, SIGNING_ALGS, type CorpusCase, type SigningAlg, type SigningOptions } from '../../backends/opa/index.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { IR_SCHEMA } from '../../ir/schema.js';
@@ -78,6 +79,7 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
       'opa/bundle.tar.gz': bundle.tarGz,
     };
     rmSync(join(dir, 'opa'), { recursive: true, force: true });
+    files['policy.wasm'] = policyWasm();
     for (const f of bundle.files) files[`opa/bundle${f.name}`] = f.data;
     const corpus = corpusOf(p.path);
     if (corpus) files['opa/tests/govc_test.rego'] = regoTestsFromCorpus(corpus);
