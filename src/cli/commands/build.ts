@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { policyWasm } from '../../backends/wasm/index.js';
+import { guardsArtifacts } from '../../backends/ts-guards/index.js';
 import { buildBundle, regoTestsFromCorpus, SIGNING_ALGS, type CorpusCase, type SigningAlg, type SigningOptions } from '../../backends/opa/index.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { IR_SCHEMA } from '../../ir/schema.js';
@@ -77,6 +78,7 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
       'ir.json': stableJson(result.ir),
       'ir.schema.json': stableJson(IR_SCHEMA),
       'opa/bundle.tar.gz': bundle.tarGz,
+      ...guardsArtifacts(result.ir),
     };
     rmSync(join(dir, 'opa'), { recursive: true, force: true });
     files['policy.wasm'] = policyWasm();

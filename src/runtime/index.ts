@@ -1,0 +1,37 @@
+/**
+ * govc/runtime: what generated TypeScript guards (`ts/guards.ts`) depend on, and nothing else does. `decide`
+ * support for generated code, `createGuard` (invoke: decide, redact, meter, call, record, log), counter stores
+ * (memory, Redis) and decision logs. See docs/guards.md.
+ */
+export type * from './types.js';
+export { requestProblem, malformedTraceId, isValidTime } from './validate.js';
+export {
+  approvalReason,
+  classTables,
+  dataClassStep,
+  distinctSorted,
+  EMPTY,
+  flowBlocks,
+  flowProblems,
+  freezeDeep,
+  malformedReason,
+  modelApprovalReason,
+  modelNotAllowedReason,
+  modelRegionReason,
+  sortReasons,
+  toolStep,
+  unknownUseCaseReason,
+  useCaseTables,
+  type ApprovalInfo,
+  type ClassInfo,
+  type DataRuleInfo,
+  type GrantInfo,
+  type UseCaseTables,
+} from './decideSupport.js';
+export { definePolicy, costMicros } from './policy.js';
+export { createGuard, type CallContext, type Guard, type GuardOptions, type InvokeRequest, type InvokeResult } from './guard.js';
+export { MemoryStore, type AddOp, type CounterStore, type ReserveOp, type ReserveResult } from './store.js';
+export { RedisStore, type RedisLike } from './redisStore.js';
+export { budgetKey, rateKey, periodKey, PERIOD_TTL_SECONDS, RATE_TTL_SECONDS } from './counterKeys.js';
+export { JsonlDecisionLog, MemoryDecisionLog, pruneDecisionLogs, type DecisionLogEntry, type DecisionLogSink, type PruneResult } from './decisionLog.js';
+export { compileClasses, detect, redact, type CompiledClass } from './redact.js';
