@@ -4,7 +4,7 @@ import { alloc, bytesCompare, bytesEqual } from "./mem";
 import * as text from "./text";
 import {
   elem, keyAt, len, newArray, newBool, newNull, newNumber, newObject, numberOf, objectGet, objectIndex, objectSet,
-  push, strLen, strPtr, tag, T_ARRAY, T_BOOL, T_NULL, T_NUMBER, T_OBJECT, T_STRING, utf8, valueAt, boolOf,
+  push, strLen, strPtr, tag, objectPush, T_ARRAY, T_BOOL, T_NULL, T_NUMBER, T_OBJECT, T_STRING, utf8, valueAt, boolOf,
 } from "./value";
 
 const MAX_TOKENS: f64 = 1000000000;
@@ -269,11 +269,11 @@ function reasonValues(list: u32): u32 {
     const r = load<u32>(base + (i << 2));
     if (i > 0 && reasonCompare(load<u32>(base + ((i - 1) << 2)), r) == 0) continue;
     const o = newObject(4);
-    objectSet(o, K_CODE, load<u32>(r));
-    objectSet(o, K_RULE, load<u32>(r, 4));
-    objectSet(o, K_MESSAGE, load<u32>(r, 8));
+    objectPush(o, K_CODE, load<u32>(r));
+    objectPush(o, K_RULE, load<u32>(r, 4));
+    objectPush(o, K_MESSAGE, load<u32>(r, 8));
     const src = load<u32>(r, 12);
-    objectSet(o, K_SOURCE, src == 0 ? NULL : src);
+    objectPush(o, K_SOURCE, src == 0 ? NULL : src);
     push(out, o);
   }
   return out;
@@ -363,24 +363,24 @@ function modelProblems(ir: u32, uc: u32, ucName: u32, name: u32, region: u32, cl
 
 function earlyDecision(ir: u32, useCase: u32, traceId: u32, code: u32, message: u32): u32 {
   const d = newObject(12);
-  objectSet(d, K_DECISION, K_DENY);
-  objectSet(d, K_ALLOW_FIELD, FALSE);
-  objectSet(d, K_USE_CASE, useCase == 0 ? NULL : useCase);
-  objectSet(d, K_MODEL, NULL);
-  objectSet(d, K_PROVIDER, NULL);
+  objectPush(d, K_DECISION, K_DENY);
+  objectPush(d, K_ALLOW_FIELD, FALSE);
+  objectPush(d, K_USE_CASE, useCase == 0 ? NULL : useCase);
+  objectPush(d, K_MODEL, NULL);
+  objectPush(d, K_PROVIDER, NULL);
   const rs = newArray(T_ARRAY, 1);
   const r = newObject(4);
-  objectSet(r, K_CODE, code);
-  objectSet(r, K_RULE, K_REQUEST);
-  objectSet(r, K_MESSAGE, message);
-  objectSet(r, K_SOURCE, NULL);
+  objectPush(r, K_CODE, code);
+  objectPush(r, K_RULE, K_REQUEST);
+  objectPush(r, K_MESSAGE, message);
+  objectPush(r, K_SOURCE, NULL);
   push(rs, r);
-  objectSet(d, K_REASONS, rs);
-  objectSet(d, K_MESSAGE, NULL);
-  objectSet(d, K_OBLIGATIONS, NULL);
-  objectSet(d, K_LIMITS, NULL);
-  objectSet(d, K_TRACE_ID, traceId == 0 ? NULL : traceId);
-  objectSet(d, K_POLICY_REVISION, objectGet(ir, K_REVISION));
+  objectPush(d, K_REASONS, rs);
+  objectPush(d, K_MESSAGE, NULL);
+  objectPush(d, K_OBLIGATIONS, NULL);
+  objectPush(d, K_LIMITS, NULL);
+  objectPush(d, K_TRACE_ID, traceId == 0 ? NULL : traceId);
+  objectPush(d, K_POLICY_REVISION, objectGet(ir, K_REVISION));
   return d;
 }
 
@@ -542,11 +542,11 @@ export function decide(data: u32, input: u32): u32 {
     }
     if (redacted) {
       const o = newObject(2);
-      objectSet(o, K_DATA_CLASS, c);
+      objectPush(o, K_DATA_CLASS, c);
       const detectors = objectGet(dc, K_DETECTORS);
       const names = newArray(T_ARRAY, len(detectors));
       for (let k: u32 = 0; k < len(detectors); k++) push(names, objectGet(elem(detectors, k), K_NAME));
-      objectSet(o, K_DETECTORS, names);
+      objectPush(o, K_DETECTORS, names);
       push(redact, o);
     }
   }
@@ -674,38 +674,38 @@ export function decide(data: u32, input: u32): u32 {
 
   // Obligations and limits.
   const obligations = newObject(6);
-  objectSet(obligations, K_REDACT, redact);
+  objectPush(obligations, K_REDACT, redact);
   const log = objectGet(uc, K_LOG);
   const logCopy = newObject(3);
-  objectSet(logCopy, K_INPUTS, objectGet(log, K_INPUTS));
-  objectSet(logCopy, K_OUTPUTS, objectGet(log, K_OUTPUTS));
-  objectSet(logCopy, K_TOOL_CALLS, objectGet(log, K_TOOL_CALLS));
-  objectSet(obligations, K_LOG, logCopy);
-  objectSet(obligations, K_RETENTION_DAYS, objectGet(uc, K_RETENTION));
-  objectSet(obligations, K_HUMAN_OVERSIGHT, tag(objectGet(uc, K_HUMAN_OVERSIGHT)) == T_NULL ? FALSE : TRUE);
-  objectSet(obligations, K_HUMAN_APPROVAL, humanApproval ? TRUE : FALSE);
-  objectSet(obligations, K_DISCLOSURE, objectGet(uc, K_DISCLOSURE));
+  objectPush(logCopy, K_INPUTS, objectGet(log, K_INPUTS));
+  objectPush(logCopy, K_OUTPUTS, objectGet(log, K_OUTPUTS));
+  objectPush(logCopy, K_TOOL_CALLS, objectGet(log, K_TOOL_CALLS));
+  objectPush(obligations, K_LOG, logCopy);
+  objectPush(obligations, K_RETENTION_DAYS, objectGet(uc, K_RETENTION));
+  objectPush(obligations, K_HUMAN_OVERSIGHT, tag(objectGet(uc, K_HUMAN_OVERSIGHT)) == T_NULL ? FALSE : TRUE);
+  objectPush(obligations, K_HUMAN_APPROVAL, humanApproval ? TRUE : FALSE);
+  objectPush(obligations, K_DISCLOSURE, objectGet(uc, K_DISCLOSURE));
   const lim = newObject(2);
   const lb = newArray(T_ARRAY, len(budgets));
   for (let i: u32 = 0; i < len(budgets); i++) {
     const b = elem(budgets, i);
     const o = newObject(3);
-    objectSet(o, K_SCOPE, objectGet(b, K_SCOPE));
-    objectSet(o, K_PERIOD, objectGet(b, K_PERIOD));
-    objectSet(o, K_AMOUNT_MICROS, objectGet(b, K_AMOUNT_MICROS));
+    objectPush(o, K_SCOPE, objectGet(b, K_SCOPE));
+    objectPush(o, K_PERIOD, objectGet(b, K_PERIOD));
+    objectPush(o, K_AMOUNT_MICROS, objectGet(b, K_AMOUNT_MICROS));
     push(lb, o);
   }
-  objectSet(lim, K_BUDGETS, lb);
+  objectPush(lim, K_BUDGETS, lb);
   const lr = newArray(T_ARRAY, len(limits));
   for (let i: u32 = 0; i < len(limits); i++) {
     const l = elem(limits, i);
     const o = newObject(3);
-    objectSet(o, K_SCOPE, objectGet(l, K_SCOPE));
-    objectSet(o, K_KIND, objectGet(l, K_KIND));
-    objectSet(o, K_PER_MINUTE, objectGet(l, K_PER_MINUTE));
+    objectPush(o, K_SCOPE, objectGet(l, K_SCOPE));
+    objectPush(o, K_KIND, objectGet(l, K_KIND));
+    objectPush(o, K_PER_MINUTE, objectGet(l, K_PER_MINUTE));
     push(lr, o);
   }
-  objectSet(lim, K_RATE_LIMITS, lr);
+  objectPush(lim, K_RATE_LIMITS, lr);
 
   const d = newObject(12);
   if (len(deny) > 0) {
@@ -715,31 +715,31 @@ export function decide(data: u32, input: u32): u32 {
       const policy = objectGet(uc, K_ON_BUDGET);
       message = isObj(policy) ? objectGet(policy, K_MESSAGE) : NULL;
     } else if (hasCode(deny, C_RATE)) message = objectGet(objectGet(uc, K_ON_RATE), K_MESSAGE);
-    objectSet(d, K_DECISION, K_DENY);
-    objectSet(d, K_ALLOW_FIELD, FALSE);
-    objectSet(d, K_USE_CASE, ucName);
-    objectSet(d, K_MODEL, NULL);
-    objectSet(d, K_PROVIDER, NULL);
-    objectSet(d, K_REASONS, rs);
-    objectSet(d, K_MESSAGE, message);
+    objectPush(d, K_DECISION, K_DENY);
+    objectPush(d, K_ALLOW_FIELD, FALSE);
+    objectPush(d, K_USE_CASE, ucName);
+    objectPush(d, K_MODEL, NULL);
+    objectPush(d, K_PROVIDER, NULL);
+    objectPush(d, K_REASONS, rs);
+    objectPush(d, K_MESSAGE, message);
   } else {
     text.begin(); text.lit("allowed by use case `"); text.str(ucName); text.lit("`");
     const m = text.end();
     reasons = info;
     reason(C_ALLOWED, path2("use_case/", ucName), m, ucSource);
     reasons = deny;
-    objectSet(d, K_DECISION, degraded ? K_DEGRADE : K_ALLOW);
-    objectSet(d, K_ALLOW_FIELD, TRUE);
-    objectSet(d, K_USE_CASE, ucName);
-    objectSet(d, K_MODEL, model);
-    objectSet(d, K_PROVIDER, objectGet(objectGet(models, model), K_PROVIDER));
-    objectSet(d, K_REASONS, reasonValues(info));
-    objectSet(d, K_MESSAGE, NULL);
+    objectPush(d, K_DECISION, degraded ? K_DEGRADE : K_ALLOW);
+    objectPush(d, K_ALLOW_FIELD, TRUE);
+    objectPush(d, K_USE_CASE, ucName);
+    objectPush(d, K_MODEL, model);
+    objectPush(d, K_PROVIDER, objectGet(objectGet(models, model), K_PROVIDER));
+    objectPush(d, K_REASONS, reasonValues(info));
+    objectPush(d, K_MESSAGE, NULL);
   }
-  objectSet(d, K_OBLIGATIONS, obligations);
-  objectSet(d, K_LIMITS, lim);
-  objectSet(d, K_TRACE_ID, traceId == 0 ? NULL : traceId);
-  objectSet(d, K_POLICY_REVISION, objectGet(ir, K_REVISION));
+  objectPush(d, K_OBLIGATIONS, obligations);
+  objectPush(d, K_LIMITS, lim);
+  objectPush(d, K_TRACE_ID, traceId == 0 ? NULL : traceId);
+  objectPush(d, K_POLICY_REVISION, objectGet(ir, K_REVISION));
   return d;
 }
 

@@ -40,6 +40,22 @@ function u4(cp: u32): void {
 
 export function dumpString(p: u32, l: u32): void {
   reserve(l + 2);
+  // Most strings need no escaping: copy them whole.
+  let plain = true;
+  for (let i: u32 = 0; i < l; i++) {
+    const c = load<u8>(p + i);
+    if (c < 0x20 || c == 0x22 || c == 0x5c || c == 0xed) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    store<u8>(buf + n, 0x22);
+    memory.copy(buf + n + 1, p, l);
+    store<u8>(buf + n + 1 + l, 0x22);
+    n += l + 2;
+    return;
+  }
   byte(0x22);
   for (let i: u32 = 0; i < l; i++) {
     const c = <u32>load<u8>(p + i);

@@ -234,6 +234,25 @@ export function objectSet(o: u32, k: u32, v: u32): void {
   }
 }
 
+// Appends a key known to be new, without an index: for building results, whose keys are fixed and few.
+export function objectPush(o: u32, k: u32, v: u32): void {
+  const n = len(o);
+  let cap = load<u32>(o, 8);
+  if (n == cap) {
+    const keys = alloc(cap << 3);
+    const vals = alloc(cap << 3);
+    memory.copy(keys, load<u32>(o, 12), cap << 2);
+    memory.copy(vals, load<u32>(o, 16), cap << 2);
+    cap <<= 1;
+    store<u32>(o, cap, 8);
+    store<u32>(o, keys, 12);
+    store<u32>(o, vals, 16);
+  }
+  store<u32>(load<u32>(o, 12) + (n << 2), k);
+  store<u32>(load<u32>(o, 16) + (n << 2), v);
+  store<u32>(o, n + 1, 4);
+}
+
 export function objectRemove(o: u32, k: u32): bool {
   const at = objectIndex(o, k);
   if (at < 0) return false;
