@@ -4,6 +4,7 @@ import { runBuild } from './commands/build.js';
 import { runCheck } from './commands/check.js';
 import { runDecide } from './commands/decide.js';
 import { EXIT } from './exitCodes.js';
+import { pruneDecisionLogs } from '../runtime/decisionLog.js';
 
 const program = new Command();
 program
@@ -63,6 +64,23 @@ program
   .addHelpText('after', '\nExample:\n  govc decide examples/acme-support --request examples/acme-support/requests/refund.json')
   .action((path: string, opts) => {
     process.exitCode = runDecide(path, opts);
+  });
+
+program
+  .command('prune-logs')
+  .description('delete decision-log entries (decisions-YYYY-MM-DD.jsonl from govc/runtime) older than their retention_days')
+  .argument('<dir>', 'the folder a JsonlDecisionLog writes to')
+  .option('--now <time>', 'judge retention as of this RFC 3339 time (default: now)')
+  .addHelpText('after', '\nExample (daily, from cron):\n  govc prune-logs /var/log/govc/decisions')
+  .action(async (dir: string, opts: { now?: string }) => {
+    const now = opts.now === undefined ? Date.now() : Date.parse(opts.now);
+    if (!Number.isFinite(now)) {
+      process.stderr.write(`govc: --now must be an RFC 3339 time, got \`${opts.now}\`\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    const r = await pruneDecisionLogs(dir, now);
+    process.stdout.write(JSON.stringify(r) + '\n');
   });
 
 try {
