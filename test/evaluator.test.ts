@@ -255,3 +255,16 @@ describe('reference evaluator', () => {
     expect(d.reasons.map((r) => r.code)).toEqual(['unknown_use_case']);
   });
 });
+
+describe('degrade caps', () => {
+  it('are floor(amount × percent / 100), computed without passing 2^53', async () => {
+    const { percentOf } = await import('../src/check/resolve.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e14 }), fc.integer({ min: 101, max: 1000 }), (amount, percent) => {
+        expect(BigInt(percentOf(amount, percent))).toBe((BigInt(amount) * BigInt(percent)) / 100n);
+      }),
+    );
+    expect(percentOf(100_000_001, 150)).toBe(150_000_001);
+  });
+});
