@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// Benchmark of the TypeScript guards (to be wired into `npm run bench` by bench/run.mjs).
+//
+// For each size N (default 10 and 1,000 use cases — 10,000 runs out of memory generating today's per-use-case code; programs from bench/generate.mjs) it compiles the program,
+// generates and compiles `guards.ts` (the .js that `govc build` writes), checks that the guards agree with the
+// reference evaluator on the request mix of bench/requests.mjs, then measures:
+//   decide   per-decision p50/p99 of the generated `decide` over the allow/degrade/deny mix (per-call timing with
+//            the timer's own cost subtracted), and the batched mean
+//   floor    the same for a hand-written decision: a Map lookup and a few comparisons
+//   invoke   `guard.invoke` overhead (the call itself is a no-op) with the memory store, and with Redis when
+//            /usr/bin/redis-server exists (a throwaway server on 127.0.0.1)
+// Prints a markdown table and writes out/bench/guards.json.
+//
+// Options: --sizes 10,1000   --decisions 200000   --invokes 20000
+// Requires a build (`npm run build`).
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AS_OF, writeProgram } from './generate.mjs';
+import { buildRequests } from './requests.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = join(ROOT, 'dist');
+const OUT = join(ROOT, 'out', 'bench');
+const option = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const sizes = option('sizes', '10,1000').split(',').map(Number);
+const DECISIONS = Number(option('decisions', '200000'));
+const INVOKES = Number(option('invokes', '20000'));
+
+if (!existsSync(join(DIST, 'runtime', 'index.js'))) {
+  console.error('dist/ is missing: run `npm run build` first');
+  process.exit(2);
+}
+const { compileFiles } = await import(pathToFileURL(join(DIST, 'project', 'compile.js')).href);
+const { govFilesIn } = await import(pathToFileURL(join(DIST, 'project', 'loadProgram.js')).href);
+const { evaluate } = await import(pathToFileURL(join(DIST, 'eval', 'evaluate.js')).href);
+const { generateGuards } = await import(pathToFileURL(join(DIST, 'backends', 'ts-guards', 'index.js')).href);
+const { default: ts } = await import('typescript');
+const runtime = await import(pathToFileURL(join(DIST, 'runtime', 'index.js')).href);
+
+const hr = process.hrtime.bigint;
+const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+
+/** Per-call timings in ns, minus the median cost of timing nothing; plus the batched mean. */
+function measure(fn, inputs, n) {
+  const m = inputs.length;
+  for (let i = 0; i < Math.min(n, 50_000); i++) fn(inputs[i % m]); // warm-up: let V8 optimise
+  const empty = new Float64Array(20_000);
+  for (let i = 0; i < empty.length; i++) {
+    const t = hr();
+    empty[i] = Number(hr() - t);
+  }
+  empty.sort();
+  const overhead = pct(empty, 50);
+  const samples = new Float64Array(n);
+  let sink = 0;
+  for (let i = 0; i < n; i++) {
+    const x = inputs[i % m];
+    const t = hr();
+    const d = fn(x);
+    samples[i] = Number(hr() - t) - overhead;
+    if (d) sink++;
+  }
+  samples.sort();
+  const t = hr();
+  for (let i = 0; i < n; i++) if (fn(inputs[i % m])) sink++;
+  const mean = Number(hr() - t) / n;
+  return { p50_ns: Math.max(0, pct(samples, 50)), p99_ns: Math.max(0, pct(samples, 99)), mean_ns: mean, timer_overhead_ns: overhead, sink };
+}
+
+/** The floor: what a hand-written check costs (a Map lookup and a few comparisons). */
+function floorDecide(ir) {
+  const table = new Map(Object.values(ir.use_cases).map((u) => [u.name, { models: new Set(u.models), rpm: u.rate_limits[0]?.per_minute ?? Infinity, budget: u.budgets[0]?.amount_micros ?? Infinity }]));
+  return (r) => {
+    const u = table.get(r.use_case);
+    if (u === undefined) return false;
+    if (r.model !== undefined && !u.models.has(r.model)) return false;
+    return (r.rate?.use_case?.requests ?? 0) < u.rpm && (r.spend?.use_case?.month ?? 0) < u.budget;
+  };
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function startRedis() {
+  if (!existsSync('/usr/bin/redis-server')) return undefined;
+  const port = await freePort();
+  const child = spawn('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const { Redis } = await import('ioredis');
+  const client = new Redis({ host: '127.0.0.1', port, enableOfflineQueue: true, maxRetriesPerRequest: 1, lazyConnect: true });
+  for (let i = 0; i < 100; i++) {
+    try {
+      await client.connect();
+      await client.ping();
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { client, stop: () => (client.disconnect(), child.kill('SIGTERM')) };
+}
+
+async function measureInvoke(policy, requests, store, n) {
+  const guard = runtime.createGuard(policy, { store, clock: () => Date.parse('2026-11-26T10:00:00Z'), detectDataClasses: false, keyPrefix: `bench-${Math.random()}:` });
+  // Requests without counters: invoke supplies them. Spread over tenants so rates never bind.
+  const inputs = requests.map((r, k) => {
+    const { spend: _s, rate: _r, ...rest } = r;
+    return { ...rest, tenant: `tenant-${k}`, tokens: { input: 10, output: 10 } };
+  });
+  const call = () => ({ usage: { input_tokens: 10, output_tokens: 10 } });
+  for (let i = 0; i < Math.min(n, 2000); i++) await guard.invoke(inputs[i % inputs.length], call);
+  const samples = new Float64Array(n);
+  let ok = 0;
+  for (let i = 0; i < n; i++) {
+    const t = hr();
+    const r = await guard.invoke(inputs[i % inputs.length], call);
+    samples[i] = Number(hr() - t);
+    if (r.ok) ok++;
+  }
+  samples.sort();
+  return { p50_us: pct(samples, 50) / 1000, p99_us: pct(samples, 99) / 1000, allowed_share: ok / n };
+}
+
+const results = [];
+const redis = await startRedis();
+try {
+  for (const n of sizes) {
+    const dir = mkdtempSync(join(tmpdir(), `govc-bench-guards-${n}-`));
+    try {
+      writeProgram(n, dir);
+      const compiled = compileFiles(govFilesIn(dir), { asOf: AS_OF, cwd: dir });
+      if (!compiled.ir) throw new Error(`program ${n} does not compile`);
+      const ir = compiled.ir;
+      let t = hr();
+      const source = generateGuards(ir, { runtimeImport: join(DIST, 'runtime', 'index.js') });
+      const generateMs = Number(hr() - t) / 1e6;
+      t = hr();
+      // transpileModule (no type-check, no .d.ts): what matters here is the JavaScript; `govc build` emits both.
+      const js = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022 } }).outputText;
+      const compileMs = Number(hr() - t) / 1e6;
+      const file = join(dir, 'guards.mjs');
+      writeFileSync(file, js);
+      t = hr();
+      const mod = await import(pathToFileURL(file).href);
+      const importMs = Number(hr() - t) / 1e6;
+      const requests = buildRequests(ir, 2000);
+      const mismatches = requests.filter((r) => JSON.stringify(mod.decide(r)) !== JSON.stringify(evaluate(ir, r))).length;
+      if (mismatches > 0) throw new Error(`${mismatches} guard decisions differ from the reference at N=${n}`);
+      const kinds = Object.fromEntries(['allow', 'degrade', 'deny'].map((k) => [k, requests.filter((r) => mod.decide(r).decision === k).length / requests.length]));
+      const guards = measure(mod.decide, requests, DECISIONS);
+      const floor = measure(floorDecide(ir), requests, DECISIONS);
+      const memory = await measureInvoke(mod.policy, requests, new runtime.MemoryStore(), INVOKES);
+      const viaRedis = redis ? await measureInvoke(mod.policy, requests, new runtime.RedisStore(redis.client), Math.min(INVOKES, 5000)) : null;
+      const row = { use_cases: n, source_bytes: source.length, generate_ms: generateMs, compile_ms: compileMs, import_ms: importMs, mix: kinds, guards, floor, invoke_memory: memory, invoke_redis: viaRedis };
+      results.push(row);
+      console.error(`N=${n}: guards p50 ${guards.p50_ns.toFixed(0)} ns, floor p50 ${floor.p50_ns.toFixed(0)} ns`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+} finally {
+  redis?.stop();
+}
+
+const f = (x) => (x === null || x === undefined ? '—' : x.toFixed(x < 10 ? 2 : 0));
+console.log('| use cases | guards p50 (ns) | guards p99 (ns) | guards mean (ns) | floor p50 (ns) | floor p99 (ns) | floor mean (ns) | invoke, memory p50/p99 (µs) | invoke, Redis p50/p99 (µs) | guards.ts size | generate + compile (ms) |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  console.log(
+    `| ${r.use_cases.toLocaleString('en')} | ${f(r.guards.p50_ns)} | ${f(r.guards.p99_ns)} | ${f(r.guards.mean_ns)} | ${f(r.floor.p50_ns)} | ${f(r.floor.p99_ns)} | ${f(r.floor.mean_ns)} | ${f(r.invoke_memory.p50_us)} / ${f(r.invoke_memory.p99_us)} | ${r.invoke_redis ? `${f(r.invoke_redis.p50_us)} / ${f(r.invoke_redis.p99_us)}` : '—'} | ${(r.source_bytes / 1e6).toFixed(2)} MB | ${f(r.generate_ms)} + ${f(r.compile_ms)} |`,
+  );
+}
+mkdirSync(OUT, { recursive: true });
+writeFileSync(join(OUT, 'guards.json'), JSON.stringify({ node: process.version, decisions: DECISIONS, invokes: INVOKES, results }, null, 2) + '\n');
