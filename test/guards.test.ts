@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../src/backends/opa/index.js';
-import { compileGuards, generateGuards } from '../src/backends/ts-guards/index.js';
+import { compileGuards, generateGuards, generateGuardsModule, transpileGuards } from '../src/backends/ts-guards/index.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { firstRequestProblem } from '../src/eval/validateRequest.js';
 import type { IrProgram } from '../src/ir/types.js';
@@ -77,6 +77,41 @@ describe('guards decide exactly as the reference evaluator', () => {
     }
   });
 
+  it('requests built in odd ways (own undefined fields, inherited fields, extra keys) decide as the reference', () => {
+    for (const name of names) {
+      const ir = irs.get(name)!;
+      const g = guards.get(name)!;
+      const corpus = loadCorpora().find((c) => c.example === name)!;
+      const bases = corpus.cases.map((c) => c.input).filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && firstRequestProblem(x) === undefined);
+      const fields = ['trace_id', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate'];
+      const variants = (b: Record<string, unknown>): unknown[] => {
+        const out: unknown[] = [];
+        for (const f of fields) {
+          out.push({ ...b, [f]: undefined });
+          const { [f]: value, ...rest } = b;
+          if (value !== undefined) out.push(Object.assign(Object.create({ [f]: value }), rest));
+          out.push(Object.assign(Object.create({ [f]: 'inherited' }), rest));
+        }
+        const spend = b.spend as Record<string, Record<string, number>> | undefined;
+        if (spend?.use_case) {
+          out.push({ ...b, spend: { ...spend, use_case: Object.assign(Object.create({ month: 1 }), spend.use_case) } });
+          out.push({ ...b, spend: { ...spend, use_case: Object.assign(Object.create({ zzz: -1 }), spend.use_case) } });
+          out.push({ ...b, spend: { ...spend, use_case: Object.assign(Object.create(null), spend.use_case) } });
+        }
+        const rate = b.rate as Record<string, Record<string, number>> | undefined;
+        if (rate?.use_case) out.push({ ...b, rate: { ...rate, use_case: { ...rate.use_case, extra: 'x' } } });
+        const tool = b.tool as Record<string, unknown> | undefined;
+        if (tool) out.push({ ...b, tool: { ...tool, human_approved_by: undefined } }, { ...b, tool: Object.assign(Object.create({ human_approved_by: 'x' }), tool) });
+        out.push({ ...b, data_classes: ['pii', 'pii', 'pii'] }, { ...b, data_classes: ['source_code', 'pii', 'customer_content'] }, { ...b, data_classes: ['pii', 'customer_content', 'pii'] });
+        out.push({ ...b, data_classes: ['💥', '\uffff', 'pii'] }, { ...b, data_classes: ['b', 'a', 'b', 'a'] });
+        return out;
+      };
+      for (const b of bases.slice(0, 40)) {
+        for (const input of variants(b)) expect(JSON.stringify(g.decide(input))).toBe(JSON.stringify(evaluate(ir, input)));
+      }
+    }
+  });
+
   it('agrees with OPA (Rego over the bundle) and the reference on the whole corpus', () => {
     requireOpa();
     for (const corpus of corpora) {
@@ -126,9 +161,34 @@ describe('the generated module', () => {
     expect(generateGuards(ir)).toBe(generateGuards(ir));
   });
 
+  it('writes the same .d.ts as TypeScript’s declaration emit would (no emit needed at build time)', () => {
+    const norm = (t: string): string => t.replace(/^\/\/.*$|^\/\* eslint-disable \*\/$/gm, '').replace(/\s+/g, ' ').trim();
+    for (const name of names) {
+      const m = generateGuardsModule(irs.get(name)!);
+      expect(norm(m.dts)).toBe(norm(compileGuards(m.ts).dts));
+    }
+  });
+
+  it('is one decide over data tables: the module’s statements do not depend on the number of use cases, and it grows ~1 KB per use case', () => {
+    const ir = irs.get('acme-support')!;
+    const many = (k: number): IrProgram => ({
+      ...ir,
+      use_cases: Object.fromEntries(
+        Object.values(ir.use_cases).flatMap((u) => Array.from({ length: k }, (_, i) => [`${u.name}_${i}`, { ...u, name: `${u.name}_${i}` }])),
+      ),
+    });
+    const small = generateGuards(many(1));
+    const large = generateGuards(many(200));
+    expect(shape(large)).toEqual(shape(small));
+    expect((large.length - small.length) / (3 * 199)).toBeLessThan(2000);
+    expect(large.match(/\bfunction\b/g)!.length).toBe(small.match(/\bfunction\b/g)!.length);
+  });
+
   it('compiles to .js and .d.ts, and the .js decides like the .ts', async () => {
     const ir = irs.get('acme-support')!;
-    const out = compileGuards(generateGuards(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') }));
+    const source = generateGuards(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') });
+    const out = compileGuards(source);
+    expect(transpileGuards(source)).toBe(out.js);
     expect(out.dts).toContain('export declare function decide(request: GuardRequest): GuardDecision;');
     expect(out.dts).toContain('export type UseCaseName = "kb_tagging" | "support_assistant" | "ticket_summary";');
     const path = join(work, 'compiled.mjs');

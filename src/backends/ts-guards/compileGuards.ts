@@ -1,5 +1,4 @@
-import { ModuleKind, ModuleResolutionKind, Project, ScriptTarget } from 'ts-morph';
-import { GUARDS_FILE } from './generateGuards.js';
+import ts from 'typescript';
 
 export interface CompiledGuards {
   /** `guards.js`: ES2022 module importing `govc/runtime`. */
@@ -8,32 +7,34 @@ export interface CompiledGuards {
   readonly dts: string;
 }
 
+const COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ES2022,
+  declaration: true,
+  isolatedDeclarations: true,
+  strict: true,
+  skipLibCheck: true,
+  noResolve: true,
+  noLib: true,
+  types: [],
+};
+
 /**
- * Compiles a generated `guards.ts` to `.js` and `.d.ts` with the TypeScript compiler (through ts-morph), without
- * type-checking against the runtime (tests run `tsc --strict` on the module separately): `isolatedDeclarations`
- * style explicit types on every export make the declaration emit local.
+ * `guards.ts` to `guards.js`: a syntactic transpile of the one file (`ts.transpileModule`), with no program, no
+ * type-check and no declaration emit, so it costs one parse. The generated module is written for it: type-only
+ * imports are `import type`, and nothing depends on type information (tests type-check the module separately).
+ */
+export function transpileGuards(source: string): string {
+  return ts.transpileModule(source, { compilerOptions: COMPILER_OPTIONS, fileName: 'guards.ts', reportDiagnostics: false }).outputText;
+}
+
+/**
+ * Compiles a generated `guards.ts` to `.js` and `.d.ts` from its text alone: `ts.transpileModule`, and
+ * `ts.transpileDeclaration` (isolated declarations: every export of the module has an explicit type). `govc build`
+ * takes the `.d.ts` the generator writes instead (generateGuardsModule); this is for callers holding only the text.
  */
 export function compileGuards(source: string): CompiledGuards {
-  const project = new Project({
-    useInMemoryFileSystem: true,
-    compilerOptions: {
-      target: ScriptTarget.ES2022,
-      module: ModuleKind.ES2022,
-      moduleResolution: ModuleResolutionKind.Bundler,
-      declaration: true,
-      strict: true,
-      skipLibCheck: true,
-      noResolve: true,
-      noLib: true,
-      types: [],
-    },
-  });
-  project.createSourceFile(GUARDS_FILE, source);
-  const out = project.emitToMemory();
-  const files = out.getFiles();
-  const js = files.find((f) => f.filePath.endsWith('.js'))?.text;
-  const dts = files.find((f) => f.filePath.endsWith('.d.ts'))?.text;
-  // INVARIANT: emitting one in-memory file yields its .js and .d.ts.
-  if (js === undefined || dts === undefined) throw new Error('INVARIANT: TypeScript emitted no guards.js/guards.d.ts');
+  const js = transpileGuards(source);
+  const dts = ts.transpileDeclaration(source, { compilerOptions: COMPILER_OPTIONS, fileName: 'guards.ts', reportDiagnostics: false }).outputText;
   return { js, dts };
 }

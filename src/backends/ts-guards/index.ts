@@ -1,4 +1,4 @@
-export { generateGuards, GUARDS_FILE, type GuardsOptions } from './generateGuards.js';
-export { compileGuards, type CompiledGuards } from './compileGuards.js';
+export { generateGuards, generateGuardsModule, GUARDS_FILE, GUARDS_DTS_FILE, type GuardsModule, type GuardsOptions } from './generateGuards.js';
+export { compileGuards, transpileGuards, type CompiledGuards } from './compileGuards.js';
 export { TsCode, ts, tsName, tsValue, tsUnion } from './tsCode.js';
 export { guardsArtifacts } from './guardsArtifacts.js';

@@ -1,0 +1,800 @@
+/**
+ * The decision engine every generated guard module contains: one `decideUnknown` over per-use-case records that are
+ * built once, when the module loads, from the program's data tables (MODELS, DATA_CLASSES, TOOLS, USE_CASES) and
+ * deeply frozen. The text below is govc's own code and never contains anything from a `.gov` file: the program's
+ * names and strings reach the module only as JSON literals in the data tables (generateGuards.ts). It implements
+ * docs/semantics.md step by step, like src/eval/evaluate.ts, and tests hold it to the reference's decisions byte for
+ * byte.
+ *
+ * Performance notes (see docs/guards.md "Performance"): the common path (a well-formed request, up to three data
+ * classes, allow) reads the use case's record, allocates only the decision object, and reuses the record's frozen
+ * fragments (reasons, obligations, limits). No Set or sort for three classes or fewer, no string is built except on
+ * denial, and there are no closures: every helper is a top-level function, so the one `decideUnknown` stays hot
+ * and monomorphic whatever the number of use cases.
+ *
+ * Written without template literals (the text sits in one) and without backslashes: messages are concatenated.
+ */
+export const ENGINE_TYPES = `
+// ---------------------------------------------------------------------------------------------------------------
+// The shapes of the data tables above.
+
+/** One approval: \`[approver, on, expires, source]\`; valid from \`on\` through \`expires\`, a null bound is open. */
+type ApprovalSpec = readonly [approver: string, on: string | null, expires: string | null, source: string];
+type FlowSpec =
+    | readonly [dataClass: string, action: "deny", source: string]
+    | readonly [dataClass: string, action: "allow", providers: readonly string[], regions: readonly string[], redacted: boolean, source: string];
+
+interface ModelSpec {
+    readonly name: ModelName;
+    readonly provider: ProviderName;
+    readonly status: "approved" | "deprecated" | "revoked";
+    readonly regions: readonly string[];
+    readonly approvals: readonly ApprovalSpec[];
+    readonly price: readonly [input_nanos_per_token: number, output_nanos_per_token: number];
+    readonly source: string;
+}
+
+interface ClassSpec {
+    readonly name: DataClassName;
+    readonly default: "allow" | "redact" | "deny";
+    readonly residency: readonly string[];
+    readonly detectors: readonly (readonly [name: string, regex: string])[];
+    readonly source: string;
+}
+
+interface ToolSpec {
+    readonly name: ToolName;
+    readonly approvals: readonly ApprovalSpec[];
+}
+
+interface UseCaseSpec {
+    readonly name: UseCaseName;
+    readonly owner: string;
+    readonly source: string;
+    readonly required_approvers: number;
+    readonly approvals: readonly ApprovalSpec[];
+    /** Primary first, then fallbacks. */
+    readonly models: readonly ModelName[];
+    readonly data: readonly FlowSpec[];
+    /** \`[tool, scopes, requires human approval, source]\`. */
+    readonly tools: readonly (readonly [tool: string, scopes: readonly string[], human_approval: boolean, source: string])[];
+    readonly budgets: readonly (readonly [scope: "use_case" | "tenant", period: "day" | "week" | "month" | "quarter" | "year", amount_micros: number, hard_limit_micros: number, source: string])[];
+    readonly rates: readonly (readonly [scope: "use_case" | "tenant", kind: "requests" | "tokens", per_minute: number, source: string])[];
+    /** \`[degrade_to, refusal message, source]\` of \`on budget_exhausted\`. */
+    readonly on_budget_exhausted: readonly [degrade_to: string | null, message: string, source: string] | null;
+    readonly rate_message: string;
+    readonly log: LogRules;
+    readonly retention_days: number;
+    readonly human_oversight: boolean;
+    readonly disclosure: string | null;
+}
+`;
+
+export const ENGINE_CODE = `
+// ---------------------------------------------------------------------------------------------------------------
+// Records: built once when the module loads, deeply frozen, shared by every decision.
+
+interface Span {
+    readonly on: string | null;
+    readonly expires: string | null;
+}
+
+interface Approval extends Span {
+    readonly approver: string;
+    readonly source: string;
+}
+
+interface ModelRec {
+    readonly name: ModelName;
+    readonly provider: ProviderName;
+    /** The \`model_revoked\` reason, or null when the model is not revoked. */
+    readonly revoked: Reason | null;
+    readonly windows: readonly Span[];
+    readonly approvalSource: string;
+    readonly regions: readonly string[];
+    readonly inNanos: number;
+    readonly outNanos: number;
+    readonly source: string;
+}
+
+interface ClassRec {
+    readonly deny: boolean;
+    readonly redact: boolean;
+    readonly residency: readonly string[];
+    readonly residencyText: string;
+    readonly obligation: RedactObligation;
+    readonly source: string;
+}
+
+interface FlowRec {
+    /** The \`data_class_denied\` reason of \`data C deny\`; null for an allowing rule. */
+    readonly denied: Reason | null;
+    readonly providers: readonly string[];
+    readonly regions: readonly string[];
+    readonly redacted: boolean;
+    readonly source: string;
+}
+
+interface GrantRec {
+    readonly exact: readonly string[];
+    readonly prefixes: readonly string[];
+    readonly humanApproval: boolean;
+    readonly humanRequired: Reason;
+    readonly windows: readonly Span[];
+    readonly approvalSource: string;
+    readonly source: string;
+}
+
+interface RateRec {
+    readonly tenant: boolean;
+    readonly tokens: boolean;
+    readonly perMinute: number;
+    readonly missing: Reason;
+    readonly limited: Reason;
+}
+
+interface BudgetRec {
+    readonly tenant: boolean;
+    readonly period: string;
+    readonly amount: number;
+    readonly hard: number;
+    readonly missing: Reason;
+    readonly exhausted: Reason;
+}
+
+interface UseCaseRec {
+    readonly name: UseCaseName;
+    readonly rule: string;
+    readonly source: string;
+    readonly required: number;
+    readonly approvals: readonly Approval[];
+    /** Windows of each distinct approver. */
+    readonly approvers: readonly (readonly Span[])[];
+    readonly models: readonly ModelRec[];
+    readonly flows: ReadonlyMap<string, FlowRec> | null;
+    readonly grants: ReadonlyMap<string, GrantRec> | null;
+    readonly rates: readonly RateRec[];
+    readonly budgets: readonly BudgetRec[];
+    readonly degrade: ModelRec | null;
+    /** Reasons of an allow: \`[allowed]\`, and by the chosen fallback's position \`[allowed, fallback_model]\`. */
+    readonly allowed: readonly Reason[];
+    readonly allowedFallback: readonly (readonly Reason[])[];
+    /** Reasons of a degrade, by the chosen model's position; with \`fallback_model\` in the second. */
+    readonly degraded: readonly (readonly Reason[])[];
+    readonly degradedFallback: readonly (readonly Reason[])[];
+    /** Obligations without redaction, without and with a human approval; and for each class redacted alone. */
+    readonly obligations: Obligations;
+    readonly obligationsHA: Obligations;
+    readonly single: ReadonlyMap<string, readonly [Obligations, Obligations]>;
+    readonly log: LogRules;
+    readonly retention: number;
+    readonly oversight: boolean;
+    readonly disclosure: string | null;
+    readonly limits: Limits;
+    readonly budgetMessage: string | null;
+    readonly rateMessage: string;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function windowOf(a: ApprovalSpec): Approval {
+    return { approver: a[0], on: a[1], expires: a[2], source: a[3] };
+}
+
+function modelRec(m: ModelSpec): ModelRec {
+    return {
+        name: m.name,
+        provider: m.provider,
+        revoked: m.status === "revoked" ? { code: "model_revoked", rule: "model/" + m.name + "/status", message: "model \`" + m.name + "\` is revoked", source: m.source } : null,
+        windows: m.approvals.map(windowOf),
+        approvalSource: m.approvals.length > 0 ? m.approvals[0]![3] : m.source,
+        regions: m.regions,
+        inNanos: m.price[0],
+        outNanos: m.price[1],
+        source: m.source,
+    };
+}
+
+function classRec(c: ClassSpec): ClassRec {
+    return {
+        deny: c.default === "deny",
+        redact: c.default === "redact",
+        residency: c.residency,
+        residencyText: c.residency.join(", "),
+        obligation: { data_class: c.name, detectors: c.detectors.map((d) => d[0]) },
+        source: c.source,
+    };
+}
+
+const MODEL_TABLE: ReadonlyMap<string, ModelRec> = new Map(MODELS.map((m) => [m.name, freezeDeep(modelRec(m))]));
+const CLASS_TABLE: ReadonlyMap<string, ClassRec> = new Map(DATA_CLASSES.map((c) => [c.name, freezeDeep(classRec(c))]));
+const TOOL_TABLE: ReadonlyMap<string, ToolSpec> = new Map(TOOLS.map((t) => [t.name, t]));
+
+function obligationsOf(u: UseCaseSpec, redact: readonly RedactObligation[], humanApproval: boolean): Obligations {
+    return { redact, log: u.log, retention_days: u.retention_days, human_oversight: u.human_oversight, human_approval: humanApproval, disclosure: u.disclosure };
+}
+
+function useCaseRec(u: UseCaseSpec): UseCaseRec {
+    const rule = "use_case/" + u.name;
+    const models = u.models.map((m) => MODEL_TABLE.get(m)!);
+    const byApprover = new Map<string, Span[]>();
+    for (const a of u.approvals) {
+        const list = byApprover.get(a[0]);
+        if (list === undefined) byApprover.set(a[0], [windowOf(a)]);
+        else list.push(windowOf(a));
+    }
+    const flows = new Map<string, FlowRec>();
+    for (const f of u.data) {
+        if (f[1] === "deny") {
+            const denied: Reason = { code: "data_class_denied", rule: rule + "/data/" + f[0], message: "data class \`" + f[0] + "\` may not be sent in use case \`" + u.name + "\`", source: f[2] };
+            flows.set(f[0], freezeDeep({ denied, providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] }));
+        } else flows.set(f[0], freezeDeep({ denied: null, providers: f[2], regions: f[3], redacted: f[4], source: f[5] }));
+    }
+    const grants = new Map<string, GrantRec>();
+    for (const [tool, scopes, humanApproval, source] of u.tools) {
+        const approvals = TOOL_TABLE.get(tool)?.approvals ?? EMPTY;
+        grants.set(tool, freezeDeep({
+            exact: scopes.filter((s) => !s.endsWith("*")),
+            prefixes: scopes.filter((s) => s.endsWith("*")).map((s) => s.slice(0, -1)),
+            humanApproval,
+            humanRequired: { code: "human_approval_required", rule: rule + "/tool/" + tool, message: "tool \`" + tool + "\` needs a human approval before each call", source },
+            windows: approvals.map(windowOf),
+            approvalSource: approvals.length > 0 ? approvals[0]![3] : source,
+            source,
+        }));
+    }
+    const single = new Map<string, readonly [Obligations, Obligations]>();
+    for (const c of DATA_CLASSES) {
+        const f = flows.get(c.name);
+        if (f === undefined ? c.default === "redact" : f.redacted) {
+            const redact = [CLASS_TABLE.get(c.name)!.obligation];
+            single.set(c.name, freezeDeep([obligationsOf(u, redact, false), obligationsOf(u, redact, true)] as const));
+        }
+    }
+    const allowed: Reason = { code: "allowed", rule, message: "allowed by use case \`" + u.name + "\`", source: u.source };
+    const fallback = (k: number): Reason => ({ code: "fallback_model", rule: rule + "/models", message: "model \`" + u.models[0] + "\` cannot serve this request; using fallback \`" + u.models[k] + "\`", source: u.source });
+    const policy = u.on_budget_exhausted;
+    const degrade = policy === null || policy[0] === null ? null : MODEL_TABLE.get(policy[0]) ?? null;
+    const degraded = (k: number): Reason => ({ code: "budget_degraded", rule: rule + "/on_budget_exhausted", message: "budget exhausted; degraded from \`" + u.models[k] + "\` to \`" + (policy === null ? "" : policy[0]) + "\`", source: policy === null ? u.source : policy[2] });
+    return {
+        name: u.name,
+        rule,
+        source: u.source,
+        required: u.required_approvers,
+        approvals: u.approvals.map(windowOf),
+        approvers: [...byApprover.values()],
+        models,
+        flows: flows.size > 0 ? flows : null,
+        grants: grants.size > 0 ? grants : null,
+        rates: u.rates.map(([scope, kind, perMinute, source]) => ({
+            tenant: scope === "tenant",
+            tokens: kind === "tokens",
+            perMinute,
+            missing: { code: "counter_missing", rule: rule + "/rate", message: "\`rate." + scope + "." + kind + "\` is required by a rate limit of use case \`" + u.name + "\`", source },
+            limited: { code: "rate_limited", rule: rule + "/rate", message: (scope === "tenant" ? "per-tenant " : "") + kind + " per minute would exceed " + perMinute, source },
+        })),
+        budgets: u.budgets.map(([scope, period, amount, hard, source]) => ({
+            tenant: scope === "tenant",
+            period,
+            amount,
+            hard,
+            missing: { code: "counter_missing", rule: rule + "/budget", message: "\`spend." + scope + "." + period + "\` is required by a budget of use case \`" + u.name + "\`", source },
+            exhausted: { code: "budget_exhausted", rule: rule + "/budget", message: (scope === "tenant" ? "per-tenant " : "") + "budget per " + period + " is exhausted", source },
+        })),
+        degrade,
+        allowed: [allowed],
+        allowedFallback: models.map((_, k) => (k === 0 ? [allowed] : [allowed, fallback(k)])),
+        degraded: models.map((_, k) => [allowed, degraded(k)]),
+        degradedFallback: models.map((_, k) => (k === 0 ? [allowed, degraded(k)] : [allowed, degraded(k), fallback(k)])),
+        obligations: obligationsOf(u, EMPTY, false),
+        obligationsHA: obligationsOf(u, EMPTY, true),
+        single,
+        log: u.log,
+        retention: u.retention_days,
+        oversight: u.human_oversight,
+        disclosure: u.disclosure,
+        limits: {
+            budgets: u.budgets.map(([scope, period, amount_micros]) => ({ scope, period, amount_micros })),
+            rate_limits: u.rates.map(([scope, kind, per_minute]) => ({ scope, kind, per_minute })),
+        },
+        budgetMessage: policy === null ? null : policy[1],
+        rateMessage: u.rate_message,
+    };
+}
+
+const USE_CASE_TABLE: ReadonlyMap<string, UseCaseRec> = new Map(USE_CASES.map((u) => [u.name, freezeDeep(useCaseRec(u))]));
+
+/** The spend under each budget of the request being decided: decisions are synchronous, so one buffer serves all. */
+const SPENT = new Float64Array(USE_CASES.reduce((n, u) => Math.max(n, u.budgets.length), 0));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request validation: a fast, conservative check (true only for a well-formed request) in front of the runtime's
+// exact one, which alone decides whether and how a request is malformed (first problem, reference messages).
+
+const MAX_TOKENS = 1000000000;
+const MAX_MICROS = 1000000000000000;
+const MAX_COUNTER = 1000000000000;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function nonEmpty(v: unknown): boolean {
+    return typeof v === "string" && v.length > 0;
+}
+
+function bounded(v: unknown, max: number): boolean {
+    return typeof v === "number" && v >= 0 && v <= max && Math.floor(v) === v;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** A digit's value at \`i\`, or 10 for anything else. */
+function digitAt(s: string, i: number): number {
+    const c = s.charCodeAt(i) - 48;
+    return c >= 0 && c <= 9 ? c : 10;
+}
+
+/** The reference's time check: RFC 3339 in UTC with an optional fraction of 1 to 9 digits, and a real instant. */
+function timeOk(s: string): boolean {
+    const n = s.length;
+    if ((n !== 20 && n < 22) || n > 30) return false;
+    if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(n - 1) !== 90) return false;
+    if (n !== 20) {
+        if (s.charCodeAt(19) !== 46) return false;
+        for (let i = 20; i < n - 1; i++) if (digitAt(s, i) > 9) return false;
+    }
+    const y0 = digitAt(s, 0), y1 = digitAt(s, 1), y2 = digitAt(s, 2), y3 = digitAt(s, 3);
+    const m0 = digitAt(s, 5), m1 = digitAt(s, 6), d0 = digitAt(s, 8), d1 = digitAt(s, 9);
+    const h0 = digitAt(s, 11), h1 = digitAt(s, 12), i0 = digitAt(s, 14), i1 = digitAt(s, 15), s0 = digitAt(s, 17), s1 = digitAt(s, 18);
+    if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9 || h0 > 9 || h1 > 9 || i0 > 9 || i1 > 9 || s0 > 9 || s1 > 9) return false;
+    const month = m0 * 10 + m1;
+    const day = d0 * 10 + d1;
+    if (month < 1 || month > 12 || day < 1 || h0 * 10 + h1 > 23 || i0 > 5 || s0 > 5) return false;
+    if (day <= 28) return true;
+    if (month !== 2) return day <= DAYS[month - 1]!;
+    const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+    return day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+}
+
+function spendOk(v: unknown): boolean {
+    if (!isRecord(v)) return false;
+    for (const k in v) if (!bounded(v[k], MAX_MICROS)) return false;
+    return true;
+}
+
+function rateOk(v: unknown): boolean {
+    if (!isRecord(v)) return false;
+    const a = v.requests;
+    if (a !== undefined ? !bounded(a, MAX_COUNTER) : "requests" in v) return false;
+    const b = v.tokens;
+    return b !== undefined ? bounded(b, MAX_COUNTER) : !("tokens" in v);
+}
+
+function wellFormed(r: unknown): boolean {
+    if (!isRecord(r)) return false;
+    if (!nonEmpty(r.use_case) || !nonEmpty(r.tenant) || !nonEmpty(r.region)) return false;
+    const time = r.time;
+    if (typeof time !== "string" || !timeOk(time)) return false;
+    // An absent field must not be an own property set to undefined: \`in\` (cheaper than hasOwnProperty) says so.
+    let v = r.trace_id;
+    if (v !== undefined ? typeof v !== "string" : "trace_id" in r) return false;
+    v = r.model;
+    if (v !== undefined ? !nonEmpty(v) : "model" in r) return false;
+    v = r.data_classes;
+    if (v !== undefined) {
+        if (!Array.isArray(v)) return false;
+        for (let i = 0; i < v.length; i++) if (!nonEmpty(v[i])) return false;
+    } else if ("data_classes" in r) return false;
+    v = r.tool;
+    if (v !== undefined) {
+        if (!isRecord(v) || !nonEmpty(v.name) || !nonEmpty(v.scope)) return false;
+        const by = v.human_approved_by;
+        if (by !== undefined ? !nonEmpty(by) : "human_approved_by" in v) return false;
+    } else if ("tool" in r) return false;
+    v = r.tokens;
+    if (v !== undefined) {
+        if (!isRecord(v)) return false;
+        const a = v.input;
+        if (a !== undefined ? !bounded(a, MAX_TOKENS) : "input" in v) return false;
+        const b = v.output;
+        if (b !== undefined ? !bounded(b, MAX_TOKENS) : "output" in v) return false;
+    } else if ("tokens" in r) return false;
+    v = r.spend;
+    if (v !== undefined) {
+        if (!isRecord(v)) return false;
+        const a = v.use_case;
+        if (a !== undefined ? !spendOk(a) : "use_case" in v) return false;
+        const b = v.tenant;
+        if (b !== undefined ? !spendOk(b) : "tenant" in v) return false;
+    } else if ("spend" in r) return false;
+    v = r.rate;
+    if (v !== undefined) {
+        if (!isRecord(v)) return false;
+        const a = v.use_case;
+        if (a !== undefined ? !rateOk(a) : "use_case" in v) return false;
+        const b = v.tenant;
+        if (b !== undefined ? !rateOk(b) : "tenant" in v) return false;
+    } else if ("rate" in r) return false;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The decision (docs/semantics.md "The algorithm"; the step numbers below are the reference's).
+
+/** Code-point order (UTF-8 byte order), as the reference sorts data classes. */
+function cmp(a: string, b: string): number {
+    if (a === b) return 0;
+    const n = a.length < b.length ? a.length : b.length;
+    for (let i = 0; i < n; i++) {
+        const x = a.charCodeAt(i);
+        const y = b.charCodeAt(i);
+        if (x !== y) {
+            const xs = x >= 0xd800 && x <= 0xdfff;
+            const ys = y >= 0xd800 && y <= 0xdfff;
+            if (xs !== ys) return xs ? 1 : -1;
+            return x - y;
+        }
+    }
+    return a.length - b.length;
+}
+
+/** The request's data classes, distinct and sorted; for up to three, without a Set or a sort (and usually as sent). */
+function classList(list: readonly string[] | undefined): readonly string[] {
+    if (list === undefined) return EMPTY;
+    const n = list.length;
+    if (n < 2) return list;
+    if (n === 2) {
+        const c = cmp(list[0]!, list[1]!);
+        return c < 0 ? list : c === 0 ? [list[0]!] : [list[1]!, list[0]!];
+    }
+    if (n === 3) {
+        let a = list[0]!;
+        let b = list[1]!;
+        let c = list[2]!;
+        if (cmp(a, b) < 0 && cmp(b, c) < 0) return list;
+        let t: string;
+        if (cmp(a, b) > 0) { t = a; a = b; b = t; }
+        if (cmp(b, c) > 0) { t = b; b = c; c = t; }
+        if (cmp(a, b) > 0) { t = a; a = b; b = t; }
+        if (a === b) return b === c ? [a] : [a, c];
+        return b === c ? [a, b] : [a, b, c];
+    }
+    return distinctSorted(list);
+}
+
+function anyValid(windows: readonly Span[], date: string): boolean {
+    for (let i = 0; i < windows.length; i++) {
+        const w = windows[i]!;
+        if ((w.on === null || w.on <= date) && (w.expires === null || date <= w.expires)) return true;
+    }
+    return false;
+}
+
+/** Step 2: fewer distinct approvers valid on \`date\` than the tier requires. */
+function approvalsShort(u: UseCaseRec, date: string): boolean {
+    let valid = 0;
+    const approvers = u.approvers;
+    for (let i = 0; i < approvers.length; i++) if (anyValid(approvers[i]!, date) && ++valid >= u.required) return false;
+    return true;
+}
+
+function approvalReason(u: UseCaseRec, date: string): Reason {
+    const valid = new Set<string>();
+    let expired: Approval | undefined;
+    let pending: Approval | undefined;
+    for (const a of u.approvals) {
+        if ((a.on === null || a.on <= date) && (a.expires === null || date <= a.expires)) valid.add(a.approver);
+        else pending ??= a;
+        if (a.expires !== null && a.expires < date) expired ??= a;
+    }
+    const culprit = expired ?? pending;
+    return {
+        code: expired !== undefined ? "approval_expired" : "approval_not_yet_valid",
+        rule: u.rule + "/approved_by",
+        message: "use case \`" + u.name + "\` has " + valid.size + " valid approval(s) on " + date + "; its tier requires " + u.required,
+        source: culprit !== undefined ? culprit.source : u.source,
+    };
+}
+
+/** Step 3: the model has no problem on this request. */
+function modelOk(u: UseCaseRec, m: ModelRec, region: string, classes: readonly string[], date: string): boolean {
+    if (m.revoked !== null || (m.windows.length > 0 && !anyValid(m.windows, date)) || !m.regions.includes(region)) return false;
+    const flows = u.flows;
+    if (flows !== null) {
+        for (let i = 0; i < classes.length; i++) {
+            const f = flows.get(classes[i]!);
+            if (f !== undefined && f.denied === null && !f.providers.includes(m.provider)) return false;
+        }
+    }
+    return true;
+}
+
+/** Step 3: the model's problems, in the order of docs/semantics.md. */
+function modelProblems(u: UseCaseRec, m: ModelRec, region: string, classes: readonly string[], date: string, out: Reason[]): void {
+    if (m.revoked !== null) out.push(m.revoked);
+    else if (m.windows.length > 0 && !anyValid(m.windows, date)) out.push(modelApprovalReason(m.name, date, m.approvalSource));
+    if (!m.regions.includes(region)) out.push(modelRegionReason(m.name, region, m.source));
+    const flows = u.flows;
+    if (flows === null) return;
+    for (const c of classes) {
+        const f = flows.get(c);
+        if (f !== undefined && f.denied === null && !f.providers.includes(m.provider)) {
+            out.push({ code: "data_flow_not_permitted", rule: u.rule + "/data/" + c, message: "data class \`" + c + "\` may not be sent to provider \`" + m.provider + "\` (model \`" + m.name + "\`)", source: f.source });
+        }
+    }
+}
+
+/** Step 5: the tool call's denials; returns whether the grant requires a human approval. */
+function toolStep(u: UseCaseRec, tool: { readonly name: string; readonly scope: string; readonly human_approved_by?: string }, date: string, deny: Reason[]): boolean {
+    const grant = u.grants === null ? undefined : u.grants.get(tool.name);
+    if (grant === undefined) {
+        deny.push({ code: "tool_not_allowed", rule: u.rule + "/tools", message: "tool \`" + tool.name + "\` is not granted to use case \`" + u.name + "\`", source: u.source });
+        return false;
+    }
+    if (grant.windows.length > 0 && !anyValid(grant.windows, date)) {
+        deny.push({ code: "tool_approval_expired", rule: "tool/" + tool.name + "/approved_by", message: "tool \`" + tool.name + "\` has no valid approval on " + date, source: grant.approvalSource });
+    }
+    if (!scopeGranted(grant, tool.scope)) {
+        deny.push({ code: "tool_scope_not_allowed", rule: u.rule + "/tool/" + tool.name, message: "scope \`" + tool.scope + "\` is not granted for tool \`" + tool.name + "\`", source: grant.source });
+    } else if (grant.humanApproval && tool.human_approved_by === undefined) deny.push(grant.humanRequired);
+    return grant.humanApproval;
+}
+
+/** Step 5, the allow path: true when the call is granted and needs nothing more. */
+function toolFine(u: UseCaseRec, tool: { readonly name: string; readonly scope: string; readonly human_approved_by?: string }, date: string): boolean {
+    const grant = u.grants === null ? undefined : u.grants.get(tool.name);
+    return (
+        grant !== undefined &&
+        (grant.windows.length === 0 || anyValid(grant.windows, date)) &&
+        scopeGranted(grant, tool.scope) &&
+        (!grant.humanApproval || tool.human_approved_by !== undefined)
+    );
+}
+
+function scopeGranted(g: GrantRec, scope: string): boolean {
+    for (let i = 0; i < g.exact.length; i++) if (g.exact[i] === scope) return true;
+    for (let i = 0; i < g.prefixes.length; i++) if (scope.startsWith(g.prefixes[i]!)) return true;
+    return false;
+}
+
+/** Step 4 for one class; pushes its denials, returns whether it is redacted. */
+function classStep(u: UseCaseRec, c: string, dc: ClassRec, region: string, deny: Reason[]): boolean {
+    const f = u.flows === null ? undefined : u.flows.get(c);
+    let redacted = false;
+    if (f !== undefined) {
+        if (f.denied !== null) deny.push(f.denied);
+        else {
+            if (f.regions.length > 0 && !f.regions.includes(region)) {
+                deny.push({ code: "data_region_not_permitted", rule: u.rule + "/data/" + c, message: "data class \`" + c + "\` may not be sent from region \`" + region + "\` in use case \`" + u.name + "\`", source: f.source });
+            }
+            redacted = f.redacted;
+        }
+    } else if (dc.deny) {
+        deny.push({ code: "data_class_not_permitted", rule: "data_class/" + c + "/default", message: "data class \`" + c + "\` is denied by default and use case \`" + u.name + "\` has no rule for it", source: dc.source });
+    } else redacted = dc.redact;
+    if (dc.residency.length > 0 && !dc.residency.includes(region)) {
+        deny.push({ code: "residency_violation", rule: "data_class/" + c + "/residency", message: "data class \`" + c + "\` must stay in " + dc.residencyText + ", request region is \`" + region + "\`", source: dc.source });
+    }
+    return redacted;
+}
+
+/** Step 4 on the allow path: the class passes without a denial. */
+function classFine(u: UseCaseRec, c: string, dc: ClassRec, region: string): boolean {
+    const f = u.flows === null ? undefined : u.flows.get(c);
+    if (f !== undefined) {
+        if (f.denied !== null || (f.regions.length > 0 && !f.regions.includes(region))) return false;
+    } else if (dc.deny) return false;
+    return dc.residency.length === 0 || dc.residency.includes(region);
+}
+
+function redactedAlone(u: UseCaseRec, c: string, dc: ClassRec): boolean {
+    const f = u.flows === null ? undefined : u.flows.get(c);
+    return f !== undefined ? f.denied === null && f.redacted : dc.redact;
+}
+
+/** \`spend[scope][period]\`, an own property, or undefined. */
+function spent(spend: AnyRequest["spend"], b: BudgetRec): number | undefined {
+    if (spend === undefined) return undefined;
+    const byPeriod = b.tenant ? spend.tenant : spend.use_case;
+    if (byPeriod === undefined) return undefined;
+    const v = byPeriod[b.period];
+    return v !== undefined && hasOwn.call(byPeriod, b.period) ? v : undefined;
+}
+
+function decision(kind: "allow" | "degrade" | "deny", useCase: string | null, model: ModelRec | null, reasons: readonly Reason[], message: string | null, obligations: Obligations | null, limits: Limits | null, trace: string | null): GuardDecision {
+    return {
+        decision: kind,
+        allow: kind !== "deny",
+        use_case: useCase,
+        model: model === null ? null : model.name,
+        provider: model === null ? null : model.provider,
+        reasons,
+        message,
+        obligations,
+        limits,
+        trace_id: trace,
+        policy_revision: POLICY_REVISION,
+    };
+}
+
+/** Decides any value (parsed JSON, say): a malformed request is denied with a reason, never thrown. */
+export function decideUnknown(input: unknown): GuardDecision {
+    if (!wellFormed(input)) {
+        const problem = requestProblem(input);
+        if (problem !== undefined) return decision("deny", null, null, [malformedReason(problem)], null, null, null, malformedTraceId(input));
+    }
+    const r = input as AnyRequest;
+    const trace = r.trace_id ?? null;
+    // 1. Use case.
+    const u = USE_CASE_TABLE.get(r.use_case);
+    if (u === undefined) return decision("deny", r.use_case, null, [unknownUseCaseReason(r.use_case)], null, null, null, trace);
+    const date = r.time.slice(0, 10);
+    const region = r.region;
+    const classes = classList(r.data_classes);
+    const tokens = r.tokens;
+    const ti = tokens === undefined ? 0 : tokens.input ?? 0;
+    const to = tokens === undefined ? 0 : tokens.output ?? 0;
+    let deny: Reason[] | null = null;
+
+    // 2. The use case's approvals.
+    if (u.required > 0 && approvalsShort(u, date)) (deny ??= []).push(approvalReason(u, date));
+
+    // 3. Model: the requested one, or the first usable of primary then fallbacks.
+    const models = u.models;
+    const wanted = r.model;
+    let first: ModelRec | null = null;
+    let chosen: ModelRec | null = null;
+    let at = -1;
+    if (wanted !== undefined) {
+        for (let i = 0; i < models.length; i++) {
+            if (models[i]!.name === wanted) {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0) {
+            (deny ??= []).push({ code: "model_not_allowed", rule: u.rule + "/models", message: "model \`" + wanted + "\` is not allowed for use case \`" + u.name + "\`", source: u.source });
+        } else {
+            first = models[at]!;
+            if (modelOk(u, first, region, classes, date)) chosen = first;
+        }
+    } else if (models.length > 0) {
+        first = models[0]!;
+        for (let i = 0; i < models.length; i++) {
+            if (modelOk(u, models[i]!, region, classes, date)) {
+                chosen = models[i]!;
+                at = i;
+                break;
+            }
+        }
+    }
+    if (chosen === null && first !== null) modelProblems(u, first, region, classes, date, (deny ??= []));
+
+    // 4. Data classes; the redaction of a class sent alone is a precomputed obligation.
+    let redactOne: string | null = null;
+    let redactMany: RedactObligation[] | null = null;
+    for (let i = 0; i < classes.length; i++) {
+        const c = classes[i]!;
+        const dc = CLASS_TABLE.get(c);
+        let redacted: boolean;
+        if (dc === undefined) {
+            (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + c + "\` is not declared", source: null });
+            continue;
+        } else if (classFine(u, c, dc, region)) redacted = redactedAlone(u, c, dc);
+        else redacted = classStep(u, c, dc, region, (deny ??= []));
+        if (!redacted) continue;
+        if (redactOne === null) redactOne = c;
+        else (redactMany ??= [CLASS_TABLE.get(redactOne)!.obligation]).push(dc.obligation);
+    }
+
+    // 5. Tool call.
+    let humanApproval = false;
+    const tool = r.tool;
+    if (tool !== undefined) {
+        if (toolFine(u, tool, date)) humanApproval = u.grants!.get(tool.name)!.humanApproval;
+        else humanApproval = toolStep(u, tool, date, (deny ??= []));
+    }
+
+    // 6. Rate limits.
+    let rateOut = false;
+    const rates = u.rates;
+    if (rates.length > 0) {
+        const rate = r.rate;
+        for (let i = 0; i < rates.length; i++) {
+            const l = rates[i]!;
+            const byScope = rate === undefined ? undefined : l.tenant ? rate.tenant : rate.use_case;
+            const used = byScope === undefined ? undefined : l.tokens ? byScope.tokens : byScope.requests;
+            if (used === undefined) (deny ??= []).push(l.missing);
+            else if (used + (l.tokens ? ti + to : 1) > l.perMinute) {
+                (deny ??= []).push(l.limited);
+                rateOut = true;
+            }
+        }
+    }
+
+    // 7. Budgets, priced on the chosen model.
+    let budgetOut = false;
+    let degradeTo: ModelRec | null = null;
+    const budgets = u.budgets;
+    if (chosen !== null && budgets.length > 0) {
+        const spend = r.spend;
+        let missing = false;
+        for (let i = 0; i < budgets.length; i++) {
+            const v = spent(spend, budgets[i]!);
+            if (v === undefined) {
+                missing = true;
+                (deny ??= []).push(budgets[i]!.missing);
+            } else SPENT[i] = v;
+        }
+        if (!missing) {
+            const cost = Math.ceil((ti * chosen.inNanos + to * chosen.outNanos) / 1000);
+            let exceeded: BudgetRec | null = null;
+            for (let i = 0; i < budgets.length; i++) {
+                if (SPENT[i]! + cost > budgets[i]!.amount) {
+                    exceeded = budgets[i]!;
+                    break;
+                }
+            }
+            if (exceeded !== null) {
+                const d = u.degrade;
+                let can = d !== null && d !== chosen && modelOk(u, d, region, classes, date);
+                if (can) {
+                    const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
+                    for (let i = 0; i < budgets.length; i++) {
+                        if (SPENT[i]! + costD > budgets[i]!.hard) {
+                            can = false;
+                            break;
+                        }
+                    }
+                }
+                if (can) degradeTo = d;
+                else {
+                    (deny ??= []).push(exceeded.exhausted);
+                    budgetOut = true;
+                }
+            }
+        }
+    }
+
+    // 8. Result.
+    let obligations: Obligations;
+    if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
+    else if (redactOne !== null) obligations = u.single.get(redactOne)![humanApproval ? 1 : 0];
+    else obligations = humanApproval ? u.obligationsHA : u.obligations;
+    if (deny !== null) return decision("deny", u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace);
+    // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).
+    const fallback = wanted === undefined && at > 0;
+    if (degradeTo !== null) return decision("degrade", u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace);
+    return decision("allow", u.name, chosen, fallback ? u.allowedFallback[at]! : u.allowed, null, obligations, u.limits, trace);
+}
+
+/** Decides a request as docs/semantics.md defines; the same decision as every other govc target. */
+export function decide(request: GuardRequest): GuardDecision {
+    return decideUnknown(request);
+}
+
+/** The tables \`invoke\` needs: budgets with their degrade caps, rate limits, messages, prices, detectors. */
+export const policy: GuardPolicy<GuardRequest, GuardDecision> = definePolicy<GuardRequest, GuardDecision>({
+    revision: POLICY_REVISION,
+    org: ORG,
+    decide: decideUnknown,
+    useCases: USE_CASES.map((u) => ({
+        name: u.name,
+        owner: u.owner,
+        log: u.log,
+        retention_days: u.retention_days,
+        budgets: u.budgets.map(([scope, period, amount_micros, hard_limit_micros]) => ({ scope, period, amount_micros, hard_limit_micros })),
+        rate_limits: u.rates.map(([scope, kind, per_minute]) => ({ scope, kind, per_minute })),
+        degrade_to: u.on_budget_exhausted === null ? null : u.on_budget_exhausted[0],
+        budget_message: u.on_budget_exhausted === null ? null : u.on_budget_exhausted[1],
+        rate_message: u.rate_message,
+    })),
+    models: MODELS.map((m) => ({ name: m.name, provider: m.provider, input_nanos_per_token: m.price[0], output_nanos_per_token: m.price[1] })),
+    dataClasses: DATA_CLASSES.map((c) => ({ name: c.name, detectors: c.detectors.map(([name, regex]) => ({ name, regex })) })),
+});
+
+/** A guard for this policy: \`guard.invoke(request, call)\` decides, redacts, meters budgets and rates, and logs. */
+export function createGuard(options: GuardOptions = {}): Guard<GuardRequest, GuardDecision> {
+    return createRuntimeGuard(policy, options);
+}
+`;
