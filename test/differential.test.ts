@@ -9,12 +9,14 @@ import { policyWasm } from '../src/backends/wasm/index.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { loadCorpora } from './helpers/corpus.js';
+import { loadGuards } from './helpers/guards.js';
 import { startOpaServer, type OpaServer } from './helpers/opa.js';
 import { canonical, requestArbitrary } from './helpers/requests.js';
 import { exampleIr, exampleNames } from './helpers/repo.js';
 
 /**
- * The product's promise, tested in one place: the same request gets the same decision from every target. Each
+ * The product's promise, tested in one place: the same request gets the same decision from every target (Rego in
+ * OPA, govc's Wasm in OPA and in the JS SDK, the generated TypeScript guards). Each
  * target answers every corpus case and thousands of random requests; the reference evaluator is the oracle, and a
  * mismatch shrinks to a minimal counterexample naming the target.
  */
@@ -33,6 +35,7 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
   writeFileSync(bundle, buildBundle(ir).tarGz);
   const server = await startOpaServer(bundle);
   servers.push(server);
+  const guards = await loadGuards(ir, `differential-${name}`);
   const policy: LoadedPolicy = await loadPolicy(policyWasm());
   policy.setData({ govc: { ir } });
   const post = async (path: string, input: unknown): Promise<unknown> => {
@@ -43,6 +46,7 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
     { name: 'rego (opa server)', decide: (input) => post('govc/decision', input) },
     { name: 'wasm (opa server, wasm engine)', decide: (input) => post('govc/wasm/decision', input) },
     { name: 'wasm (js sdk)', decide: async (input) => (policy.evaluate(input, 'govc/wasm/decision') as Array<{ result: unknown }>)[0]?.result },
+    { name: 'typescript guards', decide: async (input) => guards.decideUnknown(input) },
   ];
 }
 

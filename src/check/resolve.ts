@@ -10,7 +10,7 @@ import {
   type LogField,
   type NameNode,
 } from '../ast/nodes.js';
-import { formatLocation, type Span } from '../source/Source.js';
+import { formatLocation, lineColumnOf, type Span } from '../source/Source.js';
 import { didYouMean } from '../util/suggest.js';
 import type {
   IrApproval,
@@ -174,10 +174,8 @@ function article(noun: string): string {
 }
 
 function lineOf(span: Span): number {
-  let line = 0;
-  const text = span.source.text;
-  for (let i = 0; i < span.start && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+  // The source's cached line index: counting newlines here made many unknown fields quadratic.
+  return lineColumnOf(span.source, span.start).line;
 }
 
 /** Looks a name up in one table, reporting GOV2001 with did-you-mean when it is not there. */
