@@ -74,9 +74,10 @@ export const ENGINE_CODE = `
 // ---------------------------------------------------------------------------------------------------------------
 // Records: built once when the module loads, deeply frozen, shared by every decision.
 
+/** An approval's validity as day numbers (\`YYYYMMDD\`, the order of the IR's \`YYYY-MM-DD\` strings); open bounds are -1 and 1e9. */
 interface Span {
-    readonly on: string | null;
-    readonly expires: string | null;
+    readonly on: number;
+    readonly expires: number;
 }
 
 interface Approval extends Span {
@@ -98,6 +99,9 @@ interface ModelRec {
 }
 
 interface ClassRec {
+    readonly name: string;
+    /** Position in DATA_CLASSES: use-case tables are arrays indexed by it. */
+    readonly index: number;
     readonly deny: boolean;
     readonly redact: boolean;
     readonly residency: readonly string[];
@@ -135,7 +139,8 @@ interface RateRec {
 
 interface BudgetRec {
     readonly tenant: boolean;
-    readonly period: string;
+    /** 0 day, 1 week, 2 month, 3 quarter, 4 year. */
+    readonly period: number;
     readonly amount: number;
     readonly hard: number;
     readonly missing: Reason;
@@ -148,10 +153,11 @@ interface UseCaseRec {
     readonly source: string;
     readonly required: number;
     readonly approvals: readonly Approval[];
-    /** Windows of each distinct approver. */
+    /** Spans of each distinct approver. */
     readonly approvers: readonly (readonly Span[])[];
     readonly models: readonly ModelRec[];
-    readonly flows: ReadonlyMap<string, FlowRec> | null;
+    /** The use case's data rule for each class (by ClassRec.index), or null when it has none at all. */
+    readonly flows: readonly (FlowRec | null)[] | null;
     readonly grants: ReadonlyMap<string, GrantRec> | null;
     readonly rates: readonly RateRec[];
     readonly budgets: readonly BudgetRec[];
@@ -162,10 +168,10 @@ interface UseCaseRec {
     /** Reasons of a degrade, by the chosen model's position; with \`fallback_model\` in the second. */
     readonly degraded: readonly (readonly Reason[])[];
     readonly degradedFallback: readonly (readonly Reason[])[];
-    /** Obligations without redaction, without and with a human approval; and for each class redacted alone. */
+    /** Obligations without redaction, without and with a human approval; and (by class index) for one class redacted. */
     readonly obligations: Obligations;
     readonly obligationsHA: Obligations;
-    readonly single: ReadonlyMap<string, readonly [Obligations, Obligations]>;
+    readonly single: readonly (readonly [Obligations, Obligations] | null)[];
     readonly log: LogRules;
     readonly retention: number;
     readonly oversight: boolean;
@@ -176,9 +182,16 @@ interface UseCaseRec {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty;
+const OBJECT_PROTO: object = Object.prototype;
+const PERIODS = ["day", "week", "month", "quarter", "year"];
 
-function windowOf(a: ApprovalSpec): Approval {
-    return { approver: a[0], on: a[1], expires: a[2], source: a[3] };
+/** \`YYYY-MM-DD\` as the number YYYYMMDD; null (an open bound) as \`open\`. */
+function dayNumber(date: string | null, open: number): number {
+    return date === null ? open : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
+}
+
+function approvalOf(a: ApprovalSpec): Approval {
+    return { approver: a[0], on: dayNumber(a[1], -1), expires: dayNumber(a[2], 1e9), source: a[3] };
 }
 
 function modelRec(m: ModelSpec): ModelRec {
@@ -186,7 +199,7 @@ function modelRec(m: ModelSpec): ModelRec {
         name: m.name,
         provider: m.provider,
         revoked: m.status === "revoked" ? { code: "model_revoked", rule: "model/" + m.name + "/status", message: "model \`" + m.name + "\` is revoked", source: m.source } : null,
-        windows: m.approvals.map(windowOf),
+        windows: m.approvals.map(approvalOf),
         approvalSource: m.approvals.length > 0 ? m.approvals[0]![3] : m.source,
         regions: m.regions,
         inNanos: m.price[0],
@@ -195,8 +208,10 @@ function modelRec(m: ModelSpec): ModelRec {
     };
 }
 
-function classRec(c: ClassSpec): ClassRec {
+function classRec(c: ClassSpec, index: number): ClassRec {
     return {
+        name: c.name,
+        index,
         deny: c.default === "deny",
         redact: c.default === "redact",
         residency: c.residency,
@@ -207,7 +222,8 @@ function classRec(c: ClassSpec): ClassRec {
 }
 
 const MODEL_TABLE: ReadonlyMap<string, ModelRec> = new Map(MODELS.map((m) => [m.name, freezeDeep(modelRec(m))]));
-const CLASS_TABLE: ReadonlyMap<string, ClassRec> = new Map(DATA_CLASSES.map((c) => [c.name, freezeDeep(classRec(c))]));
+const DATA_CLASS_RECS: readonly ClassRec[] = DATA_CLASSES.map((c, i) => freezeDeep(classRec(c, i)));
+const CLASS_TABLE: ReadonlyMap<string, ClassRec> = new Map(DATA_CLASS_RECS.map((c) => [c.name, c]));
 const TOOL_TABLE: ReadonlyMap<string, ToolSpec> = new Map(TOOLS.map((t) => [t.name, t]));
 
 function obligationsOf(u: UseCaseSpec, redact: readonly RedactObligation[], humanApproval: boolean): Obligations {
@@ -220,15 +236,17 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
     const byApprover = new Map<string, Span[]>();
     for (const a of u.approvals) {
         const list = byApprover.get(a[0]);
-        if (list === undefined) byApprover.set(a[0], [windowOf(a)]);
-        else list.push(windowOf(a));
+        if (list === undefined) byApprover.set(a[0], [approvalOf(a)]);
+        else list.push(approvalOf(a));
     }
-    const flows = new Map<string, FlowRec>();
+    const flows: (FlowRec | null)[] = DATA_CLASSES.map(() => null);
     for (const f of u.data) {
+        // INVARIANT (checked by the generator): data rules name declared classes.
+        const index = CLASS_TABLE.get(f[0])!.index;
         if (f[1] === "deny") {
             const denied: Reason = { code: "data_class_denied", rule: rule + "/data/" + f[0], message: "data class \`" + f[0] + "\` may not be sent in use case \`" + u.name + "\`", source: f[2] };
-            flows.set(f[0], freezeDeep({ denied, providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] }));
-        } else flows.set(f[0], freezeDeep({ denied: null, providers: f[2], regions: f[3], redacted: f[4], source: f[5] }));
+            flows[index] = { denied, providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] };
+        } else flows[index] = { denied: null, providers: f[2], regions: f[3], redacted: f[4], source: f[5] };
     }
     const grants = new Map<string, GrantRec>();
     for (const [tool, scopes, humanApproval, source] of u.tools) {
@@ -238,19 +256,17 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
             prefixes: scopes.filter((s) => s.endsWith("*")).map((s) => s.slice(0, -1)),
             humanApproval,
             humanRequired: { code: "human_approval_required", rule: rule + "/tool/" + tool, message: "tool \`" + tool + "\` needs a human approval before each call", source },
-            windows: approvals.map(windowOf),
+            windows: approvals.map(approvalOf),
             approvalSource: approvals.length > 0 ? approvals[0]![3] : source,
             source,
         }));
     }
-    const single = new Map<string, readonly [Obligations, Obligations]>();
-    for (const c of DATA_CLASSES) {
-        const f = flows.get(c.name);
-        if (f === undefined ? c.default === "redact" : f.redacted) {
-            const redact = [CLASS_TABLE.get(c.name)!.obligation];
-            single.set(c.name, freezeDeep([obligationsOf(u, redact, false), obligationsOf(u, redact, true)] as const));
-        }
-    }
+    const single = DATA_CLASSES.map((c, i): readonly [Obligations, Obligations] | null => {
+        const f = flows[i] ?? null;
+        if (!(f === null ? c.default === "redact" : f.redacted)) return null;
+        const redact = [CLASS_TABLE.get(c.name)!.obligation];
+        return [obligationsOf(u, redact, false), obligationsOf(u, redact, true)];
+    });
     const allowed: Reason = { code: "allowed", rule, message: "allowed by use case \`" + u.name + "\`", source: u.source };
     const fallback = (k: number): Reason => ({ code: "fallback_model", rule: rule + "/models", message: "model \`" + u.models[0] + "\` cannot serve this request; using fallback \`" + u.models[k] + "\`", source: u.source });
     const policy = u.on_budget_exhausted;
@@ -261,21 +277,21 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
         rule,
         source: u.source,
         required: u.required_approvers,
-        approvals: u.approvals.map(windowOf),
+        approvals: u.approvals.map(approvalOf),
         approvers: [...byApprover.values()],
         models,
-        flows: flows.size > 0 ? flows : null,
+        flows: u.data.length > 0 ? flows : null,
         grants: grants.size > 0 ? grants : null,
-        rates: u.rates.map(([scope, kind, perMinute, source]) => ({
+        rates: u.rates.map(([scope, kind, perMinute, source]): RateRec => ({
             tenant: scope === "tenant",
             tokens: kind === "tokens",
             perMinute,
             missing: { code: "counter_missing", rule: rule + "/rate", message: "\`rate." + scope + "." + kind + "\` is required by a rate limit of use case \`" + u.name + "\`", source },
             limited: { code: "rate_limited", rule: rule + "/rate", message: (scope === "tenant" ? "per-tenant " : "") + kind + " per minute would exceed " + perMinute, source },
         })),
-        budgets: u.budgets.map(([scope, period, amount, hard, source]) => ({
+        budgets: u.budgets.map(([scope, period, amount, hard, source]): BudgetRec => ({
             tenant: scope === "tenant",
-            period,
+            period: PERIODS.indexOf(period),
             amount,
             hard,
             missing: { code: "counter_missing", rule: rule + "/budget", message: "\`spend." + scope + "." + period + "\` is required by a budget of use case \`" + u.name + "\`", source },
@@ -304,7 +320,11 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
 
 const USE_CASE_TABLE: ReadonlyMap<string, UseCaseRec> = new Map(USE_CASES.map((u) => [u.name, freezeDeep(useCaseRec(u))]));
 
-/** The spend under each budget of the request being decided: decisions are synchronous, so one buffer serves all. */
+/**
+ * Scratch space of the decision being made (decisions are synchronous, so one buffer serves them all): the request's
+ * declared data classes, resolved; and the spend under each budget.
+ */
+const CLASSES: ClassRec[] = [];
 const SPENT = new Float64Array(USE_CASES.reduce((n, u) => Math.max(n, u.budgets.length), 0));
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -334,6 +354,13 @@ function digitAt(s: string, i: number): number {
     return c >= 0 && c <= 9 ? c : 10;
 }
 
+/**
+ * The last timestamp found well-formed, and its day: requests made in the same second (or millisecond) send the same
+ * text, and comparing it costs less than checking it again. Same text, same result: the memo cannot change a decision.
+ */
+let lastTime = "";
+let lastDay = 0;
+
 /** The reference's time check: RFC 3339 in UTC with an optional fraction of 1 to 9 digits, and a real instant. */
 function timeOk(s: string): boolean {
     const n = s.length;
@@ -350,10 +377,11 @@ function timeOk(s: string): boolean {
     const month = m0 * 10 + m1;
     const day = d0 * 10 + d1;
     if (month < 1 || month > 12 || day < 1 || h0 * 10 + h1 > 23 || i0 > 5 || s0 > 5) return false;
-    if (day <= 28) return true;
-    if (month !== 2) return day <= DAYS[month - 1]!;
     const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
-    return day === 29 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+    if (day > 28 && (month !== 2 ? day > DAYS[month - 1]! : day !== 29 || year % 4 !== 0 || (year % 100 === 0 && year % 400 !== 0))) return false;
+    lastTime = s;
+    lastDay = year * 10000 + month * 100 + day;
+    return true;
 }
 
 function spendOk(v: unknown): boolean {
@@ -374,7 +402,7 @@ function wellFormed(r: unknown): boolean {
     if (!isRecord(r)) return false;
     if (!nonEmpty(r.use_case) || !nonEmpty(r.tenant) || !nonEmpty(r.region)) return false;
     const time = r.time;
-    if (typeof time !== "string" || !timeOk(time)) return false;
+    if (typeof time !== "string" || (time !== lastTime && !timeOk(time))) return false;
     // An absent field must not be an own property set to undefined: \`in\` (cheaper than hasOwnProperty) says so.
     let v = r.trace_id;
     if (v !== undefined ? typeof v !== "string" : "trace_id" in r) return false;
@@ -462,30 +490,35 @@ function classList(list: readonly string[] | undefined): readonly string[] {
     return distinctSorted(list);
 }
 
-function anyValid(windows: readonly Span[], date: string): boolean {
-    for (let i = 0; i < windows.length; i++) {
-        const w = windows[i]!;
-        if ((w.on === null || w.on <= date) && (w.expires === null || date <= w.expires)) return true;
+function includes(list: readonly string[], x: string): boolean {
+    for (let i = 0; i < list.length; i++) if (list[i] === x) return true;
+    return false;
+}
+
+function anyValid(spans: readonly Span[], day: number): boolean {
+    for (let i = 0; i < spans.length; i++) {
+        const s = spans[i]!;
+        if (s.on <= day && day <= s.expires) return true;
     }
     return false;
 }
 
-/** Step 2: fewer distinct approvers valid on \`date\` than the tier requires. */
-function approvalsShort(u: UseCaseRec, date: string): boolean {
+/** Step 2: fewer distinct approvers valid on \`day\` than the tier requires. */
+function approvalsShort(u: UseCaseRec, day: number): boolean {
     let valid = 0;
     const approvers = u.approvers;
-    for (let i = 0; i < approvers.length; i++) if (anyValid(approvers[i]!, date) && ++valid >= u.required) return false;
+    for (let i = 0; i < approvers.length; i++) if (anyValid(approvers[i]!, day) && ++valid >= u.required) return false;
     return true;
 }
 
-function approvalReason(u: UseCaseRec, date: string): Reason {
+function approvalReason(u: UseCaseRec, day: number, date: string): Reason {
     const valid = new Set<string>();
     let expired: Approval | undefined;
     let pending: Approval | undefined;
     for (const a of u.approvals) {
-        if ((a.on === null || a.on <= date) && (a.expires === null || date <= a.expires)) valid.add(a.approver);
+        if (a.on <= day && day <= a.expires) valid.add(a.approver);
         else pending ??= a;
-        if (a.expires !== null && a.expires < date) expired ??= a;
+        if (a.expires < day) expired ??= a;
     }
     const culprit = expired ?? pending;
     return {
@@ -496,42 +529,44 @@ function approvalReason(u: UseCaseRec, date: string): Reason {
     };
 }
 
-/** Step 3: the model has no problem on this request. */
-function modelOk(u: UseCaseRec, m: ModelRec, region: string, classes: readonly string[], date: string): boolean {
-    if (m.revoked !== null || (m.windows.length > 0 && !anyValid(m.windows, date)) || !m.regions.includes(region)) return false;
+/** Step 3: the model has no problem on this request (\`n\` resolved classes in CLASSES). */
+function modelOk(u: UseCaseRec, m: ModelRec, region: string, n: number, day: number): boolean {
+    if (m.revoked !== null || (m.windows.length > 0 && !anyValid(m.windows, day)) || !includes(m.regions, region)) return false;
     const flows = u.flows;
     if (flows !== null) {
-        for (let i = 0; i < classes.length; i++) {
-            const f = flows.get(classes[i]!);
-            if (f !== undefined && f.denied === null && !f.providers.includes(m.provider)) return false;
+        for (let i = 0; i < n; i++) {
+            const f = flows[CLASSES[i]!.index] ?? null;
+            if (f !== null && f.denied === null && !includes(f.providers, m.provider)) return false;
         }
     }
     return true;
 }
 
 /** Step 3: the model's problems, in the order of docs/semantics.md. */
-function modelProblems(u: UseCaseRec, m: ModelRec, region: string, classes: readonly string[], date: string, out: Reason[]): void {
+function modelProblems(u: UseCaseRec, m: ModelRec, region: string, n: number, day: number, date: string, out: Reason[]): void {
     if (m.revoked !== null) out.push(m.revoked);
-    else if (m.windows.length > 0 && !anyValid(m.windows, date)) out.push(modelApprovalReason(m.name, date, m.approvalSource));
-    if (!m.regions.includes(region)) out.push(modelRegionReason(m.name, region, m.source));
+    else if (m.windows.length > 0 && !anyValid(m.windows, day)) out.push(modelApprovalReason(m.name, date, m.approvalSource));
+    if (!includes(m.regions, region)) out.push(modelRegionReason(m.name, region, m.source));
     const flows = u.flows;
     if (flows === null) return;
-    for (const c of classes) {
-        const f = flows.get(c);
-        if (f !== undefined && f.denied === null && !f.providers.includes(m.provider)) {
+    for (let i = 0; i < n; i++) {
+        const c = CLASSES[i]!.name;
+        const f = flows[CLASSES[i]!.index] ?? null;
+        if (f !== null && f.denied === null && !includes(f.providers, m.provider)) {
             out.push({ code: "data_flow_not_permitted", rule: u.rule + "/data/" + c, message: "data class \`" + c + "\` may not be sent to provider \`" + m.provider + "\` (model \`" + m.name + "\`)", source: f.source });
         }
     }
 }
 
+type Tool = { readonly name: string; readonly scope: string; readonly human_approved_by?: string };
+
 /** Step 5: the tool call's denials; returns whether the grant requires a human approval. */
-function toolStep(u: UseCaseRec, tool: { readonly name: string; readonly scope: string; readonly human_approved_by?: string }, date: string, deny: Reason[]): boolean {
-    const grant = u.grants === null ? undefined : u.grants.get(tool.name);
+function toolStep(u: UseCaseRec, tool: Tool, grant: GrantRec | undefined, day: number, date: string, deny: Reason[]): boolean {
     if (grant === undefined) {
         deny.push({ code: "tool_not_allowed", rule: u.rule + "/tools", message: "tool \`" + tool.name + "\` is not granted to use case \`" + u.name + "\`", source: u.source });
         return false;
     }
-    if (grant.windows.length > 0 && !anyValid(grant.windows, date)) {
+    if (grant.windows.length > 0 && !anyValid(grant.windows, day)) {
         deny.push({ code: "tool_approval_expired", rule: "tool/" + tool.name + "/approved_by", message: "tool \`" + tool.name + "\` has no valid approval on " + date, source: grant.approvalSource });
     }
     if (!scopeGranted(grant, tool.scope)) {
@@ -540,65 +575,49 @@ function toolStep(u: UseCaseRec, tool: { readonly name: string; readonly scope: 
     return grant.humanApproval;
 }
 
-/** Step 5, the allow path: true when the call is granted and needs nothing more. */
-function toolFine(u: UseCaseRec, tool: { readonly name: string; readonly scope: string; readonly human_approved_by?: string }, date: string): boolean {
-    const grant = u.grants === null ? undefined : u.grants.get(tool.name);
-    return (
-        grant !== undefined &&
-        (grant.windows.length === 0 || anyValid(grant.windows, date)) &&
-        scopeGranted(grant, tool.scope) &&
-        (!grant.humanApproval || tool.human_approved_by !== undefined)
-    );
-}
-
 function scopeGranted(g: GrantRec, scope: string): boolean {
     for (let i = 0; i < g.exact.length; i++) if (g.exact[i] === scope) return true;
     for (let i = 0; i < g.prefixes.length; i++) if (scope.startsWith(g.prefixes[i]!)) return true;
     return false;
 }
 
-/** Step 4 for one class; pushes its denials, returns whether it is redacted. */
-function classStep(u: UseCaseRec, c: string, dc: ClassRec, region: string, deny: Reason[]): boolean {
-    const f = u.flows === null ? undefined : u.flows.get(c);
-    let redacted = false;
-    if (f !== undefined) {
+/** Step 4 for one class; pushes its denials. */
+function classStep(u: UseCaseRec, dc: ClassRec, f: FlowRec | null, region: string, deny: Reason[]): void {
+    const c = dc.name;
+    if (f !== null) {
         if (f.denied !== null) deny.push(f.denied);
-        else {
-            if (f.regions.length > 0 && !f.regions.includes(region)) {
-                deny.push({ code: "data_region_not_permitted", rule: u.rule + "/data/" + c, message: "data class \`" + c + "\` may not be sent from region \`" + region + "\` in use case \`" + u.name + "\`", source: f.source });
-            }
-            redacted = f.redacted;
+        else if (f.regions.length > 0 && !includes(f.regions, region)) {
+            deny.push({ code: "data_region_not_permitted", rule: u.rule + "/data/" + c, message: "data class \`" + c + "\` may not be sent from region \`" + region + "\` in use case \`" + u.name + "\`", source: f.source });
         }
     } else if (dc.deny) {
         deny.push({ code: "data_class_not_permitted", rule: "data_class/" + c + "/default", message: "data class \`" + c + "\` is denied by default and use case \`" + u.name + "\` has no rule for it", source: dc.source });
-    } else redacted = dc.redact;
-    if (dc.residency.length > 0 && !dc.residency.includes(region)) {
+    }
+    if (dc.residency.length > 0 && !includes(dc.residency, region)) {
         deny.push({ code: "residency_violation", rule: "data_class/" + c + "/residency", message: "data class \`" + c + "\` must stay in " + dc.residencyText + ", request region is \`" + region + "\`", source: dc.source });
     }
-    return redacted;
 }
 
-/** Step 4 on the allow path: the class passes without a denial. */
-function classFine(u: UseCaseRec, c: string, dc: ClassRec, region: string): boolean {
-    const f = u.flows === null ? undefined : u.flows.get(c);
-    if (f !== undefined) {
-        if (f.denied !== null || (f.regions.length > 0 && !f.regions.includes(region))) return false;
-    } else if (dc.deny) return false;
-    return dc.residency.length === 0 || dc.residency.includes(region);
-}
+type Counters = Readonly<Record<string, number | undefined>> & { readonly day?: number; readonly week?: number; readonly month?: number; readonly quarter?: number; readonly year?: number };
 
-function redactedAlone(u: UseCaseRec, c: string, dc: ClassRec): boolean {
-    const f = u.flows === null ? undefined : u.flows.get(c);
-    return f !== undefined ? f.denied === null && f.redacted : dc.redact;
-}
-
-/** \`spend[scope][period]\`, an own property, or undefined. */
+/** \`spend[scope][period]\` if it is an own property (as the reference reads it), else undefined. */
 function spent(spend: AnyRequest["spend"], b: BudgetRec): number | undefined {
     if (spend === undefined) return undefined;
-    const byPeriod = b.tenant ? spend.tenant : spend.use_case;
-    if (byPeriod === undefined) return undefined;
-    const v = byPeriod[b.period];
-    return v !== undefined && hasOwn.call(byPeriod, b.period) ? v : undefined;
+    const o: Counters | undefined = b.tenant ? spend.tenant : spend.use_case;
+    if (o === undefined) return undefined;
+    let v: number | undefined;
+    let inherited: boolean;
+    // Named loads (fast); then "own" is certain for a plain object when Object.prototype lacks the key.
+    switch (b.period) {
+        case 0: v = o.day; inherited = "day" in OBJECT_PROTO; break;
+        case 1: v = o.week; inherited = "week" in OBJECT_PROTO; break;
+        case 2: v = o.month; inherited = "month" in OBJECT_PROTO; break;
+        case 3: v = o.quarter; inherited = "quarter" in OBJECT_PROTO; break;
+        default: v = o.year; inherited = "year" in OBJECT_PROTO; break;
+    }
+    if (v === undefined) return undefined;
+    const proto: unknown = Object.getPrototypeOf(o);
+    if (proto === null || (proto === OBJECT_PROTO && !inherited)) return v;
+    return hasOwn.call(o, PERIODS[b.period]!) ? v : undefined;
 }
 
 function decision(kind: "allow" | "degrade" | "deny", useCase: string | null, model: ModelRec | null, reasons: readonly Reason[], message: string | null, obligations: Obligations | null, limits: Limits | null, trace: string | null): GuardDecision {
@@ -617,6 +636,15 @@ function decision(kind: "allow" | "degrade" | "deny", useCase: string | null, mo
     };
 }
 
+/** The day of a well-formed request's time, as the number YYYYMMDD. */
+function dayOf(time: string): number {
+    if (time === lastTime) return lastDay;
+    return (
+        (time.charCodeAt(0) - 48) * 10000000 + (time.charCodeAt(1) - 48) * 1000000 + (time.charCodeAt(2) - 48) * 100000 + (time.charCodeAt(3) - 48) * 10000 +
+        (time.charCodeAt(5) - 48) * 1000 + (time.charCodeAt(6) - 48) * 100 + (time.charCodeAt(8) - 48) * 10 + (time.charCodeAt(9) - 48)
+    );
+}
+
 /** Decides any value (parsed JSON, say): a malformed request is denied with a reason, never thrown. */
 export function decideUnknown(input: unknown): GuardDecision {
     if (!wellFormed(input)) {
@@ -628,16 +656,25 @@ export function decideUnknown(input: unknown): GuardDecision {
     // 1. Use case.
     const u = USE_CASE_TABLE.get(r.use_case);
     if (u === undefined) return decision("deny", r.use_case, null, [unknownUseCaseReason(r.use_case)], null, null, null, trace);
-    const date = r.time.slice(0, 10);
+    const time = r.time;
+    const day = dayOf(time);
     const region = r.region;
-    const classes = classList(r.data_classes);
     const tokens = r.tokens;
     const ti = tokens === undefined ? 0 : tokens.input ?? 0;
     const to = tokens === undefined ? 0 : tokens.output ?? 0;
     let deny: Reason[] | null = null;
 
+    // The request's classes, distinct and sorted, resolved once into CLASSES; undeclared ones are denied (step 4).
+    const classes = classList(r.data_classes);
+    let n = 0;
+    for (let i = 0; i < classes.length; i++) {
+        const dc = CLASS_TABLE.get(classes[i]!);
+        if (dc !== undefined) CLASSES[n++] = dc;
+        else (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + classes[i]! + "\` is not declared", source: null });
+    }
+
     // 2. The use case's approvals.
-    if (u.required > 0 && approvalsShort(u, date)) (deny ??= []).push(approvalReason(u, date));
+    if (u.required > 0 && approvalsShort(u, day)) (deny ??= []).push(approvalReason(u, day, time.slice(0, 10)));
 
     // 3. Model: the requested one, or the first usable of primary then fallbacks.
     const models = u.models;
@@ -656,43 +693,46 @@ export function decideUnknown(input: unknown): GuardDecision {
             (deny ??= []).push({ code: "model_not_allowed", rule: u.rule + "/models", message: "model \`" + wanted + "\` is not allowed for use case \`" + u.name + "\`", source: u.source });
         } else {
             first = models[at]!;
-            if (modelOk(u, first, region, classes, date)) chosen = first;
+            if (modelOk(u, first, region, n, day)) chosen = first;
         }
     } else if (models.length > 0) {
         first = models[0]!;
         for (let i = 0; i < models.length; i++) {
-            if (modelOk(u, models[i]!, region, classes, date)) {
+            if (modelOk(u, models[i]!, region, n, day)) {
                 chosen = models[i]!;
                 at = i;
                 break;
             }
         }
     }
-    if (chosen === null && first !== null) modelProblems(u, first, region, classes, date, (deny ??= []));
+    if (chosen === null && first !== null) modelProblems(u, first, region, n, day, time.slice(0, 10), (deny ??= []));
 
-    // 4. Data classes; the redaction of a class sent alone is a precomputed obligation.
-    let redactOne: string | null = null;
+    // 4. Data classes; the redaction of one class alone is a precomputed obligation.
+    let redactOne = -1;
     let redactMany: RedactObligation[] | null = null;
-    for (let i = 0; i < classes.length; i++) {
-        const c = classes[i]!;
-        const dc = CLASS_TABLE.get(c);
-        let redacted: boolean;
-        if (dc === undefined) {
-            (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + c + "\` is not declared", source: null });
-            continue;
-        } else if (classFine(u, c, dc, region)) redacted = redactedAlone(u, c, dc);
-        else redacted = classStep(u, c, dc, region, (deny ??= []));
-        if (!redacted) continue;
-        if (redactOne === null) redactOne = c;
-        else (redactMany ??= [CLASS_TABLE.get(redactOne)!.obligation]).push(dc.obligation);
+    const flows = u.flows;
+    for (let i = 0; i < n; i++) {
+        const dc = CLASSES[i]!;
+        const f = flows === null ? null : flows[dc.index] ?? null;
+        if (f !== null ? f.denied !== null || (f.regions.length > 0 && !includes(f.regions, region)) : dc.deny) classStep(u, dc, f, region, (deny ??= []));
+        else if (dc.residency.length > 0 && !includes(dc.residency, region)) classStep(u, dc, f, region, (deny ??= []));
+        if (!(f !== null ? f.denied === null && f.redacted : dc.redact)) continue;
+        if (redactOne < 0) redactOne = dc.index;
+        else (redactMany ??= [DATA_CLASS_RECS[redactOne]!.obligation]).push(dc.obligation);
     }
 
     // 5. Tool call.
     let humanApproval = false;
     const tool = r.tool;
     if (tool !== undefined) {
-        if (toolFine(u, tool, date)) humanApproval = u.grants!.get(tool.name)!.humanApproval;
-        else humanApproval = toolStep(u, tool, date, (deny ??= []));
+        const grant = u.grants === null ? undefined : u.grants.get(tool.name);
+        if (
+            grant !== undefined &&
+            (grant.windows.length === 0 || anyValid(grant.windows, day)) &&
+            scopeGranted(grant, tool.scope) &&
+            (!grant.humanApproval || tool.human_approved_by !== undefined)
+        ) humanApproval = grant.humanApproval;
+        else humanApproval = toolStep(u, tool, grant, day, time.slice(0, 10), (deny ??= []));
     }
 
     // 6. Rate limits.
@@ -737,7 +777,7 @@ export function decideUnknown(input: unknown): GuardDecision {
             }
             if (exceeded !== null) {
                 const d = u.degrade;
-                let can = d !== null && d !== chosen && modelOk(u, d, region, classes, date);
+                let can = d !== null && d !== chosen && modelOk(u, d, region, n, day);
                 if (can) {
                     const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
                     for (let i = 0; i < budgets.length; i++) {
@@ -759,7 +799,7 @@ export function decideUnknown(input: unknown): GuardDecision {
     // 8. Result.
     let obligations: Obligations;
     if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
-    else if (redactOne !== null) obligations = u.single.get(redactOne)![humanApproval ? 1 : 0];
+    else if (redactOne >= 0) obligations = u.single[redactOne]![humanApproval ? 1 : 0];
     else obligations = humanApproval ? u.obligationsHA : u.obligations;
     if (deny !== null) return decision("deny", u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace);
     // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).

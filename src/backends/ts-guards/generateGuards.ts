@@ -43,7 +43,11 @@ const VALUE_IMPORTS = [
   'modelApprovalReason', 'modelRegionReason', 'requestProblem', 'sortReasons', 'unknownUseCaseReason',
 ];
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
 function approvalSpec(a: IrApproval): TsCode {
+  // INVARIANT: the IR schema's dates are YYYY-MM-DD; the engine compares them as numbers YYYYMMDD.
+  for (const d of [a.on, a.expires]) if (d !== null && !DATE.test(d)) throw new Error(`INVARIANT: approval date \`${d}\` is not YYYY-MM-DD`);
   return tsValue([a.approver, a.on, a.expires, a.source]);
 }
 
@@ -134,6 +138,8 @@ function dataStatements(ir: IrProgram, names: Names): Array<StatementStructures 
     const u = ir.use_cases[name]!;
     // INVARIANT: the IR's use-case models are declared models (the checker's GOV2003); lowering never emits others.
     for (const m of u.models) if (!Object.prototype.hasOwnProperty.call(ir.models, m)) throw new Error(`INVARIANT: use case \`${name}\` lists an undeclared model`);
+    // INVARIANT: data rules name declared classes (the checker's unknown-name diagnostics); the engine indexes by class.
+    for (const c of Object.keys(u.data)) if (!Object.prototype.hasOwnProperty.call(ir.data_classes, c)) throw new Error(`INVARIANT: use case \`${name}\` has a rule for an undeclared data class`);
     const data = Object.keys(u.data)
       .sort(compareCodePoints)
       .map((c) => {
