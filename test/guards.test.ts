@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../src/backends/opa/index.js';
-import { compileGuards, generateGuards, generateGuardsModule, transpileGuards } from '../src/backends/ts-guards/index.js';
+import { compileGuards, generateGuards, generateGuardsFiles, generateGuardsModule, guardsArtifacts, transpileGuards } from '../src/backends/ts-guards/index.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { firstRequestProblem } from '../src/eval/validateRequest.js';
 import type { IrProgram } from '../src/ir/types.js';
@@ -167,6 +167,24 @@ describe('the generated module', () => {
       const m = generateGuardsModule(irs.get(name)!);
       expect(norm(m.dts)).toBe(norm(compileGuards(m.ts).dts));
     }
+  });
+
+  it('writes the .js TypeScript would (transpiled without its data, the data put back), and `govc build` writes all three', async () => {
+    const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
+    const printed = (text: string): string => printer.printFile(ts.createSourceFile('x.js', text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS));
+    for (const name of names) {
+      const ir = irs.get(name)!;
+      const files = generateGuardsFiles(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') });
+      expect(files.ts).toBe(generateGuards(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') }));
+      expect(printed(files.js)).toBe(printed(transpileGuards(files.ts)));
+      const path = join(work, `spliced-${name}.mjs`);
+      writeFileSync(path, files.js);
+      const mod = (await import(path)) as { decide: (x: unknown) => unknown };
+      for (const c of loadCorpora().find((x) => x.example === name)!.cases) expect(JSON.stringify(mod.decide(c.input))).toBe(JSON.stringify(evaluate(ir, c.input)));
+    }
+    const artifacts = guardsArtifacts(irs.get('acme-support')!);
+    expect(Object.keys(artifacts).sort()).toEqual(['ts/guards.d.ts', 'ts/guards.js', 'ts/guards.ts']);
+    expect(artifacts['ts/guards.d.ts']).toBe(generateGuardsModule(irs.get('acme-support')!).dts);
   });
 
   it('is one decide over data tables: the module’s statements do not depend on the number of use cases, and it grows ~1 KB per use case', () => {

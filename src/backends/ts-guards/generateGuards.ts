@@ -1,6 +1,7 @@
 import { Project, StructureKind, VariableDeclarationKind, type CodeBlockWriter, type StatementStructures, type WriterFunction } from 'ts-morph';
 import type { IrApproval, IrProgram } from '../../ir/types.js';
 import { compareCodePoints } from '../../util/compare.js';
+import { transpileGuards } from './compileGuards.js';
 import { ENGINE_CODE, ENGINE_TYPES } from './engine.js';
 import { ts, tsName, tsUnion, tsValue, TsCode } from './tsCode.js';
 
@@ -34,6 +35,11 @@ export interface GuardsModule {
   readonly dts: string;
 }
 
+/** What `govc build` writes: the module, its JavaScript and its declarations. */
+export interface GuardsFiles extends GuardsModule {
+  readonly js: string;
+}
+
 const T = TsCode.trusted;
 
 const TYPE_IMPORTS = ['Decision', 'Guard', 'GuardOptions', 'GuardPolicy'];
@@ -55,11 +61,17 @@ function list(items: readonly TsCode[]): TsCode {
   return T(`[${items.map((i) => i.text).join(', ')}]`);
 }
 
+interface Table {
+  readonly name: string;
+  readonly type: string;
+  readonly rows: readonly TsCode[];
+}
+
 /** One table as `const NAME: readonly TYPE[] = [` then one literal per line, so the module diffs line by line. */
-function table(name: string, type: string, rows: readonly TsCode[]): WriterFunction {
+function table(t: Table, withRows: boolean): WriterFunction {
   return (w: CodeBlockWriter) => {
-    w.writeLine(`const ${tsName(name).text}: readonly ${tsName(type).text}[] = [`);
-    for (const row of rows) w.writeLine(`    ${row.text},`);
+    w.writeLine(`const ${tsName(t.name).text}: readonly ${tsName(t.type).text}[] = [`);
+    if (withRows) for (const row of t.rows) w.writeLine(`    ${row.text},`);
     w.writeLine('];');
   };
 }
@@ -124,7 +136,7 @@ function checkRuntimeImport(runtime: string): void {
 }
 
 /** The data tables: the only place where the program's names and strings appear, each as a JSON literal. */
-function dataStatements(ir: IrProgram, names: Names): Array<StatementStructures | WriterFunction> {
+function dataTables(ir: IrProgram, names: Names): Table[] {
   const models = names.models.map((name) => {
     const m = ir.models[name]!;
     return ts`{ name: ${name}, provider: ${m.provider}, status: ${m.status}, regions: ${m.regions}, approvals: ${list(m.approvals.map(approvalSpec))}, price: ${[m.price.input_nanos_per_token, m.price.output_nanos_per_token]}, source: ${m.source} }`;
@@ -158,15 +170,10 @@ function dataStatements(ir: IrProgram, names: Names): Array<StatementStructures 
     return ts`{ name: ${name}, owner: ${u.owner}, source: ${u.source}, required_approvers: ${u.required_approvers}, approvals: ${list(u.approvals.map(approvalSpec))}, models: ${u.models}, data: ${list(data)}, tools: ${list(tools)}, budgets: ${list(budgets)}, rates: ${list(rates)}, on_budget_exhausted: ${p === null ? null : [p.degrade_to, p.message, p.source]}, rate_message: ${u.on_rate_limited.message}, log: ${{ ...u.log }}, retention_days: ${u.retention_days}, human_oversight: ${u.human_oversight !== null}, disclosure: ${u.disclosure} }`;
   });
   return [
-    {
-      kind: StructureKind.VariableStatement,
-      declarationKind: VariableDeclarationKind.Const,
-      declarations: [{ name: 'ORG', type: 'string', initializer: tsValue(ir.org.name).text }],
-    },
-    table('MODELS', 'ModelSpec', models),
-    table('DATA_CLASSES', 'ClassSpec', classes),
-    table('TOOLS', 'ToolSpec', tools),
-    table('USE_CASES', 'UseCaseSpec', useCases),
+    { name: 'MODELS', type: 'ModelSpec', rows: models },
+    { name: 'DATA_CLASSES', type: 'ClassSpec', rows: classes },
+    { name: 'TOOLS', type: 'ToolSpec', rows: tools },
+    { name: 'USE_CASES', type: 'UseCaseSpec', rows: useCases },
   ];
 }
 
@@ -176,40 +183,72 @@ function newProject(): Project {
 
 /** The generated module's text. Deterministic: same IR and options, same bytes. */
 export function generateGuards(ir: IrProgram, options: GuardsOptions = {}): string {
-  return generateGuardsModule(ir, options, false).ts;
+  return moduleText(ir, options, dataTables(ir, namesOf(ir)), true);
 }
 
-/** The module and, unless `withDts` is false, its declarations. */
-export function generateGuardsModule(ir: IrProgram, options: GuardsOptions = {}, withDts = true): GuardsModule {
-  const runtime = options.runtimeImport ?? 'govc/runtime';
-  checkRuntimeImport(runtime);
-  const names = namesOf(ir);
-  const project = newProject();
-  const revision: StatementStructures = {
+/** The module and its declarations. */
+export function generateGuardsModule(ir: IrProgram, options: GuardsOptions = {}): GuardsModule {
+  const tables = dataTables(ir, namesOf(ir));
+  return { ts: moduleText(ir, options, tables, true), dts: declarations(ir, options) };
+}
+
+/**
+ * The module, its declarations, and its JavaScript: `ts.transpileModule` of the module without its data rows, which
+ * are then put back in. The rows are object and array literals of JSON values, the same text in TypeScript and in
+ * JavaScript, so the result is what transpiling the whole module gives (tested) without parsing megabytes of data a
+ * second time: that is most of the cost at 10,000 use cases.
+ */
+export function generateGuardsFiles(ir: IrProgram, options: GuardsOptions = {}): GuardsFiles {
+  const tables = dataTables(ir, namesOf(ir));
+  let js = transpileGuards(moduleText(ir, options, tables, false));
+  for (const t of tables) {
+    const empty = `const ${t.name} = [];\n`;
+    const at = js.indexOf(empty);
+    // INVARIANT: transpiling an empty table declaration gives exactly this line, once.
+    if (at < 0 || js.indexOf(empty, at + 1) >= 0) throw new Error(`INVARIANT: no single \`${t.name}\` table in the transpiled module`);
+    js = js.slice(0, at) + `const ${t.name} = [\n${t.rows.map((r) => `    ${r.text},\n`).join('')}];\n` + js.slice(at + empty.length);
+  }
+  return { ts: moduleText(ir, options, tables, true), dts: declarations(ir, options), js };
+}
+
+function revisionStatement(ir: IrProgram): StatementStructures {
+  return {
     kind: StructureKind.VariableStatement,
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     declarations: [{ name: 'POLICY_REVISION', initializer: tsValue(ir.revision).text }],
   };
+}
 
+function moduleText(ir: IrProgram, options: GuardsOptions, tables: readonly Table[], withRows: boolean): string {
+  const runtime = options.runtimeImport ?? 'govc/runtime';
+  checkRuntimeImport(runtime);
+  const names = namesOf(ir);
   const statements: Array<StatementStructures | WriterFunction | string> = [
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: runtime, namedImports: [...TYPE_IMPORTS, ...ENGINE_TYPE_IMPORTS].sort() },
     { kind: StructureKind.ImportDeclaration, moduleSpecifier: runtime, namedImports: VALUE_IMPORTS },
-    revision,
+    revisionStatement(ir),
     ...typeStatements(ir, names),
-    ...dataStatements(ir, names),
+    {
+      kind: StructureKind.VariableStatement,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: 'ORG', type: 'string', initializer: tsValue(ir.org.name).text }],
+    },
+    ...tables.map((t) => table(t, withRows)),
     (w) => w.write(ENGINE_TYPES),
     (w) => w.write(ENGINE_CODE),
   ];
-  const file = project.createSourceFile(GUARDS_FILE, { leadingTrivia: header(ir), statements });
-  const text = file.getFullText();
-  if (!withDts) return { ts: text, dts: '' };
+  return newProject().createSourceFile(GUARDS_FILE, { leadingTrivia: header(ir), statements }).getFullText();
+}
 
-  // The declarations: the same exported types, and the exported values' declared types (no emit, no checker).
+/** The declarations: the same exported types, and the exported values' declared types (no emit, no checker). */
+function declarations(ir: IrProgram, options: GuardsOptions): string {
+  const runtime = options.runtimeImport ?? 'govc/runtime';
+  checkRuntimeImport(runtime);
   const dtsStatements: Array<StatementStructures | WriterFunction | string> = [
     { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: runtime, namedImports: [...TYPE_IMPORTS, 'RequestOf'].sort() },
-    { ...revision, hasDeclareKeyword: true } as StatementStructures,
-    ...typeStatements(ir, names),
+    { ...revisionStatement(ir), hasDeclareKeyword: true } as StatementStructures,
+    ...typeStatements(ir, namesOf(ir)),
     ...declaredFunction('decideUnknown', [['input', 'unknown']], 'GuardDecision', 'Decides any value (parsed JSON, say): a malformed request is denied with a reason, never thrown.'),
     ...declaredFunction('decide', [['request', 'GuardRequest']], 'GuardDecision', 'Decides a request as docs/semantics.md defines; the same decision as every other govc target.'),
     {
@@ -222,8 +261,7 @@ export function generateGuardsModule(ir: IrProgram, options: GuardsOptions = {},
     },
     ...declaredFunction('createGuard', [['options?', 'GuardOptions']], 'Guard<GuardRequest, GuardDecision>', 'A guard for this policy: `guard.invoke(request, call)` decides, redacts, meters budgets and rates, and logs.'),
   ];
-  const dts = project.createSourceFile(GUARDS_DTS_FILE, { leadingTrivia: header(ir), statements: dtsStatements }).getFullText();
-  return { ts: text, dts };
+  return newProject().createSourceFile(GUARDS_DTS_FILE, { leadingTrivia: header(ir), statements: dtsStatements }).getFullText();
 }
 
 function declaredFunction(name: string, params: Array<[string, string]>, returnType: string, doc: string): StatementStructures[] {
