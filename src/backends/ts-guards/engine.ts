@@ -129,23 +129,18 @@ interface GrantRec {
     readonly source: string;
 }
 
-interface RateRec {
-    readonly tenant: boolean;
-    readonly tokens: boolean;
-    readonly perMinute: number;
-    readonly missing: Reason;
-    readonly limited: Reason;
-}
-
-interface BudgetRec {
-    readonly tenant: boolean;
-    /** 0 day, 1 week, 2 month, 3 quarter, 4 year. */
-    readonly period: number;
-    readonly amount: number;
-    readonly hard: number;
-    readonly missing: Reason;
-    readonly exhausted: Reason;
-}
+/**
+ * The numbers a decision reads, per use case, packed at \`UseCaseRec.at\` in one program-wide Float64Array (NUMS), so
+ * that a decision touches a cache line or two instead of a dozen objects:
+ *
+ *   at:       required approvers, then for each distinct approver: n, then n pairs (on, expires) of day numbers
+ *   rateAt:   n, then n pairs (flags: 2 tenant + 1 tokens, per_minute)
+ *   budgetAt: n, then n triples (flags: 8 tenant + period 0 day .. 4 year, amount_micros, hard_limit_micros)
+ *
+ * The reasons that go with a rate limit or budget are in \`rateReasons\` (missing, limited) and \`budgetReasons\`
+ * (missing, exhausted), two per entry, read only on denial.
+ */
+const NUM_LIST: number[] = [];
 
 interface UseCaseRec {
     readonly name: UseCaseName;
@@ -153,14 +148,16 @@ interface UseCaseRec {
     readonly source: string;
     readonly required: number;
     readonly approvals: readonly Approval[];
-    /** Spans of each distinct approver. */
-    readonly approvers: readonly (readonly Span[])[];
+    /** Offsets in NUMS of the approvals, the rate limits and the budgets. */
+    readonly at: number;
+    readonly rateAt: number;
+    readonly budgetAt: number;
     readonly models: readonly ModelRec[];
     /** The use case's data rule for each class (by ClassRec.index), or null when it has none at all. */
     readonly flows: readonly (FlowRec | null)[] | null;
     readonly grants: ReadonlyMap<string, GrantRec> | null;
-    readonly rates: readonly RateRec[];
-    readonly budgets: readonly BudgetRec[];
+    readonly rateReasons: readonly Reason[];
+    readonly budgetReasons: readonly Reason[];
     readonly degrade: ModelRec | null;
     /** Reasons of an allow: \`[allowed]\`, and by the chosen fallback's position \`[allowed, fallback_model]\`. */
     readonly allowed: readonly Reason[];
@@ -254,6 +251,18 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
         if (list === undefined) byApprover.set(a[0], [approvalOf(a)]);
         else list.push(approvalOf(a));
     }
+    const at = NUM_LIST.length;
+    NUM_LIST.push(u.required_approvers, byApprover.size);
+    for (const spans of byApprover.values()) {
+        NUM_LIST.push(spans.length);
+        for (const span of spans) NUM_LIST.push(span.on, span.expires);
+    }
+    const rateAt = NUM_LIST.length;
+    NUM_LIST.push(u.rates.length);
+    for (const [scope, kind, perMinute] of u.rates) NUM_LIST.push((scope === "tenant" ? 2 : 0) + (kind === "tokens" ? 1 : 0), perMinute);
+    const budgetAt = NUM_LIST.length;
+    NUM_LIST.push(u.budgets.length);
+    for (const [scope, period, amount, hard] of u.budgets) NUM_LIST.push((scope === "tenant" ? 8 : 0) + PERIODS.indexOf(period), amount, hard);
     const flows: (FlowRec | null)[] = DATA_CLASSES.map(() => null);
     for (const f of u.data) {
         // INVARIANT (checked by the generator): data rules name declared classes.
@@ -293,25 +302,20 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
         source: u.source,
         required: u.required_approvers,
         approvals: u.approvals.map(approvalOf),
-        approvers: [...byApprover.values()],
+        at,
+        rateAt,
+        budgetAt,
         models,
         flows: u.data.length > 0 ? flows : null,
         grants: grants.size > 0 ? grants : null,
-        rates: u.rates.map(([scope, kind, perMinute, source]): RateRec => ({
-            tenant: scope === "tenant",
-            tokens: kind === "tokens",
-            perMinute,
-            missing: { code: "counter_missing", rule: rule + "/rate", message: "\`rate." + scope + "." + kind + "\` is required by a rate limit of use case \`" + u.name + "\`", source },
-            limited: { code: "rate_limited", rule: rule + "/rate", message: (scope === "tenant" ? "per-tenant " : "") + kind + " per minute would exceed " + perMinute, source },
-        })),
-        budgets: u.budgets.map(([scope, period, amount, hard, source]): BudgetRec => ({
-            tenant: scope === "tenant",
-            period: PERIODS.indexOf(period),
-            amount,
-            hard,
-            missing: { code: "counter_missing", rule: rule + "/budget", message: "\`spend." + scope + "." + period + "\` is required by a budget of use case \`" + u.name + "\`", source },
-            exhausted: { code: "budget_exhausted", rule: rule + "/budget", message: (scope === "tenant" ? "per-tenant " : "") + "budget per " + period + " is exhausted", source },
-        })),
+        rateReasons: u.rates.flatMap(([scope, kind, perMinute, source]): Reason[] => [
+            { code: "counter_missing", rule: rule + "/rate", message: "\`rate." + scope + "." + kind + "\` is required by a rate limit of use case \`" + u.name + "\`", source },
+            { code: "rate_limited", rule: rule + "/rate", message: (scope === "tenant" ? "per-tenant " : "") + kind + " per minute would exceed " + perMinute, source },
+        ]),
+        budgetReasons: u.budgets.flatMap(([scope, period, , , source]): Reason[] => [
+            { code: "counter_missing", rule: rule + "/budget", message: "\`spend." + scope + "." + period + "\` is required by a budget of use case \`" + u.name + "\`", source },
+            { code: "budget_exhausted", rule: rule + "/budget", message: (scope === "tenant" ? "per-tenant " : "") + "budget per " + period + " is exhausted", source },
+        ]),
         degrade,
         allowed: freezeDeep([allowed]),
         allowedFallback: models.map((_, k) => freezeDeep(k === 0 ? [allowed] : [allowed, fallback(k)])),
@@ -334,6 +338,8 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
 }
 
 const USE_CASE_TABLE: ReadonlyMap<string, UseCaseRec> = new Map(USE_CASES.map((u) => [u.name, freezeRecord(useCaseRec(u))]));
+const NUMS = new Float64Array(NUM_LIST);
+NUM_LIST.length = 0;
 
 /**
  * Scratch space of the decision being made (decisions are synchronous, so one buffer serves them all): the request's
@@ -520,9 +526,22 @@ function anyValid(spans: readonly Span[], day: number): boolean {
 
 /** Step 2: fewer distinct approvers valid on \`day\` than the tier requires. */
 function approvalsShort(u: UseCaseRec, day: number): boolean {
+    let p = u.at;
+    const required = NUMS[p]!;
+    const approvers = NUMS[p + 1]!;
+    p += 2;
     let valid = 0;
-    const approvers = u.approvers;
-    for (let i = 0; i < approvers.length; i++) if (anyValid(approvers[i]!, day) && ++valid >= u.required) return false;
+    for (let i = 0; i < approvers; i++) {
+        const spans = NUMS[p]!;
+        const end = p + 1 + 2 * spans;
+        for (let q = p + 1; q < end; q += 2) {
+            if (NUMS[q]! <= day && day <= NUMS[q + 1]!) {
+                if (++valid >= required) return false;
+                break;
+            }
+        }
+        p = end;
+    }
     return true;
 }
 
@@ -615,14 +634,15 @@ function classStep(u: UseCaseRec, dc: ClassRec, f: FlowRec | null, region: strin
 type Counters = Readonly<Record<string, number | undefined>> & { readonly day?: number; readonly week?: number; readonly month?: number; readonly quarter?: number; readonly year?: number };
 
 /** \`spend[scope][period]\` if it is an own property (as the reference reads it), else undefined. */
-function spent(spend: AnyRequest["spend"], b: BudgetRec): number | undefined {
+function spent(spend: AnyRequest["spend"], flags: number): number | undefined {
     if (spend === undefined) return undefined;
-    const o: Counters | undefined = b.tenant ? spend.tenant : spend.use_case;
+    const o: Counters | undefined = flags >= 8 ? spend.tenant : spend.use_case;
+    const period = flags & 7;
     if (o === undefined) return undefined;
     let v: number | undefined;
     let inherited: boolean;
     // Named loads (fast); then "own" is certain for a plain object when Object.prototype lacks the key.
-    switch (b.period) {
+    switch (period) {
         case 0: v = o.day; inherited = "day" in OBJECT_PROTO; break;
         case 1: v = o.week; inherited = "week" in OBJECT_PROTO; break;
         case 2: v = o.month; inherited = "month" in OBJECT_PROTO; break;
@@ -632,7 +652,7 @@ function spent(spend: AnyRequest["spend"], b: BudgetRec): number | undefined {
     if (v === undefined) return undefined;
     const proto: unknown = Object.getPrototypeOf(o);
     if (proto === null || (proto === OBJECT_PROTO && !inherited)) return v;
-    return hasOwn.call(o, PERIODS[b.period]!) ? v : undefined;
+    return hasOwn.call(o, PERIODS[period]!) ? v : undefined;
 }
 
 function decision(kind: "allow" | "degrade" | "deny", useCase: string | null, model: ModelRec | null, reasons: readonly Reason[], message: string | null, obligations: Obligations | null, limits: Limits | null, trace: string | null): GuardDecision {
@@ -752,16 +772,17 @@ export function decideUnknown(input: unknown): GuardDecision {
 
     // 6. Rate limits.
     let rateOut = false;
-    const rates = u.rates;
-    if (rates.length > 0) {
+    let p = u.rateAt;
+    const nRates = NUMS[p++]!;
+    if (nRates > 0) {
         const rate = r.rate;
-        for (let i = 0; i < rates.length; i++) {
-            const l = rates[i]!;
-            const byScope = rate === undefined ? undefined : l.tenant ? rate.tenant : rate.use_case;
-            const used = byScope === undefined ? undefined : l.tokens ? byScope.tokens : byScope.requests;
-            if (used === undefined) (deny ??= []).push(l.missing);
-            else if (used + (l.tokens ? ti + to : 1) > l.perMinute) {
-                (deny ??= []).push(l.limited);
+        for (let i = 0; i < nRates; i++, p += 2) {
+            const flags = NUMS[p]!;
+            const byScope = rate === undefined ? undefined : flags >= 2 ? rate.tenant : rate.use_case;
+            const used = byScope === undefined ? undefined : (flags & 1) === 1 ? byScope.tokens : byScope.requests;
+            if (used === undefined) (deny ??= []).push(u.rateReasons[2 * i]!);
+            else if (used + ((flags & 1) === 1 ? ti + to : 1) > NUMS[p + 1]!) {
+                (deny ??= []).push(u.rateReasons[2 * i + 1]!);
                 rateOut = true;
             }
         }
@@ -770,33 +791,34 @@ export function decideUnknown(input: unknown): GuardDecision {
     // 7. Budgets, priced on the chosen model.
     let budgetOut = false;
     let degradeTo: ModelRec | null = null;
-    const budgets = u.budgets;
-    if (chosen !== null && budgets.length > 0) {
+    const b0 = u.budgetAt + 1;
+    const nBudgets = NUMS[b0 - 1]!;
+    if (chosen !== null && nBudgets > 0) {
         const spend = r.spend;
         let missing = false;
-        for (let i = 0; i < budgets.length; i++) {
-            const v = spent(spend, budgets[i]!);
+        for (let i = 0; i < nBudgets; i++) {
+            const v = spent(spend, NUMS[b0 + 3 * i]!);
             if (v === undefined) {
                 missing = true;
-                (deny ??= []).push(budgets[i]!.missing);
+                (deny ??= []).push(u.budgetReasons[2 * i]!);
             } else SPENT[i] = v;
         }
         if (!missing) {
             const cost = Math.ceil((ti * chosen.inNanos + to * chosen.outNanos) / 1000);
-            let exceeded: BudgetRec | null = null;
-            for (let i = 0; i < budgets.length; i++) {
-                if (SPENT[i]! + cost > budgets[i]!.amount) {
-                    exceeded = budgets[i]!;
+            let exceeded = -1;
+            for (let i = 0; i < nBudgets; i++) {
+                if (SPENT[i]! + cost > NUMS[b0 + 3 * i + 1]!) {
+                    exceeded = i;
                     break;
                 }
             }
-            if (exceeded !== null) {
+            if (exceeded >= 0) {
                 const d = u.degrade;
                 let can = d !== null && d !== chosen && modelOk(u, d, region, n, day);
                 if (can) {
                     const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
-                    for (let i = 0; i < budgets.length; i++) {
-                        if (SPENT[i]! + costD > budgets[i]!.hard) {
+                    for (let i = 0; i < nBudgets; i++) {
+                        if (SPENT[i]! + costD > NUMS[b0 + 3 * i + 2]!) {
                             can = false;
                             break;
                         }
@@ -804,7 +826,7 @@ export function decideUnknown(input: unknown): GuardDecision {
                 }
                 if (can) degradeTo = d;
                 else {
-                    (deny ??= []).push(exceeded.exhausted);
+                    (deny ??= []).push(u.budgetReasons[2 * exceeded + 1]!);
                     budgetOut = true;
                 }
             }
