@@ -136,6 +136,9 @@ interface GrantRec {
  *   at:       required approvers, then for each distinct approver: n, then n pairs (on, expires) of day numbers
  *   rateAt:   n, then n pairs (flags: 2 tenant + 1 tokens, per_minute)
  *   budgetAt: n, then n triples (flags: 8 tenant + period 0 day .. 4 year, amount_micros, hard_limit_micros)
+ *   flowAt:   for each data class (by ClassRec.index), a pair: flags (1 the use case has a rule, 2 \`deny\`,
+ *             4 redacted, 8 limited to regions) and the mask of model candidates (bit k: \`models[k]\`) whose
+ *             provider may not receive the class; -1 when the use case has no data rule
  *
  * The reasons that go with a rate limit or budget are in \`rateReasons\` (missing, limited) and \`budgetReasons\`
  * (missing, exhausted), two per entry, read only on denial.
@@ -155,7 +158,12 @@ interface UseCaseRec {
     readonly models: readonly ModelRec[];
     /** The use case's data rule for each class (by ClassRec.index), or null when it has none at all. */
     readonly flows: readonly (FlowRec | null)[] | null;
-    readonly grants: ReadonlyMap<string, GrantRec> | null;
+    readonly flowAt: number;
+    /** Whether the candidates fit the masks at flowAt (31 at most). */
+    readonly maskable: boolean;
+    /** The granted tools (by position in TOOLS) and their grants, in the same order. */
+    readonly toolIds: readonly number[];
+    readonly grants: readonly GrantRec[];
     readonly rateReasons: readonly Reason[];
     readonly budgetReasons: readonly Reason[];
     readonly degrade: ModelRec | null;
@@ -168,7 +176,8 @@ interface UseCaseRec {
     /** Obligations without redaction, without and with a human approval; and (by class index) for one class redacted. */
     readonly obligations: Obligations;
     readonly obligationsHA: Obligations;
-    readonly single: readonly (readonly [Obligations, Obligations] | null)[];
+    readonly single: readonly (Obligations | null)[];
+    readonly singleHA: readonly (Obligations | null)[];
     readonly log: LogRules;
     readonly retention: number;
     readonly oversight: boolean;
@@ -237,6 +246,7 @@ const MODEL_TABLE: ReadonlyMap<string, ModelRec> = new Map(MODELS.map((m) => [m.
 const DATA_CLASS_RECS: readonly ClassRec[] = DATA_CLASSES.map((c, i) => freezeRecord(classRec(c, i)));
 const CLASS_TABLE: ReadonlyMap<string, ClassRec> = new Map(DATA_CLASS_RECS.map((c) => [c.name, c]));
 const TOOL_TABLE: ReadonlyMap<string, ToolSpec> = new Map(TOOLS.map((t) => [t.name, t]));
+const TOOL_INDEX: ReadonlyMap<string, number> = new Map(TOOLS.map((t, i) => [t.name, i]));
 
 function obligationsOf(u: UseCaseSpec, redact: readonly RedactObligation[], humanApproval: boolean): Obligations {
     return freezeDeep({ redact, log: u.log, retention_days: u.retention_days, human_oversight: u.human_oversight, human_approval: humanApproval, disclosure: u.disclosure });
@@ -272,10 +282,12 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
             flows[index] = { denied, providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] };
         } else flows[index] = { denied: null, providers: f[2], regions: f[3], redacted: f[4], source: f[5] };
     }
-    const grants = new Map<string, GrantRec>();
+    const grants: GrantRec[] = [];
+    // INVARIANT (checked by the generator): grants name declared tools.
+    const toolIds = u.tools.map(([tool]) => TOOL_INDEX.get(tool)!);
     for (const [tool, scopes, humanApproval, source] of u.tools) {
         const approvals = TOOL_TABLE.get(tool)?.approvals ?? EMPTY;
-        grants.set(tool, freezeRecord({
+        grants.push(freezeRecord({
             exact: scopes.filter((s) => !s.endsWith("*")),
             prefixes: scopes.filter((s) => s.endsWith("*")).map((s) => s.slice(0, -1)),
             humanApproval,
@@ -285,12 +297,22 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
             source,
         }));
     }
-    const single = DATA_CLASSES.map((c, i): readonly [Obligations, Obligations] | null => {
+    const redactedAlone = (c: ClassSpec, i: number): boolean => {
         const f = flows[i] ?? null;
-        if (!(f === null ? c.default === "redact" : f.redacted)) return null;
-        const redact = freezeDeep([CLASS_TABLE.get(c.name)!.obligation]);
-        return [obligationsOf(u, redact, false), obligationsOf(u, redact, true)];
-    });
+        return f === null ? c.default === "redact" : f.redacted;
+    };
+    const single = DATA_CLASSES.map((c, i) => (redactedAlone(c, i) ? obligationsOf(u, freezeDeep([DATA_CLASS_RECS[i]!.obligation]), false) : null));
+    const singleHA = DATA_CLASSES.map((c, i) => (redactedAlone(c, i) ? obligationsOf(u, freezeDeep([DATA_CLASS_RECS[i]!.obligation]), true) : null));
+    const maskable = models.length <= 31;
+    let flowAt = -1;
+    if (u.data.length > 0) {
+        flowAt = NUM_LIST.length;
+        for (const f of flows) {
+            let mask = 0;
+            if (f !== null && f.denied === null && maskable) models.forEach((m, k) => { if (!f.providers.includes(m.provider)) mask |= 1 << k; });
+            NUM_LIST.push(f === null ? 0 : 1 + (f.denied !== null ? 2 : 0) + (f.redacted ? 4 : 0) + (f.regions.length > 0 ? 8 : 0), mask);
+        }
+    }
     const allowed: Reason = { code: "allowed", rule, message: "allowed by use case \`" + u.name + "\`", source: u.source };
     const fallback = (k: number): Reason => ({ code: "fallback_model", rule: rule + "/models", message: "model \`" + u.models[0] + "\` cannot serve this request; using fallback \`" + u.models[k] + "\`", source: u.source });
     const policy = u.on_budget_exhausted;
@@ -307,7 +329,10 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
         budgetAt,
         models,
         flows: u.data.length > 0 ? flows : null,
-        grants: grants.size > 0 ? grants : null,
+        flowAt,
+        maskable,
+        toolIds,
+        grants,
         rateReasons: u.rates.flatMap(([scope, kind, perMinute, source]): Reason[] => [
             { code: "counter_missing", rule: rule + "/rate", message: "\`rate." + scope + "." + kind + "\` is required by a rate limit of use case \`" + u.name + "\`", source },
             { code: "rate_limited", rule: rule + "/rate", message: (scope === "tenant" ? "per-tenant " : "") + kind + " per minute would exceed " + perMinute, source },
@@ -324,6 +349,7 @@ function useCaseRec(u: UseCaseSpec): UseCaseRec {
         obligations: obligationsOf(u, EMPTY, false),
         obligationsHA: obligationsOf(u, EMPTY, true),
         single,
+        singleHA,
         log: u.log,
         retention: u.retention_days,
         oversight: u.human_oversight,
@@ -563,11 +589,16 @@ function approvalReason(u: UseCaseRec, day: number, date: string): Reason {
     };
 }
 
-/** Step 3: the model has no problem on this request (\`n\` resolved classes in CLASSES). */
-function modelOk(u: UseCaseRec, m: ModelRec, region: string, n: number, day: number): boolean {
+/**
+ * Step 3: the model has no problem on this request (\`n\` resolved classes in CLASSES). \`k\` is the model's position
+ * among the candidates (-1 for a degrade model that is not one) and \`blocked\` the OR of the classes' masks.
+ */
+function modelOk(u: UseCaseRec, m: ModelRec, k: number, region: string, n: number, day: number, blocked: number): boolean {
     if (m.revoked !== null || (m.windows.length > 0 && !anyValid(m.windows, day)) || !includes(m.regions, region)) return false;
     const flows = u.flows;
-    if (flows !== null) {
+    if (flows === null || n === 0) return true;
+    if (k >= 0 && u.maskable) return ((blocked >>> k) & 1) === 0;
+    {
         for (let i = 0; i < n; i++) {
             const f = flows[CLASSES[i]!.index] ?? null;
             if (f !== null && f.denied === null && !includes(f.providers, m.provider)) return false;
@@ -702,9 +733,14 @@ export function decideUnknown(input: unknown): GuardDecision {
     // The request's classes, distinct and sorted, resolved once into CLASSES; undeclared ones are denied (step 4).
     const classes = classList(r.data_classes);
     let n = 0;
+    let blocked = 0;
+    const flowAt = u.flowAt;
     for (let i = 0; i < classes.length; i++) {
         const dc = CLASS_TABLE.get(classes[i]!);
-        if (dc !== undefined) CLASSES[n++] = dc;
+        if (dc !== undefined) {
+            CLASSES[n++] = dc;
+            if (flowAt >= 0) blocked |= NUMS[flowAt + 2 * dc.index + 1]!;
+        }
         else (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + classes[i]! + "\` is not declared", source: null });
     }
 
@@ -728,12 +764,12 @@ export function decideUnknown(input: unknown): GuardDecision {
             (deny ??= []).push({ code: "model_not_allowed", rule: u.rule + "/models", message: "model \`" + wanted + "\` is not allowed for use case \`" + u.name + "\`", source: u.source });
         } else {
             first = models[at]!;
-            if (modelOk(u, first, region, n, day)) chosen = first;
+            if (modelOk(u, first, at, region, n, day, blocked)) chosen = first;
         }
     } else if (models.length > 0) {
         first = models[0]!;
         for (let i = 0; i < models.length; i++) {
-            if (modelOk(u, models[i]!, region, n, day)) {
+            if (modelOk(u, models[i]!, i, region, n, day, blocked)) {
                 chosen = models[i]!;
                 at = i;
                 break;
@@ -745,13 +781,13 @@ export function decideUnknown(input: unknown): GuardDecision {
     // 4. Data classes; the redaction of one class alone is a precomputed obligation.
     let redactOne = -1;
     let redactMany: RedactObligation[] | null = null;
-    const flows = u.flows;
     for (let i = 0; i < n; i++) {
         const dc = CLASSES[i]!;
-        const f = flows === null ? null : flows[dc.index] ?? null;
-        if (f !== null ? f.denied !== null || (f.regions.length > 0 && !includes(f.regions, region)) : dc.deny) classStep(u, dc, f, region, (deny ??= []));
-        else if (dc.residency.length > 0 && !includes(dc.residency, region)) classStep(u, dc, f, region, (deny ??= []));
-        if (!(f !== null ? f.denied === null && f.redacted : dc.redact)) continue;
+        const flags = flowAt >= 0 ? NUMS[flowAt + 2 * dc.index]! : 0;
+        if ((flags & 1) !== 0 ? (flags & 2) !== 0 || ((flags & 8) !== 0 && !includes(u.flows![dc.index]!.regions, region)) : dc.deny) {
+            classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
+        } else if (dc.residency.length > 0 && !includes(dc.residency, region)) classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
+        if (!((flags & 1) !== 0 ? (flags & 4) !== 0 : dc.redact)) continue;
         if (redactOne < 0) redactOne = dc.index;
         else (redactMany ??= [DATA_CLASS_RECS[redactOne]!.obligation]).push(dc.obligation);
     }
@@ -760,7 +796,17 @@ export function decideUnknown(input: unknown): GuardDecision {
     let humanApproval = false;
     const tool = r.tool;
     if (tool !== undefined) {
-        const grant = u.grants === null ? undefined : u.grants.get(tool.name);
+        let grant: GrantRec | undefined;
+        const id = TOOL_INDEX.get(tool.name);
+        if (id !== undefined) {
+            const ids = u.toolIds;
+            for (let i = 0; i < ids.length; i++) {
+                if (ids[i] === id) {
+                    grant = u.grants[i]!;
+                    break;
+                }
+            }
+        }
         if (
             grant !== undefined &&
             (grant.windows.length === 0 || anyValid(grant.windows, day)) &&
@@ -814,7 +860,7 @@ export function decideUnknown(input: unknown): GuardDecision {
             }
             if (exceeded >= 0) {
                 const d = u.degrade;
-                let can = d !== null && d !== chosen && modelOk(u, d, region, n, day);
+                let can = d !== null && d !== chosen && modelOk(u, d, models.indexOf(d), region, n, day, blocked);
                 if (can) {
                     const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
                     for (let i = 0; i < nBudgets; i++) {
@@ -836,7 +882,7 @@ export function decideUnknown(input: unknown): GuardDecision {
     // 8. Result.
     let obligations: Obligations;
     if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
-    else if (redactOne >= 0) obligations = u.single[redactOne]![humanApproval ? 1 : 0];
+    else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
     else obligations = humanApproval ? u.obligationsHA : u.obligations;
     if (deny !== null) return decision("deny", u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace);
     // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).

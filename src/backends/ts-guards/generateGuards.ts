@@ -158,6 +158,8 @@ function dataTables(ir: IrProgram, names: Names): Table[] {
         const f = u.data[c]!;
         return f.action === 'deny' ? tsValue([c, 'deny', f.source]) : tsValue([c, 'allow', f.providers, f.regions, f.redacted, f.source]);
       });
+    // INVARIANT: grants name declared tools (the checker's unknown-name diagnostics); the engine indexes by tool.
+    for (const t of Object.keys(u.tools)) if (!Object.prototype.hasOwnProperty.call(ir.tools, t)) throw new Error(`INVARIANT: use case \`${name}\` grants an undeclared tool`);
     const tools = Object.keys(u.tools)
       .sort(compareCodePoints)
       .map((t) => {
