@@ -1,4 +1,4 @@
-import ts from 'typescript';
+import { ts } from 'ts-morph';
 
 export interface CompiledGuards {
   /** `guards.js`: ES2022 module importing `govc/runtime`. */
