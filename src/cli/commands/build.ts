@@ -8,8 +8,7 @@ import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { IR_SCHEMA } from '../../ir/schema.js';
 import { compileFiles } from '../../project/compile.js';
 import { EXIT } from '../exitCodes.js';
-import { discoverPrograms } from '../programs.js';
-import { printDiagnostics, resolveAsOf, resolveMaxDiagnostics, summaryLine, type OutputOptions } from './common.js';
+import { printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
 
 /** Stable JSON: two-space indentation and a final newline; key order is fixed by construction. */
 export function stableJson(value: unknown): string {
@@ -44,19 +43,9 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
     process.stderr.write(`govc: ${signing}\n`);
     return EXIT.usage;
   }
-  const date = resolveAsOf(opts.asOf);
-  if ('error' in date) {
-    printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], opts);
-    return EXIT.usage;
-  }
-  const maxDiagnostics = resolveMaxDiagnostics(opts.maxDiagnostics);
-  if ('error' in maxDiagnostics) {
-    printDiagnostics([{ program: 'govc', diagnostics: [maxDiagnostics.error] }], { ...opts, maxDiagnostics: undefined });
-    return EXIT.usage;
-  }
-  const { programs, diagnostics: found } = discoverPrograms(paths);
-  const groups: Array<{ program: string; diagnostics: readonly Diagnostic[] }> = [];
-  if (found.length) groups.push({ program: 'govc', diagnostics: found });
+  const start = startRun(paths, opts);
+  if (typeof start === 'number') return start;
+  const { date, programs, found, groups } = start;
   const written: string[] = [];
   let failedSigning = false;
   programs.forEach((p, i) => {

@@ -1,8 +1,7 @@
 import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { compileFiles } from '../../project/compile.js';
 import { EXIT } from '../exitCodes.js';
-import { discoverPrograms } from '../programs.js';
-import { explain, printDiagnostics, resolveAsOf, resolveMaxDiagnostics, summaryLine, type OutputOptions } from './common.js';
+import { explain, printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
 
 export function runCheck(paths: string[], opts: OutputOptions & { explain?: string }): number {
   if (opts.explain !== undefined) {
@@ -18,19 +17,9 @@ export function runCheck(paths: string[], opts: OutputOptions & { explain?: stri
     process.stderr.write('govc: give at least one path to check (run `govc check --help`)\n');
     return EXIT.usage;
   }
-  const date = resolveAsOf(opts.asOf);
-  if ('error' in date) {
-    printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], opts);
-    return EXIT.usage;
-  }
-  const maxDiagnostics = resolveMaxDiagnostics(opts.maxDiagnostics);
-  if ('error' in maxDiagnostics) {
-    printDiagnostics([{ program: 'govc', diagnostics: [maxDiagnostics.error] }], { ...opts, maxDiagnostics: undefined });
-    return EXIT.usage;
-  }
-  const { programs, diagnostics: found } = discoverPrograms(paths);
-  const groups: Array<{ program: string; diagnostics: readonly Diagnostic[] }> = [];
-  if (found.length) groups.push({ program: 'govc', diagnostics: found });
+  const start = startRun(paths, opts);
+  if (typeof start === 'number') return start;
+  const { date, programs, found, groups } = start;
   programs.forEach((p, i) => {
     if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] checking ${p.path}\n`);
     const result = compileFiles(p.entryFiles, { asOf: date.asOf });

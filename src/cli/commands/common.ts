@@ -5,6 +5,8 @@ import { isCalendarDate } from '../../syntax/cstToAst.js';
 import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { ALL_CODES, type DiagnosticCode } from '../../diagnostics/codes.js';
 import { renderHuman, summary, toJson } from '../../diagnostics/render.js';
+import { discoverPrograms, type ProgramInput } from '../programs.js';
+import { EXIT } from '../exitCodes.js';
 
 export interface OutputOptions {
   format?: 'human' | 'json';
@@ -82,4 +84,28 @@ export function explain(code: string): { text: string } | { error: string } {
   } catch {
     return { error: `no documentation found for ${upper}` };
   }
+}
+
+export interface RunStart {
+  readonly date: { asOf: string };
+  readonly programs: ProgramInput[];
+  readonly found: Diagnostic[];
+  readonly groups: Array<{ program: string; diagnostics: readonly Diagnostic[] }>;
+}
+
+/** What `check` and `build` do first: validate the shared options and find the programs; an exit code on bad usage. */
+export function startRun(paths: readonly string[], opts: OutputOptions): RunStart | number {
+  const date = resolveAsOf(opts.asOf);
+  if ('error' in date) {
+    printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], opts);
+    return EXIT.usage;
+  }
+  const maxDiagnostics = resolveMaxDiagnostics(opts.maxDiagnostics);
+  if ('error' in maxDiagnostics) {
+    printDiagnostics([{ program: 'govc', diagnostics: [maxDiagnostics.error] }], { ...opts, maxDiagnostics: undefined });
+    return EXIT.usage;
+  }
+  const { programs, diagnostics: found } = discoverPrograms(paths);
+  const groups: RunStart['groups'] = found.length ? [{ program: 'govc', diagnostics: found }] : [];
+  return { date, programs, found, groups };
 }
