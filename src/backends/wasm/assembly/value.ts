@@ -199,6 +199,19 @@ export function objectGet(o: u32, k: u32): u32 {
   return i < 0 ? 0 : valueAt(o, <u32>i);
 }
 
+// Doubles an object's key and value arrays when they are full.
+function ensureRoom(o: u32, n: u32): void {
+  const cap = load<u32>(o, 8);
+  if (n < cap) return;
+  const keys = alloc(cap << 3);
+  const vals = alloc(cap << 3);
+  memory.copy(keys, load<u32>(o, 12), cap << 2);
+  memory.copy(vals, load<u32>(o, 16), cap << 2);
+  store<u32>(o, cap << 1, 8);
+  store<u32>(o, keys, 12);
+  store<u32>(o, vals, 16);
+}
+
 // Inserts or replaces (a later duplicate key wins, as in JSON.parse).
 export function objectSet(o: u32, k: u32, v: u32): void {
   const at = objectIndex(o, k);
@@ -207,17 +220,7 @@ export function objectSet(o: u32, k: u32, v: u32): void {
     return;
   }
   const n = len(o);
-  let cap = load<u32>(o, 8);
-  if (n == cap) {
-    const keys = alloc(cap << 3);
-    const vals = alloc(cap << 3);
-    memory.copy(keys, load<u32>(o, 12), cap << 2);
-    memory.copy(vals, load<u32>(o, 16), cap << 2);
-    cap <<= 1;
-    store<u32>(o, cap, 8);
-    store<u32>(o, keys, 12);
-    store<u32>(o, vals, 16);
-  }
+  ensureRoom(o, n);
   store<u32>(load<u32>(o, 12) + (n << 2), k);
   store<u32>(load<u32>(o, 16) + (n << 2), v);
   store<u32>(o, n + 1, 4);
@@ -237,17 +240,7 @@ export function objectSet(o: u32, k: u32, v: u32): void {
 // Appends a key known to be new, without an index: for building results, whose keys are fixed and few.
 export function objectPush(o: u32, k: u32, v: u32): void {
   const n = len(o);
-  let cap = load<u32>(o, 8);
-  if (n == cap) {
-    const keys = alloc(cap << 3);
-    const vals = alloc(cap << 3);
-    memory.copy(keys, load<u32>(o, 12), cap << 2);
-    memory.copy(vals, load<u32>(o, 16), cap << 2);
-    cap <<= 1;
-    store<u32>(o, cap, 8);
-    store<u32>(o, keys, 12);
-    store<u32>(o, vals, 16);
-  }
+  ensureRoom(o, n);
   store<u32>(load<u32>(o, 12) + (n << 2), k);
   store<u32>(load<u32>(o, 16) + (n << 2), v);
   store<u32>(o, n + 1, 4);
