@@ -2,6 +2,7 @@ import type { IrApproval, IrModel, IrProgram, IrUseCase } from '../ir/types.js';
 import type { Decision, DecisionKind, Limits, Obligations, Reason, ReasonCode, RedactObligation } from './types.js';
 import { firstRequestProblem } from './validateRequest.js';
 import { compareCodePoints } from '../util/compare.js';
+import { sortReasons } from '../runtime/decideSupport.js';
 
 /**
  * The reference evaluator: the decision semantics of docs/semantics.md, written for clarity rather than speed.
@@ -325,26 +326,6 @@ function limitsOf(uc: IrUseCase): Limits {
   };
 }
 
-/**
- * Reasons in a total order every target reproduces: by code, rule, message, then source (null first), comparing
- * strings by code point; exact duplicates are dropped (Rego builds reasons as a set).
- */
-export function sortReasons(reasons: Reason[]): Reason[] {
-  const key = (r: Reason): number => (r.source === null ? -1 : 0);
-  const sorted = [...reasons].sort(
-    (a, b) =>
-      compareCodePoints(a.code, b.code) ||
-      compareCodePoints(a.rule, b.rule) ||
-      compareCodePoints(a.message, b.message) ||
-      key(a) - key(b) ||
-      compareCodePoints(a.source ?? '', b.source ?? ''),
-  );
-  return sorted.filter((x, i) => {
-    const p = sorted[i - 1];
-    return !p || x.code !== p.code || x.rule !== p.rule || x.message !== p.message || x.source !== p.source;
-  });
-}
-
 function denyEarly(ir: IrProgram, useCase: string | null, traceId: string | null, reason: Reason): Decision {
   return decisionOf(ir, 'deny', useCase, null, [reason], null, null, null, traceId);
 }
@@ -354,7 +335,7 @@ function decisionOf(
   decision: DecisionKind,
   useCase: string | null,
   model: string | null,
-  reasons: Reason[],
+  reasons: readonly Reason[],
   message: string | null,
   obligations: Obligations | null,
   limits: Limits | null,
@@ -376,3 +357,5 @@ function decisionOf(
 }
 
 export type { ReasonCode };
+
+export { sortReasons };

@@ -5,28 +5,16 @@
  */
 export type * from './types.js';
 export { requestProblem, malformedTraceId, isValidTime } from './validate.js';
+export { compareCodePoints } from '../util/compare.js';
 export {
-  approvalReason,
-  classTables,
-  dataClassStep,
   distinctSorted,
   EMPTY,
-  flowBlocks,
-  flowProblems,
   freezeDeep,
   malformedReason,
   modelApprovalReason,
-  modelNotAllowedReason,
   modelRegionReason,
   sortReasons,
-  toolStep,
   unknownUseCaseReason,
-  useCaseTables,
-  type ApprovalInfo,
-  type ClassInfo,
-  type DataRuleInfo,
-  type GrantInfo,
-  type UseCaseTables,
 } from './decideSupport.js';
 export { definePolicy, costMicros } from './policy.js';
 export { createGuard, type CallContext, type Guard, type GuardOptions, type InvokeRequest, type InvokeResult } from './guard.js';

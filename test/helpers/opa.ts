@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './net.js';
 import { join } from 'node:path';
 import { REPO_ROOT } from './repo.js';
 
@@ -15,18 +15,6 @@ export function requireOpa(): string {
 export function opa(args: string[], input?: string): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(requireOpa(), args, { input, maxBuffer: 1 << 29, encoding: 'utf8', timeout: 120_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface OpaServer {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from './net.js';
 
 /** Debian's redis-server, which `.ci/run` and scripts/setup-test-env.sh install. Tests fail, not skip, without it. */
 export const REDIS_SERVER = '/usr/bin/redis-server';
@@ -8,18 +9,6 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
 export function requireRedis(): string {
   if (!existsSync(REDIS_SERVER)) throw new Error(`redis-server is not installed at ${REDIS_SERVER}: run \`bash scripts/setup-test-env.sh\` (npm test does)`);
   return REDIS_SERVER;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** One PING over a raw socket: true when the server answers +PONG. */

@@ -497,22 +497,8 @@ function wellFormed(r: unknown): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // The decision (docs/semantics.md "The algorithm"; the step numbers below are the reference's).
 
-/** Code-point order (UTF-8 byte order), as the reference sorts data classes. */
-function cmp(a: string, b: string): number {
-    if (a === b) return 0;
-    const n = a.length < b.length ? a.length : b.length;
-    for (let i = 0; i < n; i++) {
-        const x = a.charCodeAt(i);
-        const y = b.charCodeAt(i);
-        if (x !== y) {
-            const xs = x >= 0xd800 && x <= 0xdfff;
-            const ys = y >= 0xd800 && y <= 0xdfff;
-            if (xs !== ys) return xs ? 1 : -1;
-            return x - y;
-        }
-    }
-    return a.length - b.length;
-}
+/** Code-point order (UTF-8 byte order), as the reference sorts data classes: the runtime's comparison. */
+const cmp = compareCodePoints;
 
 /** The request's data classes, distinct and sorted; for up to three, without a Set or a sort (and usually as sent). */
 function classList(list: readonly string[] | undefined): readonly string[] {

@@ -45,7 +45,7 @@ const T = TsCode.trusted;
 const TYPE_IMPORTS = ['Decision', 'Guard', 'GuardOptions', 'GuardPolicy'];
 const ENGINE_TYPE_IMPORTS = ['AnyRequest', 'Limits', 'LogRules', 'Obligations', 'Reason', 'RedactObligation', 'RequestOf'];
 const VALUE_IMPORTS = [
-  'createGuard as createRuntimeGuard', 'definePolicy', 'distinctSorted', 'EMPTY', 'freezeDeep', 'malformedReason', 'malformedTraceId',
+  'compareCodePoints', 'createGuard as createRuntimeGuard', 'definePolicy', 'distinctSorted', 'EMPTY', 'freezeDeep', 'malformedReason', 'malformedTraceId',
   'modelApprovalReason', 'modelRegionReason', 'requestProblem', 'sortReasons', 'unknownUseCaseReason',
 ];
 
