@@ -743,8 +743,8 @@ export function decide(data: u32, input: u32): u32 {
   return d;
 }
 
+// The first n bytes of a string value, sharing its bytes.
 function newStringSlice(s: u32, n: u32): u32 {
-  text.begin();
   const v = alloc(12);
   store<u8>(v, T_STRING);
   store<u32>(v, n, 4);
