@@ -294,7 +294,8 @@ class PatternParser {
       if (c === '[') refuse('unsupported', 'a `[` inside a class must be escaped', 'write `\\[`; `[[` starts nested sets in some engines', this.pos);
       const pair = this.text.slice(this.pos, this.pos + 2);
       if (pair === '&&' || pair === '--' || pair === '~~' || pair === '||') {
-        refuse('unsupported', `\`${pair}\` inside a class is not portable`, `JavaScript's \`v\` mode and future Python read \`${pair}\` as a set operation; escape one of them: \`\\${pair}\``, this.pos);
+        const code = `\\x${pair.charCodeAt(0).toString(16).toUpperCase()}`;
+        refuse('unsupported', `\`${pair}\` inside a class is not portable`, `JavaScript's \`v\` mode and future Python read \`${pair}\` as a set operation; write the character once, or one of them as \`${code}\``, this.pos);
       }
       const item = this.classItem();
       const dashAt = this.pos;
@@ -811,7 +812,7 @@ function explainWays(pattern: string, root: RegexNode, example: string): RegexPr
   if (m.kind === 'Alt') {
     return {
       kind: 'backtracking',
-      message: `more than ${REGEX_LIMITS.ways} branches of an alternation can match the same text: \`${quote(pattern, m)}\``,
+      message: `more than ${REGEX_LIMITS.ways} branches of an alternation can start with the same text: \`${quote(pattern, m)}\``,
       help: `factor out what the branches share, e.g. \`s(?:ecret|ession)\` rather than \`secret|session\``,
       at: m.start,
     };
