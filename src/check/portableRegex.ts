@@ -420,16 +420,21 @@ function positionCount(n: RegexNode): number {
   }
 }
 
-/** RE2's rule (parse.cc RepetitionWalker, also Go's): dividing 1000 by each nested count must not reach 0. */
-function nestedRepeatProblem(n: RegexNode, budget: number = REGEX_LIMITS.nestedRepeat): RegexNode | undefined {
+/**
+ * RE2's rule (parse.cc RepetitionWalker, also Go's): dividing 1000 by each nested count must not reach 0. Returns
+ * the outermost count of the offending nest, the part a governor rewrites.
+ */
+function nestedRepeatProblem(n: RegexNode, budget: number = REGEX_LIMITS.nestedRepeat, outermost?: RegexNode): RegexNode | undefined {
   let left = budget;
+  let outer = outermost;
   if (n.kind === 'Repeat') {
     const m = n.max === Infinity ? n.min : n.max;
+    if (m > 1) outer ??= n;
     if (m > 0) left = Math.floor(left / m);
-    if (left === 0) return n;
+    if (left === 0) return outer ?? n;
   }
   for (const c of children(n)) {
-    const bad = nestedRepeatProblem(c, left);
+    const bad = nestedRepeatProblem(c, left, outer);
     if (bad) return bad;
   }
   return undefined;
