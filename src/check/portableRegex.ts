@@ -261,7 +261,7 @@ class PatternParser {
       default:
         if (/[.\\/\-()[\]{}*+?|^$]/.test(e)) return single(e.charCodeAt(0));
         if (/[0-9]/.test(e)) refuse('unsupported', 'backreferences are not portable', 'RE2 has no backreferences; match the text explicitly', at);
-        refuse('unsupported', `escape \`\\${e}\` is not portable`, 'the portable escapes are `\\d \\D \\w \\W \\b \\B \\t \\n \\r \\xHH` and escaped metacharacters', at);
+        refuse('unsupported', `escape \`\\${printable(e)}\` is not portable`, 'the portable escapes are `\\d \\D \\w \\W \\b \\B \\t \\n \\r \\xHH` and escaped metacharacters', at);
     }
   }
 
@@ -306,7 +306,7 @@ class PatternParser {
           const escapeAt = item.kind === 'escape' ? item.start : hi.start;
           refuse(
             'unsupported',
-            `a class escape cannot be a range endpoint: \`${this.text.slice(item.start, this.pos)}\``,
+            `a class escape cannot be a range endpoint: \`${printable(this.text.slice(item.start, this.pos))}\``,
             'Python refuses this, RE2 refuses some forms and JavaScript reads a literal `-`; to mean the dash, escape it: `\\-`',
             escapeAt,
           );
@@ -332,7 +332,7 @@ class PatternParser {
       const next = items[i + 1];
       const prev = items[i - 1];
       if (next?.kind === 'escape' || prev?.kind === 'escape') {
-        refuse('unsupported', `a \`-\` next to a class escape is not portable: \`${this.text.slice(bodyStart, this.pos)}\``, 'engines disagree on whether it starts a range; escape the dash: `\\-`', it.start);
+        refuse('unsupported', `a \`-\` next to a class escape is not portable: \`${printable(this.text.slice(bodyStart, this.pos))}\``, 'engines disagree on whether it starts a range; escape the dash: `\\-`', it.start);
       }
     }
     this.pos++;
@@ -727,14 +727,20 @@ export function analyseWays(node: RegexNode, limit: number = REGEX_LIMITS.ways, 
 // Explaining a refusal
 // ---------------------------------------------------------------------------------------------------------------
 
-function quote(pattern: string, n: RegexNode): string {
-  const text = pattern.slice(n.start, n.end);
-  return text.length > 24 ? `${text.slice(0, 21)}...` : text;
+/** Text for a one-line message: control and invisible characters as `\xHH` or `\u{H}`, at most 24 characters. */
+function printable(text: string): string {
+  const short = text.length > 24 ? `${text.slice(0, 21)}...` : text;
+  return short.replace(/[\x00-\x1f\x7f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
+    const cp = c.charCodeAt(0);
+    return cp < 0x100 ? `\\x${cp.toString(16).toUpperCase().padStart(2, '0')}` : `\\u{${cp.toString(16).toUpperCase()}}`;
+  });
 }
 
-function shorten(example: string): string {
-  return example.length > 24 ? `${example.slice(0, 21)}...` : example;
+function quote(pattern: string, n: RegexNode): string {
+  return printable(pattern.slice(n.start, n.end));
 }
+
+const shorten = printable;
 
 /** Refusal for a pattern {@link analyseWays} did not bound: names the smallest part of the pattern responsible. */
 function explainWays(pattern: string, root: RegexNode, example: string): RegexProblem {
