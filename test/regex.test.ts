@@ -222,6 +222,43 @@ describe('portable regex subset: re2js, google-re2, RE2 (Go) and Python re agree
     expect(kinds).toEqual({ email: false, phone: true, credit_card: true, iban: true, ip_address: true, api_key: false, us_ssn: true });
   });
 
+  it('random patterns the checker accepts mean the same in every engine, and compileDetector agrees with re2js', () => {
+    // Patterns from the subset's grammar (astral characters, combining marks, Latin-1 escapes, boundaries, lazy
+    // and counted repetitions, nested groups); those the checker accepts must leave no engine a choice.
+    const atom = fc.constantFrom(
+      'a', 'b', 'é', '😀', '\\d', '\\w', '\\W', '\\D', '[a-c]', '[^a]', '[^\\n]', '[\\w.]', '[ -]', '\\.', '\\-', '\\b', '\\B',
+      '\\x41', '\\xe9', '[😀-😂]', '[^😀]', 'e\u0301', '\u0301', '[a\\-]', '[-a]', '[\\x80-\\xff]',
+    );
+    const quant = fc.constantFrom('', '', '', '?', '*', '+', '{2}', '{1,3}', '{2,}', '??', '+?', '*?', '{0,2}?');
+    const node: fc.Arbitrary<string> = fc.letrec((tie) => ({
+      n: fc.oneof(
+        { depthSize: 'small' },
+        fc.tuple(atom, quant).map(([a, q]) => a + q),
+        fc.tuple(fc.array(tie('n'), { minLength: 1, maxLength: 3 }), quant).map(([xs, q]) => `(?:${xs.join('')})${q}`),
+        fc.tuple(tie('n'), tie('n')).map(([x, y]) => `(?:${x}|${y})`),
+      ),
+    })).n;
+    const patterns = [...new Set(fc.sample(fc.array(node, { minLength: 1, maxLength: 4 }).map((a) => a.join('')), { numRuns: 4000, seed: 7 }))].filter(
+      (p) => checkPortableRegex(p) === undefined,
+    );
+    expect(patterns.length).toBeGreaterThan(300);
+    const small = fc.constantFrom('a', 'b', 'c', 'é', 'e\u0301', '\u0301', '😀', '😁', '\ud800', '\udc00', '\ufffd', '1', '9', ' ', '-', '.', '\n', '_', 'A', '\u00ff', '\u0080', 'x');
+    const shortTexts = fc.sample(fc.array(small, { maxLength: 12 }).map((a) => a.join('')), { numRuns: 60, seed: 9 });
+    const randomJobs = patterns.flatMap((pattern) => shortTexts.map((text) => ({ pattern, text })));
+    const engines = { re2js: re2js(randomJobs), 'google-re2': python(randomJobs, 're2'), go: go(randomJobs), 'python re': python(randomJobs, 're') };
+    expect(disagreements(randomJobs, engines).slice(0, 5)).toEqual([]);
+    const fastPath = patterns.flatMap((pattern) => {
+      const d = compileDetector(pattern);
+      const re = RE2JS.compile(pattern);
+      return shortTexts.flatMap((text) => {
+        const want = [re.test(text), re.matcher(text).replaceAll(() => '#')];
+        const got = [d.test(text), d.replaceAll(text, '#')];
+        return JSON.stringify(got) === JSON.stringify(want) ? [] : [{ pattern, text, got, want }];
+      });
+    });
+    expect(fastPath.slice(0, 5)).toEqual([]);
+  }, 180_000);
+
   it('each construct refused for portability is refused by an engine or read differently by two', () => {
     // [pattern, a text on which the engines disagree]: the refusal is needed, not a matter of taste.
     const cases: Array<[string, string]> = [
