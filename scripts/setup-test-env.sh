@@ -32,7 +32,8 @@ fi
 want="$(sha256sum "$REQS" | cut -d' ' -f1)"
 if [[ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]]; then
   log "installing Python test requirements..."
-  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$REQS" >&2 \
+  # --require-hashes: every file pip downloads must match a hash in the requirements file.
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$REQS" >&2 \
     || die "pip install -r $REQS failed"
   echo "$want" >"$STAMP"
 fi
