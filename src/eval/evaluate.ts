@@ -362,7 +362,7 @@ function modelProblems(ir: IrProgram, uc: IrUseCase, name: string, region: strin
     });
   }
   if (!m.regions.includes(region)) {
-    out.push({ code: 'model_region_not_served', rule: `${rule}/regions`, message: `model \`${name}\` is not available in region \`${region}\``, source: m.source });
+    out.push({ code: 'model_region_not_served', rule: `${rule}/regions`, message: `model \`${name}\` is not available in region \`${echo(region)}\``, source: m.source });
   }
   for (const c of classes) {
     const flow = own(uc.data, c);

@@ -63,7 +63,7 @@ export function firstRequestProblem(r: Json): string | undefined {
     const c = r.data_classes;
     // Every index, holes included (a hole is no string), as JSON would carry it.
     let ok = Array.isArray(c);
-    if (ok) for (let i = 0; i < (c as Json[]).length; i++) if (!isNonEmptyString((c as Json[])[i])) ok = false;
+    for (let i = 0; ok && i < (c as Json[]).length; i++) if (!isNonEmptyString((c as Json[])[i])) ok = false;
     if (!ok) return '`data_classes` must be an array of non-empty strings';
   }
   if (has(r, 'tool')) {

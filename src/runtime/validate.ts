@@ -82,7 +82,8 @@ export function requestProblem(r: unknown): string | undefined {
   if (hasOwn.call(r, 'data_classes')) {
     const c = r.data_classes;
     let ok = Array.isArray(c);
-    if (ok) for (const x of c as unknown[]) if (!isNonEmptyString(x)) ok = false;
+    // By index, holes included, up to the first bad element (a sparse array's length is no bound on work).
+    for (let i = 0; ok && i < (c as unknown[]).length; i++) if (!isNonEmptyString((c as unknown[])[i])) ok = false;
     if (!ok) return '`data_classes` must be an array of non-empty strings';
   }
   if (hasOwn.call(r, 'tool')) {
