@@ -40,6 +40,8 @@ interface Case {
    * ignores the rest, so text that closes the `{"input": ...}` wrapper early is decided on what precedes (docs/opa.md).
    */
   readonly serverReads?: Buffer;
+  /** Thousands of levels deep: beyond the JS SDK, which serialises its input with JSON.stringify (a stack overflow). */
+  readonly deep?: boolean;
   /** What the reference must decide (a projection: reasons as `code: message`). */
   readonly want?: Partial<Record<'decision' | 'use_case' | 'model' | 'trace_id', unknown>> & { reasons?: string[] };
 }
@@ -125,8 +127,8 @@ add('spend scope `__proto__` is ignored', Buffer.from(JSON.stringify(contractReq
 
 // Shapes: deep nesting, duplicate keys.
 const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
-add('5,000 levels deep in an ignored field', proto(`"x":${deep(5000)}`), { want: ALLOWED });
-add('5,000 levels deep as the tool', withRaw(contractRequest({ tool: '@RAW@' }), deep(5000)), { want: malformed('`tool` must be an object') });
+add('5,000 levels deep in an ignored field', proto(`"x":${deep(5000)}`), { deep: true, want: ALLOWED });
+add('5,000 levels deep as the tool', withRaw(contractRequest({ tool: '@RAW@' }), deep(5000)), { deep: true, want: malformed('`tool` must be an object') });
 add('100,000 levels deep', proto(`"x":${deep(100_000)}`), { kind: 'too-deep', want: { decision: 'deny', reasons: ['malformed_request: the request must be a JSON object'] } });
 add('a duplicate use case: the last wins', Buffer.from(JSON.stringify(contractRequest()).replace(/^\{/, '{"use_case":"nope",')), { want: ALLOWED });
 add('duplicate token counts: the last wins', Buffer.from(JSON.stringify(contractRequest()).replace('"tokens":{"input":1000', '"tokens":{"input":-1,"input":1000')), { want: ALLOWED });
@@ -284,7 +286,10 @@ const targets: Target[] = [
   },
   { name: 'rego (opa run --server, on the text)', opa: 'server', outcomes: async () => Promise.all(cases.map((c) => safely(() => post('govc/decision', c)))) },
   { name: 'wasm (opa run --server, wasm engine, on the text)', opa: 'server', outcomes: async () => Promise.all(cases.map((c) => safely(() => post('govc/wasm/decision', c)))) },
-  { name: 'wasm (js sdk, parseRequestJson)', outcomes: async () => Promise.all(cases.map((c) => safely(() => (sdk.evaluate(parsed(c), 'govc/wasm/decision') as Array<{ result: unknown }>)[0]?.result))) },
+  {
+    name: 'wasm (js sdk, parseRequestJson)',
+    outcomes: async () => Promise.all(cases.map((c) => (c.deep ? 'SKIPPED' : safely(() => (sdk.evaluate(parsed(c), 'govc/wasm/decision') as Array<{ result: unknown }>)[0]?.result)))),
+  },
   {
     name: 'wasm (raw abi: opa_eval on the text)',
     outcomes: async () => {

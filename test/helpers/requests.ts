@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parseRequestJson } from '../../src/eval/parseRequestJson.js';
 import type { IrProgram } from '../../src/ir/types.js';
 
 /**
@@ -76,6 +77,17 @@ export function hostileString(): fc.Arbitrary<string> {
 /** Trace ids around RULE C's bound of 256 code points, in one- and two-unit code points. */
 export function traceIdNearLimit(): fc.Arbitrary<string> {
   return fc.tuple(fc.integer({ min: 250, max: 260 }), fc.constantFrom('t', '\u{1F600}', 'é')).map(([n, c]) => c.repeat(n));
+}
+
+/**
+ * What a target that receives JSON receives for a JavaScript value: its JSON text, read as every text target reads
+ * it (parseRequestJson: lone surrogates become U+FFFD, undefined fields vanish); `null` and other falsy values mean
+ * "no request" (the JS SDK sends no input for them).
+ */
+export function asSent(input: unknown): unknown {
+  if (input === null || input === undefined || input === false || input === 0 || input === '') return undefined;
+  const parsed = parseRequestJson(JSON.stringify(input));
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /** JSON with object keys sorted, so decisions from different engines compare regardless of key order. */
