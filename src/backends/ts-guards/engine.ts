@@ -398,9 +398,16 @@ function bounded(v: unknown, max: number): boolean {
     return typeof v === "number" && v >= 0 && v <= max && Math.floor(v) === v;
 }
 
-/** An object whose fields are its own properties (given fieldsInherited() is false); arrays are not. */
-function plain(v: unknown): v is Record<string, unknown> {
-    if (typeof v !== "object" || v === null) return false;
+function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null;
+}
+
+/**
+ * Whether an object's fields are its own properties (given fieldsInherited() is false): its prototype is
+ * Object.prototype or null (so not an array). Called after the object's fields are read, so that V8 knows its maps
+ * and folds the prototype to a constant instead of calling into the runtime.
+ */
+function plain(v: object): boolean {
     const p: unknown = Object.getPrototypeOf(v);
     return p === OBJECT_PROTO || p === null;
 }
@@ -456,22 +463,27 @@ function timeOk(s: string): boolean {
     return true;
 }
 
+/**
+ * Every enumerable key, own or inherited (a superset of what the exact check reads), holds a bounded integer; no
+ * prototype check is needed, as \`spent\` reads a period only when it is an own property.
+ */
 function spendOk(v: unknown): boolean {
-    if (!plain(v)) return false;
-    for (const k in v) if (!bounded(v[k], MAX_MICROS)) return false;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+    for (const k in v) if (!bounded((v as Record<string, unknown>)[k], MAX_MICROS)) return false;
     return true;
 }
 
 function rateOk(v: unknown): boolean {
-    if (!plain(v)) return false;
+    if (!isObject(v)) return false;
     const a = v.requests;
     if (a !== undefined ? !bounded(a, MAX_COUNTER) : "requests" in v) return false;
     const b = v.tokens;
-    return b !== undefined ? bounded(b, MAX_COUNTER) : !("tokens" in v);
+    if (b !== undefined ? !bounded(b, MAX_COUNTER) : "tokens" in v) return false;
+    return plain(v);
 }
 
 function wellFormed(r: unknown): boolean {
-    if (!plain(r) || fieldsInherited()) return false;
+    if (!isObject(r) || fieldsInherited()) return false;
     if (!nonEmpty(r.use_case) || !nonEmpty(r.tenant) || !nonEmpty(r.region)) return false;
     const time = r.time;
     if (typeof time !== "string" || (time !== lastTime && !timeOk(time))) return false;
@@ -487,35 +499,35 @@ function wellFormed(r: unknown): boolean {
     } else if ("data_classes" in r) return false;
     v = r.tool;
     if (v !== undefined) {
-        if (!plain(v) || !nonEmpty(v.name) || !nonEmpty(v.scope)) return false;
+        if (!isObject(v) || !nonEmpty(v.name) || !nonEmpty(v.scope)) return false;
         const by = v.human_approved_by;
-        if (by !== undefined ? !nonEmpty(by) : "human_approved_by" in v) return false;
+        if ((by !== undefined ? !nonEmpty(by) : "human_approved_by" in v) || !plain(v)) return false;
     } else if ("tool" in r) return false;
     v = r.tokens;
     if (v !== undefined) {
-        if (!plain(v)) return false;
+        if (!isObject(v)) return false;
         const a = v.input;
         if (a !== undefined ? !bounded(a, MAX_TOKENS) : "input" in v) return false;
         const b = v.output;
-        if (b !== undefined ? !bounded(b, MAX_TOKENS) : "output" in v) return false;
+        if ((b !== undefined ? !bounded(b, MAX_TOKENS) : "output" in v) || !plain(v)) return false;
     } else if ("tokens" in r) return false;
     v = r.spend;
     if (v !== undefined) {
-        if (!plain(v)) return false;
+        if (!isObject(v)) return false;
         const a = v.use_case;
         if (a !== undefined ? !spendOk(a) : "use_case" in v) return false;
         const b = v.tenant;
-        if (b !== undefined ? !spendOk(b) : "tenant" in v) return false;
+        if ((b !== undefined ? !spendOk(b) : "tenant" in v) || !plain(v)) return false;
     } else if ("spend" in r) return false;
     v = r.rate;
     if (v !== undefined) {
-        if (!plain(v)) return false;
+        if (!isObject(v)) return false;
         const a = v.use_case;
         if (a !== undefined ? !rateOk(a) : "use_case" in v) return false;
         const b = v.tenant;
-        if (b !== undefined ? !rateOk(b) : "tenant" in v) return false;
+        if ((b !== undefined ? !rateOk(b) : "tenant" in v) || !plain(v)) return false;
     } else if ("rate" in r) return false;
-    return true;
+    return plain(r);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -740,10 +752,188 @@ function dayOf(time: string): number {
 
 /** Decides any value (parsed JSON, say): a malformed request is denied with a reason, never thrown. */
 export function decideUnknown(input: unknown): GuardDecision {
+    // One try around the whole decision (no call of its own): a value whose getters or Proxy traps throw cannot be
+    // read, and is no request, as for the reference.
     try {
-        return decideRequest(input);
+        let r = input as AnyRequest;
+        if (!wellFormed(input)) {
+            const problem = requestProblem(input);
+            if (problem !== undefined) return decision("deny", null, null, [malformedReason(problem)], null, null, null, malformedTraceId(input));
+            // Well-formed, but not plain data (a prototype chain, a long trace id...): decided on its own properties.
+            r = ownRequest(input as Record<string, unknown>);
+        }
+        const trace = r.trace_id ?? null;
+        // 1. Use case.
+        const u = USE_CASE_TABLE.get(r.use_case);
+        if (u === undefined) return decision("deny", echoed(r.use_case), null, [unknownUseCaseReason(r.use_case)], null, null, null, trace);
+        const time = r.time;
+        const day = dayOf(time);
+        const region = r.region;
+        const tokens = r.tokens;
+        const ti = tokens === undefined ? 0 : tokens.input ?? 0;
+        const to = tokens === undefined ? 0 : tokens.output ?? 0;
+        let deny: Reason[] | null = null;
+
+        // The request's classes, distinct and sorted, resolved once into CLASSES; undeclared ones are denied (step 4).
+        const classes = classList(r.data_classes);
+        let n = 0;
+        let blocked = 0;
+        const flowAt = u.flowAt;
+        for (let i = 0; i < classes.length; i++) {
+            const dc = CLASS_TABLE.get(classes[i]!);
+            if (dc !== undefined) {
+                CLASSES[n++] = dc;
+                if (flowAt >= 0) blocked |= NUMS[flowAt + 2 * dc.index + 1]!;
+            }
+            else (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + echoed(classes[i]!) + "\` is not declared", source: null });
+        }
+
+        // 2. The use case's approvals.
+        if (u.required > 0 && approvalsShort(u, day)) (deny ??= []).push(approvalReason(u, day, time.slice(0, 10)));
+
+        // 3. Model: the requested one, or the first usable of primary then fallbacks.
+        const models = u.models;
+        const wanted = r.model;
+        let first: ModelRec | null = null;
+        let chosen: ModelRec | null = null;
+        let at = -1;
+        if (wanted !== undefined) {
+            for (let i = 0; i < models.length; i++) {
+                if (models[i]!.name === wanted) {
+                    at = i;
+                    break;
+                }
+            }
+            if (at < 0) {
+                (deny ??= []).push({ code: "model_not_allowed", rule: u.rule + "/models", message: "model \`" + echoed(wanted) + "\` is not allowed for use case \`" + u.name + "\`", source: u.source });
+            } else {
+                first = models[at]!;
+                if (modelOk(u, first, at, region, n, day, blocked)) chosen = first;
+            }
+        } else if (models.length > 0) {
+            first = models[0]!;
+            for (let i = 0; i < models.length; i++) {
+                if (modelOk(u, models[i]!, i, region, n, day, blocked)) {
+                    chosen = models[i]!;
+                    at = i;
+                    break;
+                }
+            }
+        }
+        if (chosen === null && first !== null) modelProblems(u, first, region, n, day, time.slice(0, 10), (deny ??= []));
+
+        // 4. Data classes; the redaction of one class alone is a precomputed obligation.
+        let redactOne = -1;
+        let redactMany: RedactObligation[] | null = null;
+        for (let i = 0; i < n; i++) {
+            const dc = CLASSES[i]!;
+            const flags = flowAt >= 0 ? NUMS[flowAt + 2 * dc.index]! : 0;
+            if ((flags & 1) !== 0 ? (flags & 2) !== 0 || ((flags & 8) !== 0 && !includes(u.flows![dc.index]!.regions, region)) : dc.deny) {
+                classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
+            } else if (dc.residency.length > 0 && !includes(dc.residency, region)) classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
+            if (!((flags & 1) !== 0 ? (flags & 4) !== 0 : dc.redact)) continue;
+            if (redactOne < 0) redactOne = dc.index;
+            else (redactMany ??= [DATA_CLASS_RECS[redactOne]!.obligation]).push(dc.obligation);
+        }
+
+        // 5. Tool call.
+        let humanApproval = false;
+        const tool = r.tool;
+        if (tool !== undefined) {
+            let grant: GrantRec | undefined;
+            const id = TOOL_INDEX.get(tool.name);
+            if (id !== undefined) {
+                const ids = u.toolIds;
+                for (let i = 0; i < ids.length; i++) {
+                    if (ids[i] === id) {
+                        grant = u.grants[i]!;
+                        break;
+                    }
+                }
+            }
+            if (
+                grant !== undefined &&
+                (grant.windows.length === 0 || anyValid(grant.windows, day)) &&
+                scopeGranted(grant, tool.scope) &&
+                (!grant.humanApproval || tool.human_approved_by !== undefined)
+            ) humanApproval = grant.humanApproval;
+            else humanApproval = toolStep(u, tool, grant, day, time.slice(0, 10), (deny ??= []));
+        }
+
+        // 6. Rate limits.
+        let rateOut = false;
+        let p = u.rateAt;
+        const nRates = NUMS[p++]!;
+        if (nRates > 0) {
+            const rate = r.rate;
+            for (let i = 0; i < nRates; i++, p += 2) {
+                const flags = NUMS[p]!;
+                const byScope = rate === undefined ? undefined : flags >= 2 ? rate.tenant : rate.use_case;
+                const used = byScope === undefined ? undefined : (flags & 1) === 1 ? byScope.tokens : byScope.requests;
+                if (used === undefined) (deny ??= []).push(u.rateReasons[2 * i]!);
+                else if (used + ((flags & 1) === 1 ? ti + to : 1) > NUMS[p + 1]!) {
+                    (deny ??= []).push(u.rateReasons[2 * i + 1]!);
+                    rateOut = true;
+                }
+            }
+        }
+
+        // 7. Budgets, priced on the chosen model.
+        let budgetOut = false;
+        let degradeTo: ModelRec | null = null;
+        const b0 = u.budgetAt + 1;
+        const nBudgets = NUMS[b0 - 1]!;
+        if (chosen !== null && nBudgets > 0) {
+            const spend = r.spend;
+            let missing = false;
+            for (let i = 0; i < nBudgets; i++) {
+                const v = spent(spend, NUMS[b0 + 3 * i]!);
+                if (v === undefined) {
+                    missing = true;
+                    (deny ??= []).push(u.budgetReasons[2 * i]!);
+                } else SPENT[i] = v;
+            }
+            if (!missing) {
+                const cost = Math.ceil((ti * chosen.inNanos + to * chosen.outNanos) / 1000);
+                let exceeded = -1;
+                for (let i = 0; i < nBudgets; i++) {
+                    if (SPENT[i]! + cost > NUMS[b0 + 3 * i + 1]!) {
+                        exceeded = i;
+                        break;
+                    }
+                }
+                if (exceeded >= 0) {
+                    const d = u.degrade;
+                    let can = d !== null && d !== chosen && modelOk(u, d, models.indexOf(d), region, n, day, blocked);
+                    if (can) {
+                        const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
+                        for (let i = 0; i < nBudgets; i++) {
+                            if (SPENT[i]! + costD > NUMS[b0 + 3 * i + 2]!) {
+                                can = false;
+                                break;
+                            }
+                        }
+                    }
+                    if (can) degradeTo = d;
+                    else {
+                        (deny ??= []).push(u.budgetReasons[2 * exceeded + 1]!);
+                        budgetOut = true;
+                    }
+                }
+            }
+        }
+
+        // 8. Result.
+        let obligations: Obligations;
+        if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
+        else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
+        else obligations = humanApproval ? u.obligationsHA : u.obligations;
+        if (deny !== null) return decision("deny", u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace);
+        // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).
+        const fallback = wanted === undefined && at > 0;
+        if (degradeTo !== null) return decision("degrade", u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace);
+        return decision("allow", u.name, chosen, fallback ? u.allowedFallback[at]! : u.allowed, null, obligations, u.limits, trace);
     } catch {
-        // A value whose getters or Proxy traps throw cannot be read: it is no request, as for the reference.
         return decision("deny", null, null, [malformedReason(requestProblem(undefined)!)], null, null, null, null);
     }
 }
@@ -785,186 +975,6 @@ function ownRequest(input: Record<string, unknown>): AnyRequest {
     return r as unknown as AnyRequest;
 }
 
-function decideRequest(input: unknown): GuardDecision {
-    let r = input as AnyRequest;
-    if (!wellFormed(input)) {
-        const problem = requestProblem(input);
-        if (problem !== undefined) return decision("deny", null, null, [malformedReason(problem)], null, null, null, malformedTraceId(input));
-        // Well-formed, but not plain data (a prototype chain, a long trace id...): decided on its own properties.
-        r = ownRequest(input as Record<string, unknown>);
-    }
-    const trace = r.trace_id ?? null;
-    // 1. Use case.
-    const u = USE_CASE_TABLE.get(r.use_case);
-    if (u === undefined) return decision("deny", echoed(r.use_case), null, [unknownUseCaseReason(r.use_case)], null, null, null, trace);
-    const time = r.time;
-    const day = dayOf(time);
-    const region = r.region;
-    const tokens = r.tokens;
-    const ti = tokens === undefined ? 0 : tokens.input ?? 0;
-    const to = tokens === undefined ? 0 : tokens.output ?? 0;
-    let deny: Reason[] | null = null;
-
-    // The request's classes, distinct and sorted, resolved once into CLASSES; undeclared ones are denied (step 4).
-    const classes = classList(r.data_classes);
-    let n = 0;
-    let blocked = 0;
-    const flowAt = u.flowAt;
-    for (let i = 0; i < classes.length; i++) {
-        const dc = CLASS_TABLE.get(classes[i]!);
-        if (dc !== undefined) {
-            CLASSES[n++] = dc;
-            if (flowAt >= 0) blocked |= NUMS[flowAt + 2 * dc.index + 1]!;
-        }
-        else (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + echoed(classes[i]!) + "\` is not declared", source: null });
-    }
-
-    // 2. The use case's approvals.
-    if (u.required > 0 && approvalsShort(u, day)) (deny ??= []).push(approvalReason(u, day, time.slice(0, 10)));
-
-    // 3. Model: the requested one, or the first usable of primary then fallbacks.
-    const models = u.models;
-    const wanted = r.model;
-    let first: ModelRec | null = null;
-    let chosen: ModelRec | null = null;
-    let at = -1;
-    if (wanted !== undefined) {
-        for (let i = 0; i < models.length; i++) {
-            if (models[i]!.name === wanted) {
-                at = i;
-                break;
-            }
-        }
-        if (at < 0) {
-            (deny ??= []).push({ code: "model_not_allowed", rule: u.rule + "/models", message: "model \`" + echoed(wanted) + "\` is not allowed for use case \`" + u.name + "\`", source: u.source });
-        } else {
-            first = models[at]!;
-            if (modelOk(u, first, at, region, n, day, blocked)) chosen = first;
-        }
-    } else if (models.length > 0) {
-        first = models[0]!;
-        for (let i = 0; i < models.length; i++) {
-            if (modelOk(u, models[i]!, i, region, n, day, blocked)) {
-                chosen = models[i]!;
-                at = i;
-                break;
-            }
-        }
-    }
-    if (chosen === null && first !== null) modelProblems(u, first, region, n, day, time.slice(0, 10), (deny ??= []));
-
-    // 4. Data classes; the redaction of one class alone is a precomputed obligation.
-    let redactOne = -1;
-    let redactMany: RedactObligation[] | null = null;
-    for (let i = 0; i < n; i++) {
-        const dc = CLASSES[i]!;
-        const flags = flowAt >= 0 ? NUMS[flowAt + 2 * dc.index]! : 0;
-        if ((flags & 1) !== 0 ? (flags & 2) !== 0 || ((flags & 8) !== 0 && !includes(u.flows![dc.index]!.regions, region)) : dc.deny) {
-            classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
-        } else if (dc.residency.length > 0 && !includes(dc.residency, region)) classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
-        if (!((flags & 1) !== 0 ? (flags & 4) !== 0 : dc.redact)) continue;
-        if (redactOne < 0) redactOne = dc.index;
-        else (redactMany ??= [DATA_CLASS_RECS[redactOne]!.obligation]).push(dc.obligation);
-    }
-
-    // 5. Tool call.
-    let humanApproval = false;
-    const tool = r.tool;
-    if (tool !== undefined) {
-        let grant: GrantRec | undefined;
-        const id = TOOL_INDEX.get(tool.name);
-        if (id !== undefined) {
-            const ids = u.toolIds;
-            for (let i = 0; i < ids.length; i++) {
-                if (ids[i] === id) {
-                    grant = u.grants[i]!;
-                    break;
-                }
-            }
-        }
-        if (
-            grant !== undefined &&
-            (grant.windows.length === 0 || anyValid(grant.windows, day)) &&
-            scopeGranted(grant, tool.scope) &&
-            (!grant.humanApproval || tool.human_approved_by !== undefined)
-        ) humanApproval = grant.humanApproval;
-        else humanApproval = toolStep(u, tool, grant, day, time.slice(0, 10), (deny ??= []));
-    }
-
-    // 6. Rate limits.
-    let rateOut = false;
-    let p = u.rateAt;
-    const nRates = NUMS[p++]!;
-    if (nRates > 0) {
-        const rate = r.rate;
-        for (let i = 0; i < nRates; i++, p += 2) {
-            const flags = NUMS[p]!;
-            const byScope = rate === undefined ? undefined : flags >= 2 ? rate.tenant : rate.use_case;
-            const used = byScope === undefined ? undefined : (flags & 1) === 1 ? byScope.tokens : byScope.requests;
-            if (used === undefined) (deny ??= []).push(u.rateReasons[2 * i]!);
-            else if (used + ((flags & 1) === 1 ? ti + to : 1) > NUMS[p + 1]!) {
-                (deny ??= []).push(u.rateReasons[2 * i + 1]!);
-                rateOut = true;
-            }
-        }
-    }
-
-    // 7. Budgets, priced on the chosen model.
-    let budgetOut = false;
-    let degradeTo: ModelRec | null = null;
-    const b0 = u.budgetAt + 1;
-    const nBudgets = NUMS[b0 - 1]!;
-    if (chosen !== null && nBudgets > 0) {
-        const spend = r.spend;
-        let missing = false;
-        for (let i = 0; i < nBudgets; i++) {
-            const v = spent(spend, NUMS[b0 + 3 * i]!);
-            if (v === undefined) {
-                missing = true;
-                (deny ??= []).push(u.budgetReasons[2 * i]!);
-            } else SPENT[i] = v;
-        }
-        if (!missing) {
-            const cost = Math.ceil((ti * chosen.inNanos + to * chosen.outNanos) / 1000);
-            let exceeded = -1;
-            for (let i = 0; i < nBudgets; i++) {
-                if (SPENT[i]! + cost > NUMS[b0 + 3 * i + 1]!) {
-                    exceeded = i;
-                    break;
-                }
-            }
-            if (exceeded >= 0) {
-                const d = u.degrade;
-                let can = d !== null && d !== chosen && modelOk(u, d, models.indexOf(d), region, n, day, blocked);
-                if (can) {
-                    const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
-                    for (let i = 0; i < nBudgets; i++) {
-                        if (SPENT[i]! + costD > NUMS[b0 + 3 * i + 2]!) {
-                            can = false;
-                            break;
-                        }
-                    }
-                }
-                if (can) degradeTo = d;
-                else {
-                    (deny ??= []).push(u.budgetReasons[2 * exceeded + 1]!);
-                    budgetOut = true;
-                }
-            }
-        }
-    }
-
-    // 8. Result.
-    let obligations: Obligations;
-    if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
-    else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
-    else obligations = humanApproval ? u.obligationsHA : u.obligations;
-    if (deny !== null) return decision("deny", u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace);
-    // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).
-    const fallback = wanted === undefined && at > 0;
-    if (degradeTo !== null) return decision("degrade", u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace);
-    return decision("allow", u.name, chosen, fallback ? u.allowedFallback[at]! : u.allowed, null, obligations, u.limits, trace);
-}
 
 /** Decides a request as docs/semantics.md defines; the same decision as every other govc target. */
 export function decide(request: GuardRequest): GuardDecision {
