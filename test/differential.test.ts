@@ -11,7 +11,7 @@ import type { IrProgram } from '../src/ir/types.js';
 import { loadCorpora } from './helpers/corpus.js';
 import { loadGuards } from './helpers/guards.js';
 import { startOpaServer, type OpaServer } from './helpers/opa.js';
-import { canonical, requestArbitrary } from './helpers/requests.js';
+import { asSent, canonical, requestArbitrary } from './helpers/requests.js';
 import { exampleIr, exampleNames } from './helpers/repo.js';
 
 /**
@@ -50,10 +50,6 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
   ];
 }
 
-/** What every target actually receives: the request as JSON; `null` and other falsy inputs mean "no request". */
-function asSent(input: unknown): unknown {
-  return input === null || input === undefined || input === false || input === 0 || input === '' ? undefined : JSON.parse(JSON.stringify(input));
-}
 
 beforeAll(async () => {
   for (const name of exampleNames()) targetsByExample.set(name, await targetsFor(name, exampleIr(name)));

@@ -5,6 +5,8 @@ import type { IrProgram } from '../src/ir/types.js';
 import { checkFiles } from '../src/check/check.js';
 import { lower } from '../src/ir/lower.js';
 import { parse } from '../src/syntax/parse.js';
+import { atMostCodePoints, echo } from '../src/runtime/decideSupport.js';
+import fcheck from 'fast-check';
 
 /** A small program with every knob the algorithm has, so each rule can be exercised in isolation. */
 const PROGRAM = `
@@ -266,5 +268,48 @@ describe('degrade caps', () => {
       }),
     );
     expect(percentOf(100_000_001, 150)).toBe(150_000_001);
+  });
+});
+
+describe('echo (RULE B) and code-point counting (RULE C)', () => {
+  /** The rule as docs/semantics.md states it, by String iteration: the oracle. */
+  const spec = (s: string): string => {
+    const points = [...s];
+    return points.length <= 64 ? s : `${points.slice(0, 64).join('')}…`;
+  };
+
+  it('keeps at most 64 code points and marks a cut with U+2026', () => {
+    expect(echo('a'.repeat(64))).toBe('a'.repeat(64));
+    expect(echo('a'.repeat(65))).toBe(`${'a'.repeat(64)}…`);
+    expect(echo('😀'.repeat(64))).toBe('😀'.repeat(64));
+    expect(echo('😀'.repeat(65))).toBe(`${'😀'.repeat(64)}…`);
+    expect(echo(`${'a'.repeat(63)}😀😀`)).toBe(`${'a'.repeat(63)}😀…`);
+    expect(echo(`${'a'.repeat(63)}\ud800\ud800`)).toBe(`${'a'.repeat(63)}\ud800…`);
+    expect(echo('x'.repeat(1 << 20))).toBe(`${'x'.repeat(64)}…`);
+    expect(echo('')).toBe('');
+  });
+
+  it('is the rule on any string, lone surrogates included, and returns short strings themselves', () => {
+    fcheck.assert(
+      fcheck.property(fcheck.string({ unit: 'binary', maxLength: 150 }), (s) => {
+        expect(echo(s)).toBe(spec(s));
+        expect(atMostCodePoints(s, 64)).toBe([...s].length <= 64);
+        expect(atMostCodePoints(s, 256)).toBe([...s].length <= 256);
+      }),
+      { numRuns: 3000 },
+    );
+    const short = 'x'.repeat(10);
+    expect(echo(short)).toBe(short);
+  });
+});
+
+describe('trace ids (RULE C)', () => {
+  it('a trace id of more than 256 code points is malformed, at step 4 of validation, and is not echoed', () => {
+    expect(evaluate(IR, request({ trace_id: '😀'.repeat(256) })).trace_id).toBe('😀'.repeat(256));
+    const d = evaluate(IR, request({ trace_id: '😀'.repeat(257) }));
+    expect(d.reasons.map((r) => r.message)).toEqual(['`trace_id` must be a string of at most 256 characters']);
+    expect(d.trace_id).toBeNull();
+    expect(evaluate(IR, request({ trace_id: 'x'.repeat(257), time: 'x' })).reasons[0]!.message).toMatch(/^`time`/);
+    expect(evaluate(IR, request({ trace_id: 'x'.repeat(257), model: '' })).reasons[0]!.message).toMatch(/^`trace_id`/);
   });
 });

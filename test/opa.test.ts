@@ -10,7 +10,7 @@ import { evaluate } from '../src/eval/evaluate.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { loadCorpora } from './helpers/corpus.js';
 import { opa, requireOpa, startOpaServer, type OpaServer } from './helpers/opa.js';
-import { canonical, requestArbitrary } from './helpers/requests.js';
+import { asSent, canonical, CONTRACT_NAMES, contractRequest, renameIr, requestArbitrary } from './helpers/requests.js';
 import { exampleIr, exampleNames } from './helpers/repo.js';
 
 const work = mkdtempSync(join(tmpdir(), 'govc-opa-'));
@@ -112,6 +112,71 @@ describe('conformance corpus: OPA agrees with the reference evaluator', () => {
   });
 });
 
+describe('hostile requests as JSON text (docs/semantics.md RULES A-C)', () => {
+  const ir = renameIr(exampleIr('acme-support'), CONTRACT_NAMES);
+  /** Each text spliced into `{"cases": [...]}` as written, so OPA reads the numbers' own text. */
+  function decideTexts(texts: string[]): Array<{ decision: string; use_case: string | null; trace_id: string | null; reasons: string[] }> {
+    const file = join(work, 'hostile-input.json');
+    writeFileSync(file, `{"cases":[${texts.join(',')}]}`);
+    const r = opa(['eval', '--format', 'json', '-b', writeBundle('hostile', ir), '-i', file, '{sprintf("%d", [i]): d | some i, x in input.cases; d := data.govc.decision with input as x}']);
+    expect(r.stderr).toBe('');
+    const value = (JSON.parse(r.stdout) as { result: Array<{ expressions: Array<{ value: Record<string, { decision: string; use_case: string | null; trace_id: string | null; reasons: Array<{ code: string; message: string }> }> }> }> }).result[0]!.expressions[0]!.value;
+    return texts.map((_, i) => {
+      const d = value[String(i)]!;
+      return { decision: d.decision, use_case: d.use_case, trace_id: d.trace_id, reasons: d.reasons.map((x) => `${x.code}: ${x.message}`) };
+    });
+  }
+  const tokens = (raw: string): string => JSON.stringify(contractRequest({ tokens: { input: '@', output: 0 } })).replace('"@"', raw);
+
+  it('RULE A: a number is an integer when its exact decimal value is one', () => {
+    const integers = ['1', '1.0', '1e3', '10E-1', '-0', '100e-2', '0.1e1'];
+    const others = ['0.99999999999999999999', '1e-400', '-1e-400', '1.0000000000000001', '999999999.99999999999', '1e400'];
+    const got = decideTexts([...integers, ...others].map(tokens));
+    expect(got.map((d) => d.reasons)).toEqual([
+      ...integers.map(() => ['allowed: allowed by use case `__proto__`']),
+      ...others.map(() => ['malformed_request: `tokens.input` must be an integer from 0 to 1000000000']),
+    ]);
+  });
+
+  it('RULE B: unknown names, regions, scopes and keys are echoed up to 64 code points; declared names whole', () => {
+    const long = 'z'.repeat(100_000);
+    const cut = `${'z'.repeat(64)}…`;
+    const got = decideTexts([
+      JSON.stringify(contractRequest({ use_case: long })),
+      JSON.stringify(contractRequest({ use_case: `${'a'.repeat(63)}😀b` })),
+      JSON.stringify(contractRequest({ use_case: '😀'.repeat(64) })),
+      JSON.stringify(contractRequest({ region: long })),
+      JSON.stringify(contractRequest({ tool: { name: 'hasOwnProperty', scope: long } })),
+      JSON.stringify(contractRequest({ spend: { use_case: { month: 0, day: 0, [long]: -1 }, tenant: { month: 0, day: 0 } } })),
+      JSON.stringify(contractRequest({ use_case: CONTRACT_NAMES.kb_tagging, spend: { use_case: { month: 0 } }, rate: { use_case: { requests: 0 } } })),
+    ]);
+    expect(got.map((d) => [d.use_case, d.reasons])).toEqual([
+      [cut, [`unknown_use_case: use case \`${cut}\` is not declared`]],
+      [`${'a'.repeat(63)}😀…`, [`unknown_use_case: use case \`${'a'.repeat(63)}😀…\` is not declared`]],
+      ['😀'.repeat(64), [`unknown_use_case: use case \`${'😀'.repeat(64)}\` is not declared`]],
+      ['__proto__', [`model_region_not_served: model \`constructor\` is not available in region \`${cut}\``]],
+      ['__proto__', [`tool_scope_not_allowed: scope \`${cut}\` is not granted for tool \`hasOwnProperty\``]],
+      [null, [`malformed_request: \`spend.use_case.${cut}\` must be an integer number of micro-units from 0 to 1000000000000000`]],
+      [CONTRACT_NAMES.kb_tagging, [`allowed: allowed by use case \`${CONTRACT_NAMES.kb_tagging}\``]],
+    ]);
+  });
+
+  it('RULE C: trace ids of at most 256 code points, echoed by a malformed decision only when valid', () => {
+    const got = decideTexts([
+      JSON.stringify(contractRequest({ trace_id: '😀'.repeat(256) })),
+      JSON.stringify(contractRequest({ trace_id: '😀'.repeat(257) })),
+      JSON.stringify(contractRequest({ tenant: '', trace_id: 'x'.repeat(300) })),
+      JSON.stringify(contractRequest({ tenant: '', trace_id: 'ok' })),
+    ]);
+    expect(got.map((d) => [d.trace_id, d.reasons])).toEqual([
+      ['😀'.repeat(256), ['allowed: allowed by use case `__proto__`']],
+      [null, ['malformed_request: `trace_id` must be a string of at most 256 characters']],
+      [null, ['malformed_request: `tenant` must be a non-empty string']],
+      ['ok', ['malformed_request: `tenant` must be a non-empty string']],
+    ]);
+  });
+});
+
 describe('OPA server over loopback', () => {
   const servers = new Map<string, OpaServer>();
 
@@ -139,7 +204,8 @@ describe('OPA server over loopback', () => {
       const server = servers.get(name)!;
       await fc.assert(
         fc.asyncProperty(requestArbitrary(ir), async (input) => {
-          expect(canonical(await server.decide(input))).toBe(canonical(evaluate(ir, input)));
+          // OPA receives the JSON text: the reference decides what that text says (lone surrogates are U+FFFD there).
+          expect(canonical(await server.decide(input))).toBe(canonical(evaluate(ir, asSent(input))));
         }),
         { numRuns: 1500, seed: 26112026 + name.length },
       );

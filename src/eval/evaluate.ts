@@ -1,28 +1,41 @@
 import type { IrApproval, IrModel, IrProgram, IrUseCase } from '../ir/types.js';
 import type { Decision, DecisionKind, Limits, Obligations, Reason, ReasonCode, RedactObligation } from './types.js';
-import { firstRequestProblem } from './validateRequest.js';
+import { firstRequestProblem, isTraceId } from './validateRequest.js';
 import { compareCodePoints } from '../util/compare.js';
-import { sortReasons } from '../runtime/decideSupport.js';
+import { echo, sortReasons } from '../runtime/decideSupport.js';
 
 /**
  * The reference evaluator: the decision semantics of docs/semantics.md, written for clarity rather than speed.
  * Every other target (Rego, Wasm, TypeScript guards) is tested against it. It never throws on any input.
+ *
+ * Request strings that a reason or the decision repeats go through `echo` (RULE B): names the program declares
+ * are the program's and printed whole; everything else the request chose (an unknown name, a region, a scope) is
+ * bounded.
  */
 export function evaluate(ir: IrProgram, input: unknown): Decision {
-  const problem = firstRequestProblem(input);
+  let view: unknown;
+  try {
+    view = requestView(input);
+  } catch {
+    // A value whose getters or Proxy traps throw cannot be read: it is no request (fail closed, never thrown).
+    view = undefined;
+  }
+  const problem = firstRequestProblem(view);
   if (problem !== undefined) {
-    const traceId = isRecord(input) && typeof input.trace_id === 'string' ? input.trace_id : null;
+    const traceId = isRecord(view) && isTraceId(view.trace_id) ? view.trace_id : null;
     return denyEarly(ir, null, traceId, { code: 'malformed_request', rule: 'request', message: problem, source: null });
   }
-  // From here the request is well-formed (validateRequest's guarantees).
-  const r = input as Req;
+  // From here the request is well-formed (validateRequest's guarantees) plain data.
+  const r = view as Req;
   const traceId = r.trace_id ?? null;
+
+  // 1. Use case.
   const uc = own(ir.use_cases, r.use_case);
   if (!uc) {
-    return denyEarly(ir, r.use_case, traceId, {
+    return denyEarly(ir, echo(r.use_case), traceId, {
       code: 'unknown_use_case',
       rule: 'request',
-      message: `use case \`${r.use_case}\` is not declared`,
+      message: `use case \`${echo(r.use_case)}\` is not declared`,
       source: null,
     });
   }
@@ -34,7 +47,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   const tokensIn = r.tokens?.input ?? 0;
   const tokensOut = r.tokens?.output ?? 0;
 
-  // 1. The use case's own approvals.
+  // 2. The use case's own approvals.
   const valid = new Set(uc.approvals.filter((a) => approvalValid(a, date)).map((a) => a.approver));
   if (valid.size < uc.required_approvers) {
     const expired = uc.approvals.find((a) => a.expires !== null && a.expires < date);
@@ -48,14 +61,14 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     });
   }
 
-  // 2. Model: the requested one, or the first usable of primary then fallbacks.
+  // 3. Model: the requested one, or the first usable of primary then fallbacks.
   let candidates: string[] = [...uc.models];
   if (r.model !== undefined) {
     if (!uc.models.includes(r.model)) {
       deny.push({
         code: 'model_not_allowed',
         rule: `${ucRule}/models`,
-        message: `model \`${r.model}\` is not allowed for use case \`${uc.name}\``,
+        message: `model \`${echo(r.model)}\` is not allowed for use case \`${uc.name}\``,
         source: uc.source,
       });
       candidates = [];
@@ -79,12 +92,12 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     });
   }
 
-  // 3. Data classes, independent of the model.
+  // 4. Data classes, independent of the model.
   const redact: RedactObligation[] = [];
   for (const c of classes) {
     const dc = own(ir.data_classes, c);
     if (!dc) {
-      deny.push({ code: 'unknown_data_class', rule: 'request', message: `data class \`${c}\` is not declared`, source: null });
+      deny.push({ code: 'unknown_data_class', rule: 'request', message: `data class \`${echo(c)}\` is not declared`, source: null });
       continue;
     }
     const flow = own(uc.data, c);
@@ -97,7 +110,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
           deny.push({
             code: 'data_region_not_permitted',
             rule: `${ucRule}/data/${c}`,
-            message: `data class \`${c}\` may not be sent from region \`${r.region}\` in use case \`${uc.name}\``,
+            message: `data class \`${c}\` may not be sent from region \`${echo(r.region)}\` in use case \`${uc.name}\``,
             source: flow.source,
           });
         }
@@ -115,19 +128,19 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
       deny.push({
         code: 'residency_violation',
         rule: `data_class/${c}/residency`,
-        message: `data class \`${c}\` must stay in ${dc.residency.join(', ')}, request region is \`${r.region}\``,
+        message: `data class \`${c}\` must stay in ${dc.residency.join(', ')}, request region is \`${echo(r.region)}\``,
         source: dc.source,
       });
     }
     if (redacted) redact.push({ data_class: c, detectors: dc.detectors.map((d) => d.name) });
   }
 
-  // 4. Tool call.
+  // 5. Tool call.
   let humanApproval = false;
   if (r.tool !== undefined) {
     const grant = own(uc.tools, r.tool.name);
     if (!grant) {
-      deny.push({ code: 'tool_not_allowed', rule: `${ucRule}/tools`, message: `tool \`${r.tool.name}\` is not granted to use case \`${uc.name}\``, source: uc.source });
+      deny.push({ code: 'tool_not_allowed', rule: `${ucRule}/tools`, message: `tool \`${echo(r.tool.name)}\` is not granted to use case \`${uc.name}\``, source: uc.source });
     } else {
       humanApproval = grant.human_approval;
       const tool = own(ir.tools, r.tool.name);
@@ -144,7 +157,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
         deny.push({
           code: 'tool_scope_not_allowed',
           rule: `${ucRule}/tool/${r.tool.name}`,
-          message: `scope \`${scope}\` is not granted for tool \`${r.tool.name}\``,
+          message: `scope \`${echo(scope)}\` is not granted for tool \`${r.tool.name}\``,
           source: grant.source,
         });
       } else if (grant.human_approval && r.tool.human_approved_by === undefined) {
@@ -158,7 +171,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     }
   }
 
-  // 5. Rate limits.
+  // 6. Rate limits.
   for (const limit of uc.rate_limits) {
     const used = r.rate?.[limit.scope]?.[limit.kind];
     const field = `rate.${limit.scope}.${limit.kind}`;
@@ -177,13 +190,13 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     }
   }
 
-  // 6. Budgets, priced on the chosen model.
+  // 7. Budgets, priced on the chosen model.
   let decision: DecisionKind = 'allow';
   let model = chosen;
   if (chosen !== null) {
     const spendOf = (scope: string, period: string): number | undefined => {
       const byPeriod = r.spend?.[scope as 'use_case' | 'tenant'];
-      return byPeriod !== undefined && Object.prototype.hasOwnProperty.call(byPeriod, period) ? byPeriod[period] : undefined;
+      return byPeriod !== undefined ? own(byPeriod, period) : undefined;
     };
     let missing = false;
     for (const b of uc.budgets) {
@@ -239,6 +252,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     human_approval: humanApproval,
     disclosure: uc.disclosure,
   };
+  // 8. Result.
   const limits = limitsOf(uc);
   if (deny.length > 0) {
     const reasons = sortReasons(deny);
@@ -269,6 +283,51 @@ type Req = {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time'];
+
+/**
+ * The request as plain data, each field read once: its own properties only (inherited ones are absent, as in JSON),
+ * array elements by index (a hole is `undefined`), into objects without a prototype. What is validated is then
+ * exactly what is decided. Fields the semantics ignores are left out.
+ */
+function requestView(input: unknown): unknown {
+  if (!isRecord(input)) return input;
+  const out = pick(input, FIELDS);
+  if (isRecord(out.tool)) out.tool = pick(out.tool, ['name', 'scope', 'human_approved_by']);
+  if (isRecord(out.tokens)) out.tokens = pick(out.tokens, ['input', 'output']);
+  if (isRecord(out.rate)) {
+    const rate = pick(out.rate, ['use_case', 'tenant']);
+    for (const scope of ['use_case', 'tenant']) if (isRecord(rate[scope])) rate[scope] = pick(rate[scope], ['requests', 'tokens']);
+    out.rate = rate;
+  }
+  if (isRecord(out.spend)) {
+    const spend = pick(out.spend, ['use_case', 'tenant']);
+    for (const scope of ['use_case', 'tenant']) {
+      const byPeriod = spend[scope];
+      if (isRecord(byPeriod)) spend[scope] = pick(byPeriod, Object.keys(byPeriod));
+    }
+    out.spend = spend;
+  }
+  const classes = out.data_classes;
+  if (Array.isArray(classes)) {
+    const copy: unknown[] = [];
+    // Up to the first element that is not a name: the request is malformed there, whatever follows.
+    for (let i = 0; i < classes.length; i++) {
+      const c: unknown = classes[i];
+      copy.push(c);
+      if (typeof c !== 'string' || c === '') break;
+    }
+    out.data_classes = copy;
+  }
+  return out;
+}
+
+function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const k of keys) if (Object.prototype.hasOwnProperty.call(o, k)) out[k] = o[k];
+  return out;
 }
 
 /** Own-property lookup: a request naming `__proto__` or `toString` must not find anything. */
@@ -303,7 +362,7 @@ function modelProblems(ir: IrProgram, uc: IrUseCase, name: string, region: strin
     });
   }
   if (!m.regions.includes(region)) {
-    out.push({ code: 'model_region_not_served', rule: `${rule}/regions`, message: `model \`${name}\` is not available in region \`${region}\``, source: m.source });
+    out.push({ code: 'model_region_not_served', rule: `${rule}/regions`, message: `model \`${name}\` is not available in region \`${echo(region)}\``, source: m.source });
   }
   for (const c of classes) {
     const flow = own(uc.data, c);

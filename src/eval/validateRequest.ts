@@ -21,14 +21,26 @@ export function isValidTime(value: string): boolean {
 }
 
 import { compareCodePoints } from '../util/compare.js';
+import { atMostCodePoints, echo } from '../runtime/decideSupport.js';
+
+/** RULE C of docs/semantics.md: the longest trace id, in code points. */
+export const MAX_TRACE_ID = 256;
 
 type Json = unknown;
 
 function isObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+/** A request's fields are its own properties: inherited ones are absent, as they would be in JSON. */
 function has(o: Record<string, Json>, k: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, k);
+}
+function field(o: Record<string, Json>, k: string): Json {
+  return has(o, k) ? o[k] : undefined;
+}
+/** A valid trace id: a string of at most 256 code points. */
+export function isTraceId(v: Json): v is string {
+  return typeof v === 'string' && atMostCodePoints(v, MAX_TRACE_ID);
 }
 function isNonEmptyString(v: Json): boolean {
   return typeof v === 'string' && v.length > 0;
@@ -40,22 +52,25 @@ function isBoundedInt(v: Json, max: number): boolean {
 /** Returns the message for the first invalid field, or undefined for a well-formed request. */
 export function firstRequestProblem(r: Json): string | undefined {
   if (!isObject(r)) return 'the request must be a JSON object';
-  if (!isNonEmptyString(r.use_case)) return '`use_case` must be a non-empty string';
-  if (!isNonEmptyString(r.tenant)) return '`tenant` must be a non-empty string';
-  if (!isNonEmptyString(r.region)) return '`region` must be a non-empty string';
-  if (typeof r.time !== 'string' || !isValidTime(r.time)) return '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z';
-  if (has(r, 'trace_id') && typeof r.trace_id !== 'string') return '`trace_id` must be a string';
+  if (!isNonEmptyString(field(r, 'use_case'))) return '`use_case` must be a non-empty string';
+  if (!isNonEmptyString(field(r, 'tenant'))) return '`tenant` must be a non-empty string';
+  if (!isNonEmptyString(field(r, 'region'))) return '`region` must be a non-empty string';
+  const time = field(r, 'time');
+  if (typeof time !== 'string' || !isValidTime(time)) return '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z';
+  if (has(r, 'trace_id') && !isTraceId(r.trace_id)) return '`trace_id` must be a string of at most 256 characters';
   if (has(r, 'model') && !isNonEmptyString(r.model)) return '`model` must be a non-empty string';
   if (has(r, 'data_classes')) {
-    if (!Array.isArray(r.data_classes) || !r.data_classes.every((c) => isNonEmptyString(c))) {
-      return '`data_classes` must be an array of non-empty strings';
-    }
+    const c = r.data_classes;
+    // Every index, holes included (a hole is no string), as JSON would carry it.
+    let ok = Array.isArray(c);
+    for (let i = 0; ok && i < (c as Json[]).length; i++) if (!isNonEmptyString((c as Json[])[i])) ok = false;
+    if (!ok) return '`data_classes` must be an array of non-empty strings';
   }
   if (has(r, 'tool')) {
     const t = r.tool;
     if (!isObject(t)) return '`tool` must be an object';
-    if (!isNonEmptyString(t.name)) return '`tool.name` must be a non-empty string';
-    if (!isNonEmptyString(t.scope)) return '`tool.scope` must be a non-empty string';
+    if (!isNonEmptyString(field(t, 'name'))) return '`tool.name` must be a non-empty string';
+    if (!isNonEmptyString(field(t, 'scope'))) return '`tool.scope` must be a non-empty string';
     if (has(t, 'human_approved_by') && !isNonEmptyString(t.human_approved_by)) return '`tool.human_approved_by` must be a non-empty string';
   }
   if (has(r, 'tokens')) {
@@ -73,7 +88,7 @@ export function firstRequestProblem(r: Json): string | undefined {
       const byPeriod = s[scope];
       if (!isObject(byPeriod)) return `\`spend.${scope}\` must be an object`;
       for (const key of Object.keys(byPeriod).sort(compareCodePoints)) {
-        if (!isBoundedInt(byPeriod[key], MAX_MICROS)) return `\`spend.${scope}.${key}\` must be an integer number of micro-units from 0 to ${MAX_MICROS}`;
+        if (!isBoundedInt(byPeriod[key], MAX_MICROS)) return `\`spend.${scope}.${echo(key)}\` must be an integer number of micro-units from 0 to ${MAX_MICROS}`;
       }
     }
   }

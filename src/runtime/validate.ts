@@ -1,4 +1,5 @@
 import { compareCodePoints } from '../util/compare.js';
+import { atMostCodePoints, echo } from './decideSupport.js';
 
 /**
  * Request validation for generated guards: the same checks, order and messages as the reference
@@ -9,15 +10,24 @@ import { compareCodePoints } from '../util/compare.js';
 const MAX_TOKENS = 1_000_000_000;
 const MAX_MICROS = 1_000_000_000_000_000;
 const MAX_COUNTER = 1_000_000_000_000;
+const MAX_TRACE_ID = 256;
 const TIME_MESSAGE = '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z';
+const TRACE_ID_MESSAGE = '`trace_id` must be a string of at most 256 characters';
 const hasOwn = Object.prototype.hasOwnProperty;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+function ownField(o: Record<string, unknown>, key: string): unknown {
+  return hasOwn.call(o, key) ? o[key] : undefined;
+}
 function isNonEmptyString(v: unknown): boolean {
   return typeof v === 'string' && v.length > 0;
+}
+/** RULE C of docs/semantics.md: a trace id is a string of at most 256 code points (echoed whole, so bounded). */
+function isTraceId(v: unknown): v is string {
+  return typeof v === 'string' && atMostCodePoints(v, MAX_TRACE_ID);
 }
 function isBoundedInt(v: unknown, max: number): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
@@ -61,23 +71,26 @@ export function isValidTime(s: string): boolean {
 /** The message for the first invalid field, or undefined for a well-formed request. */
 export function requestProblem(r: unknown): string | undefined {
   if (!isObject(r)) return 'the request must be a JSON object';
-  if (!isNonEmptyString(r.use_case)) return '`use_case` must be a non-empty string';
-  if (!isNonEmptyString(r.tenant)) return '`tenant` must be a non-empty string';
-  if (!isNonEmptyString(r.region)) return '`region` must be a non-empty string';
-  if (typeof r.time !== 'string' || !isValidTime(r.time)) return TIME_MESSAGE;
-  if (hasOwn.call(r, 'trace_id') && typeof r.trace_id !== 'string') return '`trace_id` must be a string';
+  // Fields are own properties: an inherited `use_case` is no more a field than it would be in JSON.
+  if (!isNonEmptyString(ownField(r, 'use_case'))) return '`use_case` must be a non-empty string';
+  if (!isNonEmptyString(ownField(r, 'tenant'))) return '`tenant` must be a non-empty string';
+  if (!isNonEmptyString(ownField(r, 'region'))) return '`region` must be a non-empty string';
+  const time = ownField(r, 'time');
+  if (typeof time !== 'string' || !isValidTime(time)) return TIME_MESSAGE;
+  if (hasOwn.call(r, 'trace_id') && !isTraceId(r.trace_id)) return TRACE_ID_MESSAGE;
   if (hasOwn.call(r, 'model') && !isNonEmptyString(r.model)) return '`model` must be a non-empty string';
   if (hasOwn.call(r, 'data_classes')) {
     const c = r.data_classes;
     let ok = Array.isArray(c);
-    if (ok) for (const x of c as unknown[]) if (!isNonEmptyString(x)) ok = false;
+    // By index, holes included, up to the first bad element (a sparse array's length is no bound on work).
+    for (let i = 0; ok && i < (c as unknown[]).length; i++) if (!isNonEmptyString((c as unknown[])[i])) ok = false;
     if (!ok) return '`data_classes` must be an array of non-empty strings';
   }
   if (hasOwn.call(r, 'tool')) {
     const t = r.tool;
     if (!isObject(t)) return '`tool` must be an object';
-    if (!isNonEmptyString(t.name)) return '`tool.name` must be a non-empty string';
-    if (!isNonEmptyString(t.scope)) return '`tool.scope` must be a non-empty string';
+    if (!isNonEmptyString(ownField(t, 'name'))) return '`tool.name` must be a non-empty string';
+    if (!isNonEmptyString(ownField(t, 'scope'))) return '`tool.scope` must be a non-empty string';
     if (hasOwn.call(t, 'human_approved_by') && !isNonEmptyString(t.human_approved_by)) return '`tool.human_approved_by` must be a non-empty string';
   }
   if (hasOwn.call(r, 'tokens')) {
@@ -111,7 +124,7 @@ function spendProblem(s: Record<string, unknown>, scope: 'use_case' | 'tenant'):
     if (!hasOwn.call(byPeriod, key)) continue;
     if (!isBoundedInt(byPeriod[key], MAX_MICROS) && (bad === undefined || compareCodePoints(key, bad) < 0)) bad = key;
   }
-  return bad === undefined ? undefined : `\`spend.${scope}.${bad}\` must be an integer number of micro-units from 0 to ${MAX_MICROS}`;
+  return bad === undefined ? undefined : `\`spend.${scope}.${echo(bad)}\` must be an integer number of micro-units from 0 to ${MAX_MICROS}`;
 }
 
 function rateProblem(s: Record<string, unknown>, scope: 'use_case' | 'tenant'): string | undefined {
@@ -123,7 +136,9 @@ function rateProblem(s: Record<string, unknown>, scope: 'use_case' | 'tenant'): 
   return undefined;
 }
 
-/** The trace id a malformed request still carries: echoed only when it is a string. */
+/** The trace id a malformed request still carries: echoed only when it is a valid one (an own field, RULE C). */
 export function malformedTraceId(input: unknown): string | null {
-  return isObject(input) && typeof input.trace_id === 'string' ? input.trace_id : null;
+  if (!isObject(input) || !hasOwn.call(input, 'trace_id')) return null;
+  const t = input.trace_id;
+  return isTraceId(t) ? t : null;
 }

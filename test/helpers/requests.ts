@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parseRequestJson } from '../../src/eval/parseRequestJson.js';
 import type { IrProgram } from '../../src/ir/types.js';
 
 /**
@@ -17,19 +18,27 @@ export function requestArbitrary(ir: IrProgram): fc.Arbitrary<unknown> {
   const maxRate = Math.max(1, ...Object.values(ir.use_cases).flatMap((u) => u.rate_limits.map((r) => r.per_minute)));
 
   const name = (known: string[]): fc.Arbitrary<string> =>
-    fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...(known.length ? known : ['none'])) }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) });
+    fc.oneof(
+      { weight: 16, arbitrary: fc.constantFrom(...(known.length ? known : ['none'])) },
+      { weight: 2, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) },
+      { weight: 1, arbitrary: hostileString() },
+    );
   const date = fc
     .record({ y: fc.integer({ min: 2025, max: 2028 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) })
     .map(({ y, m, d }) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T12:00:00Z`);
   const time = fc.oneof({ weight: 10, arbitrary: date }, { weight: 1, arbitrary: fc.constantFrom('2026-02-30T00:00:00Z', '2026-11-26', '2026-11-26T10:00:00+01:00', '') });
   const counterNear = (max: number): fc.Arbitrary<number> =>
     fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: Math.max(0, max - 2000), max: max + 2000 }), fc.constant(0));
-  const spendScope = fc.dictionary(fc.constantFrom('day', 'week', 'month', 'quarter', 'year'), counterNear(maxBudget), { maxKeys: 5 });
+  const spendScope = fc.oneof(
+    { weight: 12, arbitrary: fc.dictionary(fc.constantFrom('day', 'week', 'month', 'quarter', 'year'), counterNear(maxBudget), { maxKeys: 5 }) },
+    // Keys the message names (RULE B), with a bad value so that one is named.
+    { weight: 1, arbitrary: fc.dictionary(hostileString(), fc.constantFrom<unknown>(-1, 1.5, 'x', 0), { minKeys: 1, maxKeys: 3 }) },
+  );
   const rateScope = fc.record({ requests: counterNear(maxRate), tokens: counterNear(maxRate) }, { requiredKeys: [] });
 
   const wellFormed = fc.record(
     {
-      trace_id: fc.string({ maxLength: 8 }),
+      trace_id: fc.oneof({ weight: 8, arbitrary: fc.string({ maxLength: 8 }) }, { weight: 1, arbitrary: traceIdNearLimit() }),
       use_case: name(useCases),
       model: name(models),
       tenant: fc.constantFrom('t-1', 't-2', 'tenant-ü'),
@@ -49,6 +58,38 @@ export function requestArbitrary(ir: IrProgram): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 12, arbitrary: wellFormed }, { weight: 2, arbitrary: broken }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
 }
 
+/**
+ * Strings that test the decision contract's bounds (docs/semantics.md RULE B): around 64 code points (ASCII, astral,
+ * mixed), lone surrogates, bidi controls, Object.prototype members, and random UTF-16 (lone surrogates included).
+ */
+export function hostileString(): fc.Arbitrary<string> {
+  const around64 = fc.integer({ min: 60, max: 70 });
+  return fc.oneof(
+    fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'a\u202eb', '\u2066x\u2069', '\ufeff', '\ud800', '\udc00x', 'x\ud83d'),
+    around64.map((n) => 'x'.repeat(n)),
+    around64.map((n) => '\u{1F4A5}'.repeat(n)),
+    fc.tuple(around64, fc.integer({ min: 0, max: 70 })).map(([n, k]) => 'é'.repeat(k) + '\u{10000}'.repeat(Math.max(0, n - k))),
+    fc.integer({ min: 62, max: 66 }).map((n) => 'a'.repeat(n) + '\ud83d'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 140 }),
+  );
+}
+
+/** Trace ids around RULE C's bound of 256 code points, in one- and two-unit code points. */
+export function traceIdNearLimit(): fc.Arbitrary<string> {
+  return fc.tuple(fc.integer({ min: 250, max: 260 }), fc.constantFrom('t', '\u{1F600}', 'é')).map(([n, c]) => c.repeat(n));
+}
+
+/**
+ * What a target that receives JSON receives for a JavaScript value: its JSON text, read as every text target reads
+ * it (parseRequestJson: lone surrogates become U+FFFD, undefined fields vanish); `null` and other falsy values mean
+ * "no request" (the JS SDK sends no input for them).
+ */
+export function asSent(input: unknown): unknown {
+  if (input === null || input === undefined || input === false || input === 0 || input === '') return undefined;
+  const parsed = parseRequestJson(JSON.stringify(input));
+  return parsed.ok ? parsed.value : undefined;
+}
+
 /** JSON with object keys sorted, so decisions from different engines compare regardless of key order. */
 export function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
@@ -56,4 +97,56 @@ export function canonical(value: unknown): string {
       ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
       : v,
   );
+}
+
+/**
+ * The program with some of its names replaced (use cases, models, data classes, tools), consistently everywhere
+ * they are referred to, and every table rebuilt with own properties (Object.fromEntries), so that a name such as
+ * `__proto__` is an ordinary entry. Independent of how the compiler handles such names.
+ */
+export function renameIr(ir: IrProgram, names: Readonly<Record<string, string>>): IrProgram {
+  const nm = (s: string): string => (Object.prototype.hasOwnProperty.call(names, s) ? names[s]! : s);
+  const table = <T>(o: Readonly<Record<string, T>>, f: (v: T) => T): Record<string, T> => Object.fromEntries(Object.entries(o).map(([k, v]) => [nm(k), f(v)]));
+  return {
+    ...ir,
+    models: table(ir.models, (m) => ({ ...m, name: nm(m.name) })),
+    data_classes: table(ir.data_classes, (c) => ({ ...c, name: nm(c.name) })),
+    tools: table(ir.tools, (t) => ({ ...t, name: nm(t.name) })),
+    use_cases: table(ir.use_cases, (u) => ({
+      ...u,
+      name: nm(u.name),
+      models: u.models.map(nm),
+      data: table(u.data, (f) => f),
+      tools: table(u.tools, (g) => g),
+      on_budget_exhausted: u.on_budget_exhausted && { ...u.on_budget_exhausted, degrade_to: u.on_budget_exhausted.degrade_to && nm(u.on_budget_exhausted.degrade_to) },
+      rollback: u.rollback && { ...u.rollback, model: nm(u.rollback.model) },
+    })),
+  };
+}
+
+/**
+ * The decision-contract program: acme-support with names that are Object.prototype members, and a declared name
+ * longer than RULE B's 64 code points (printed whole, as every declared name is).
+ */
+export const CONTRACT_NAMES: Readonly<Record<string, string>> = {
+  support_assistant: '__proto__',
+  'gpt-4.1': 'constructor',
+  pii: 'toString',
+  refund: 'hasOwnProperty',
+  kb_tagging: `kb_${'ü'.repeat(70)}`,
+};
+
+/** A well-formed request of the contract program's `__proto__` use case that is allowed on model `constructor`. */
+export function contractRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    trace_id: 't-1',
+    use_case: '__proto__',
+    tenant: 't-1',
+    region: 'eu',
+    time: '2026-11-26T10:00:00Z',
+    tokens: { input: 1000, output: 500 },
+    spend: { use_case: { month: 0, day: 0 }, tenant: { month: 0, day: 0 } },
+    rate: { use_case: { requests: 0, tokens: 0 }, tenant: { requests: 0, tokens: 0 } },
+    ...overrides,
+  };
 }

@@ -50,6 +50,9 @@ string_field(obj, key) if nonempty_string(obj[key])
 
 time_field(obj, key) if valid_time(obj[key])
 
+# RULE A (docs/semantics.md): an integer is a number whose exact decimal value is one. OPA keeps a number's JSON
+# text; floor() may round it first (floor(0.99999999999999999999) is 1), but == compares exact decimal values, so
+# x == floor(x) holds exactly for integers: 1e3, 10E-1 and -0 are, 0.99999999999999999999 and 1e-400 are not.
 bounded_int(x, limit) if {
 	is_number(x)
 	x == floor(x)
@@ -121,7 +124,7 @@ spend_problems := [msg |
 
 spend_scope_problems(scope, by_period) := [sprintf("`spend.%s` must be an object", [scope])] if {
 	not is_object(by_period)
-} else := [sprintf("`spend.%s.%s` must be an integer number of micro-units from 0 to %d", [scope, k, max_micros]) |
+} else := [sprintf("`spend.%s.%s` must be an integer number of micro-units from 0 to %d", [scope, echo(k), max_micros]) |
 	some k in sort(object.keys(by_period))
 	not bounded_int(by_period[k], max_micros)
 ]
@@ -154,9 +157,9 @@ request_problem := "the request must be a JSON object" if {
 	not string_field(input, "region")
 } else := "`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z" if {
 	not time_field(input, "time")
-} else := "`trace_id` must be a string" if {
+} else := "`trace_id` must be a string of at most 256 characters" if {
 	has_key(input, "trace_id")
-	not is_string(input.trace_id)
+	not valid_trace_id(input.trace_id)
 } else := "`model` must be a non-empty string" if {
 	has_key(input, "model")
 	not nonempty_string(input.model)
@@ -186,6 +189,19 @@ request_problem := "the request must be a JSON object" if {
 	count(rate_problems) > 0
 }
 
+# RULE C: a trace id is a string of at most 256 code points (count counts code points).
+valid_trace_id(t) if {
+	is_string(t)
+	count(t) <= 256
+}
+
+# RULE B: a request string a decision repeats is bounded: itself up to 64 code points, else its first 64 and an
+# ellipsis, so a hostile name never makes a decision as large as the request. Names the program declares are
+# printed whole; everything else the request chose (an unknown name, a region, a scope, a key) goes through echo.
+echo(s) := s if {
+	count(s) <= 64
+} else := concat("", [substring(s, 0, 64), "\u2026"])
+
 valid_data_classes(x) if {
 	is_array(x)
 	every c in x {
@@ -197,7 +213,7 @@ valid_data_classes(x) if {
 
 input_trace_id := input.trace_id if {
 	is_object(input)
-	is_string(input.trace_id)
+	valid_trace_id(input.trace_id)
 } else := null
 
 malformed_decision := {
@@ -217,13 +233,13 @@ malformed_decision := {
 unknown_use_case_decision := {
 	"decision": "deny",
 	"allow": false,
-	"use_case": input.use_case,
+	"use_case": echo(input.use_case),
 	"model": null,
 	"provider": null,
 	"reasons": [{
 		"code": "unknown_use_case",
 		"rule": "request",
-		"message": sprintf("use case `%s` is not declared", [input.use_case]),
+		"message": sprintf("use case `%s` is not declared", [echo(input.use_case)]),
 		"source": null,
 	}],
 	"message": null,
@@ -266,7 +282,9 @@ ends_after(expires, date) if {
 	date <= expires
 }
 
-# 1. The use case's own approvals.
+# 1. The use case: decision above (unknown_use_case_decision when it is not declared).
+
+# 2. The use case's own approvals.
 valid_approvers := {a.approver | some a in uc.approvals; approval_valid(a, req_date)}
 
 approval_culprits := [a | some a in uc.approvals; a.expires != null; a.expires < req_date]
@@ -298,7 +316,7 @@ approval_culprit_source := approval_culprits[0].source if {
 	count(pending_culprits) > 0
 } else := uc.source
 
-# 2. The model.
+# 3. The model.
 model_requested if has_key(input, "model")
 
 candidates := [input.model] if {
@@ -314,7 +332,7 @@ model_reasons contains reason if {
 	reason := {
 		"code": "model_not_allowed",
 		"rule": concat("/", [uc_rule, "models"]),
-		"message": sprintf("model `%s` is not allowed for use case `%s`", [input.model, uc.name]),
+		"message": sprintf("model `%s` is not allowed for use case `%s`", [echo(input.model), uc.name]),
 		"source": uc.source,
 	}
 }
@@ -346,7 +364,7 @@ any_approval_valid(approvals) if {
 region_problems(name) := {{
 	"code": "model_region_not_served",
 	"rule": concat("/", ["model", name, "regions"]),
-	"message": sprintf("model `%s` is not available in region `%s`", [name, input.region]),
+	"message": sprintf("model `%s` is not available in region `%s`", [name, echo(input.region)]),
 	"source": tables.models[name].source,
 }} if {
 	not input.region in tables.models[name].regions
@@ -388,14 +406,14 @@ fallback_reasons contains reason if {
 	}
 }
 
-# 3. Data classes.
+# 4. Data classes.
 data_reasons contains reason if {
 	some c in classes
 	not tables.data_classes[c]
 	reason := {
 		"code": "unknown_data_class",
 		"rule": "request",
-		"message": sprintf("data class `%s` is not declared", [c]),
+		"message": sprintf("data class `%s` is not declared", [echo(c)]),
 		"source": null,
 	}
 }
@@ -422,7 +440,7 @@ data_reasons contains reason if {
 	reason := {
 		"code": "data_region_not_permitted",
 		"rule": concat("/", [uc_rule, "data", c]),
-		"message": sprintf("data class `%s` may not be sent from region `%s` in use case `%s`", [c, input.region, uc.name]),
+		"message": sprintf("data class `%s` may not be sent from region `%s` in use case `%s`", [c, echo(input.region), uc.name]),
 		"source": flow.source,
 	}
 }
@@ -447,7 +465,7 @@ data_reasons contains reason if {
 	reason := {
 		"code": "residency_violation",
 		"rule": concat("/", ["data_class", c, "residency"]),
-		"message": sprintf("data class `%s` must stay in %s, request region is `%s`", [c, concat(", ", residency), input.region]),
+		"message": sprintf("data class `%s` must stay in %s, request region is `%s`", [c, concat(", ", residency), echo(input.region)]),
 		"source": tables.data_classes[c].source,
 	}
 }
@@ -468,7 +486,7 @@ redactions := [{"data_class": c, "detectors": [d.name | some d in tables.data_cl
 	redacts(c)
 ]
 
-# 4. The tool call.
+# 5. The tool call.
 tool_requested if has_key(input, "tool")
 
 grant := uc.tools[input.tool.name]
@@ -479,7 +497,7 @@ tool_reasons contains reason if {
 	reason := {
 		"code": "tool_not_allowed",
 		"rule": concat("/", [uc_rule, "tools"]),
-		"message": sprintf("tool `%s` is not granted to use case `%s`", [input.tool.name, uc.name]),
+		"message": sprintf("tool `%s` is not granted to use case `%s`", [echo(input.tool.name), uc.name]),
 		"source": uc.source,
 	}
 }
@@ -515,7 +533,7 @@ tool_reasons contains reason if {
 	reason := {
 		"code": "tool_scope_not_allowed",
 		"rule": concat("/", [uc_rule, "tool", input.tool.name]),
-		"message": sprintf("scope `%s` is not granted for tool `%s`", [input.tool.scope, input.tool.name]),
+		"message": sprintf("scope `%s` is not granted for tool `%s`", [echo(input.tool.scope), input.tool.name]),
 		"source": grant.source,
 	}
 }
@@ -535,7 +553,7 @@ tool_reasons contains reason if {
 
 human_approval_obligation if grant.human_approval == true
 
-# 5. Rate limits.
+# 6. Rate limits.
 rate_increment("requests") := 1
 
 rate_increment("tokens") := tokens_in + tokens_out
@@ -567,7 +585,7 @@ tenant_prefix("tenant") := "per-tenant "
 
 tenant_prefix("use_case") := ""
 
-# 6. Budgets, priced on the chosen model.
+# 7. Budgets, priced on the chosen model.
 spent(b) := input.spend[b.scope][b.period]
 
 missing_spend := [b | some b in uc.budgets; not has_key(object.get(input, ["spend", b.scope], {}), b.period)]
@@ -625,7 +643,7 @@ degrade_reasons contains reason if {
 	}
 }
 
-# 7. The result.
+# 8. The result.
 deny_reasons := ((((approval_reasons | model_reasons) | data_reasons) | tool_reasons) | rate_reasons) | budget_reasons
 
 info_reasons := (fallback_reasons | degrade_reasons) | {{

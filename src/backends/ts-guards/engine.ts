@@ -12,6 +12,9 @@
  * denial, and there are no closures: every helper is a top-level function, so the one `decideUnknown` stays hot
  * and monomorphic whatever the number of use cases.
  *
+ * Request strings a decision repeats go through \`echoed\` (RULE B of docs/semantics.md), which returns a name of at most
+ * 64 UTF-16 units as it is: the bound costs one comparison on the common path.
+ *
  * Written without template literals (the text sits in one) and without backslashes: messages are concatenated.
  */
 export const ENGINE_TYPES = `
@@ -376,8 +379,11 @@ const CLASSES: ClassRec[] = [];
 const SPENT = new Float64Array(USE_CASES.reduce((n, u) => Math.max(n, u.budgets.length), 0));
 
 // ---------------------------------------------------------------------------------------------------------------
-// Request validation: a fast, conservative check (true only for a well-formed request) in front of the runtime's
-// exact one, which alone decides whether and how a request is malformed (first problem, reference messages).
+// Request validation: a fast, conservative check (true only for a well-formed request made of plain objects) in
+// front of the runtime's exact one, which alone decides whether and how a request is malformed (first problem,
+// reference messages). A request's fields are its own properties (docs/semantics.md): the fast check accepts only
+// objects whose prototype is Object.prototype or null while Object.prototype has no property named like a field,
+// so that reading \`r.model\` reads an own property; anything else is decided on a copy of its own properties.
 
 const MAX_TOKENS = 1000000000;
 const MAX_MICROS = 1000000000000000;
@@ -392,9 +398,34 @@ function bounded(v: unknown, max: number): boolean {
     return typeof v === "number" && v >= 0 && v <= max && Math.floor(v) === v;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
+function isObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null;
 }
+
+/**
+ * Whether an object's fields are its own properties (given fieldsInherited() is false): its prototype is
+ * Object.prototype or null (so not an array). Called after the object's fields are read, so that V8 knows its maps
+ * and folds the prototype to a constant instead of calling into the runtime.
+ */
+function plain(v: object): boolean {
+    const p: unknown = Object.getPrototypeOf(v);
+    return p === OBJECT_PROTO || p === null;
+}
+
+/** An empty plain object: what it reads for a field's name is what every plain object would inherit. */
+const PROBE: Record<string, unknown> = {};
+
+/** Whether Object.prototype has been given a value named like a field. Monomorphic misses: a few ns in all. */
+function fieldsInherited(): boolean {
+    const o = PROBE;
+    return o.trace_id !== undefined || o.use_case !== undefined || o.model !== undefined || o.tenant !== undefined || o.region !== undefined ||
+        o.data_classes !== undefined || o.tool !== undefined || o.tokens !== undefined || o.spend !== undefined || o.rate !== undefined ||
+        o.time !== undefined || o.name !== undefined || o.scope !== undefined || o.human_approved_by !== undefined || o.input !== undefined ||
+        o.output !== undefined || o.requests !== undefined;
+}
+
+/** RULE C: a trace id has at most 256 code points; at most 256 UTF-16 units is certain, the rest is counted exactly. */
+const MAX_TRACE_UNITS = 256;
 
 /** A digit's value at \`i\`, or 10 for anything else. */
 function digitAt(s: string, i: number): number {
@@ -432,28 +463,33 @@ function timeOk(s: string): boolean {
     return true;
 }
 
+/**
+ * Every enumerable key, own or inherited (a superset of what the exact check reads), holds a bounded integer; no
+ * prototype check is needed, as \`spent\` reads a period only when it is an own property.
+ */
 function spendOk(v: unknown): boolean {
-    if (!isRecord(v)) return false;
-    for (const k in v) if (!bounded(v[k], MAX_MICROS)) return false;
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+    for (const k in v) if (!bounded((v as Record<string, unknown>)[k], MAX_MICROS)) return false;
     return true;
 }
 
 function rateOk(v: unknown): boolean {
-    if (!isRecord(v)) return false;
+    if (!isObject(v)) return false;
     const a = v.requests;
     if (a !== undefined ? !bounded(a, MAX_COUNTER) : "requests" in v) return false;
     const b = v.tokens;
-    return b !== undefined ? bounded(b, MAX_COUNTER) : !("tokens" in v);
+    if (b !== undefined ? !bounded(b, MAX_COUNTER) : "tokens" in v) return false;
+    return plain(v);
 }
 
 function wellFormed(r: unknown): boolean {
-    if (!isRecord(r)) return false;
+    if (!isObject(r) || fieldsInherited()) return false;
     if (!nonEmpty(r.use_case) || !nonEmpty(r.tenant) || !nonEmpty(r.region)) return false;
     const time = r.time;
     if (typeof time !== "string" || (time !== lastTime && !timeOk(time))) return false;
     // An absent field must not be an own property set to undefined: \`in\` (cheaper than hasOwnProperty) says so.
     let v = r.trace_id;
-    if (v !== undefined ? typeof v !== "string" : "trace_id" in r) return false;
+    if (v !== undefined ? typeof v !== "string" || v.length > MAX_TRACE_UNITS : "trace_id" in r) return false;
     v = r.model;
     if (v !== undefined ? !nonEmpty(v) : "model" in r) return false;
     v = r.data_classes;
@@ -463,39 +499,39 @@ function wellFormed(r: unknown): boolean {
     } else if ("data_classes" in r) return false;
     v = r.tool;
     if (v !== undefined) {
-        if (!isRecord(v) || !nonEmpty(v.name) || !nonEmpty(v.scope)) return false;
+        if (!isObject(v) || !nonEmpty(v.name) || !nonEmpty(v.scope)) return false;
         const by = v.human_approved_by;
-        if (by !== undefined ? !nonEmpty(by) : "human_approved_by" in v) return false;
+        if ((by !== undefined ? !nonEmpty(by) : "human_approved_by" in v) || !plain(v)) return false;
     } else if ("tool" in r) return false;
     v = r.tokens;
     if (v !== undefined) {
-        if (!isRecord(v)) return false;
+        if (!isObject(v)) return false;
         const a = v.input;
         if (a !== undefined ? !bounded(a, MAX_TOKENS) : "input" in v) return false;
         const b = v.output;
-        if (b !== undefined ? !bounded(b, MAX_TOKENS) : "output" in v) return false;
+        if ((b !== undefined ? !bounded(b, MAX_TOKENS) : "output" in v) || !plain(v)) return false;
     } else if ("tokens" in r) return false;
     v = r.spend;
     if (v !== undefined) {
-        if (!isRecord(v)) return false;
+        if (!isObject(v)) return false;
         const a = v.use_case;
         if (a !== undefined ? !spendOk(a) : "use_case" in v) return false;
         const b = v.tenant;
-        if (b !== undefined ? !spendOk(b) : "tenant" in v) return false;
+        if ((b !== undefined ? !spendOk(b) : "tenant" in v) || !plain(v)) return false;
     } else if ("spend" in r) return false;
     v = r.rate;
     if (v !== undefined) {
-        if (!isRecord(v)) return false;
+        if (!isObject(v)) return false;
         const a = v.use_case;
         if (a !== undefined ? !rateOk(a) : "use_case" in v) return false;
         const b = v.tenant;
-        if (b !== undefined ? !rateOk(b) : "tenant" in v) return false;
+        if ((b !== undefined ? !rateOk(b) : "tenant" in v) || !plain(v)) return false;
     } else if ("rate" in r) return false;
-    return true;
+    return plain(r);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The decision (docs/semantics.md "The algorithm"; the step numbers below are the reference's).
+// The decision (docs/semantics.md "The algorithm"; the step numbers below are that page's, as in every target).
 
 /** Code-point order (UTF-8 byte order), as the reference sorts data classes: the runtime's comparison. */
 const cmp = compareCodePoints;
@@ -522,6 +558,22 @@ function classList(list: readonly string[] | undefined): readonly string[] {
         return b === c ? [a, b] : [a, b, c];
     }
     return distinctSorted(list);
+}
+
+const ELLIPSIS = String.fromCharCode(0x2026);
+
+/**
+ * RULE B: a request string as a decision repeats it: itself if it has at most 64 code points, else its first 64 and
+ * "…" (a pair counts one, a lone surrogate one), so a hostile name never makes a decision as large as the request.
+ */
+function echoed(s: string): string {
+    if (s.length <= 64) return s;
+    let i = 0;
+    for (let k = 0; k < 64 && i < s.length; k++) {
+        const c = s.charCodeAt(i);
+        i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    }
+    return i >= s.length ? s : s.slice(0, i) + ELLIPSIS;
 }
 
 function includes(list: readonly string[], x: string): boolean {
@@ -615,14 +667,14 @@ type Tool = { readonly name: string; readonly scope: string; readonly human_appr
 /** Step 5: the tool call's denials; returns whether the grant requires a human approval. */
 function toolStep(u: UseCaseRec, tool: Tool, grant: GrantRec | undefined, day: number, date: string, deny: Reason[]): boolean {
     if (grant === undefined) {
-        deny.push({ code: "tool_not_allowed", rule: u.rule + "/tools", message: "tool \`" + tool.name + "\` is not granted to use case \`" + u.name + "\`", source: u.source });
+        deny.push({ code: "tool_not_allowed", rule: u.rule + "/tools", message: "tool \`" + echoed(tool.name) + "\` is not granted to use case \`" + u.name + "\`", source: u.source });
         return false;
     }
     if (grant.windows.length > 0 && !anyValid(grant.windows, day)) {
         deny.push({ code: "tool_approval_expired", rule: "tool/" + tool.name + "/approved_by", message: "tool \`" + tool.name + "\` has no valid approval on " + date, source: grant.approvalSource });
     }
     if (!scopeGranted(grant, tool.scope)) {
-        deny.push({ code: "tool_scope_not_allowed", rule: u.rule + "/tool/" + tool.name, message: "scope \`" + tool.scope + "\` is not granted for tool \`" + tool.name + "\`", source: grant.source });
+        deny.push({ code: "tool_scope_not_allowed", rule: u.rule + "/tool/" + tool.name, message: "scope \`" + echoed(tool.scope) + "\` is not granted for tool \`" + tool.name + "\`", source: grant.source });
     } else if (grant.humanApproval && tool.human_approved_by === undefined) deny.push(grant.humanRequired);
     return grant.humanApproval;
 }
@@ -639,13 +691,13 @@ function classStep(u: UseCaseRec, dc: ClassRec, f: FlowRec | null, region: strin
     if (f !== null) {
         if (f.denied !== null) deny.push(f.denied);
         else if (f.regions.length > 0 && !includes(f.regions, region)) {
-            deny.push({ code: "data_region_not_permitted", rule: u.rule + "/data/" + c, message: "data class \`" + c + "\` may not be sent from region \`" + region + "\` in use case \`" + u.name + "\`", source: f.source });
+            deny.push({ code: "data_region_not_permitted", rule: u.rule + "/data/" + c, message: "data class \`" + c + "\` may not be sent from region \`" + echoed(region) + "\` in use case \`" + u.name + "\`", source: f.source });
         }
     } else if (dc.deny) {
         deny.push({ code: "data_class_not_permitted", rule: "data_class/" + c + "/default", message: "data class \`" + c + "\` is denied by default and use case \`" + u.name + "\` has no rule for it", source: dc.source });
     }
     if (dc.residency.length > 0 && !includes(dc.residency, region)) {
-        deny.push({ code: "residency_violation", rule: "data_class/" + c + "/residency", message: "data class \`" + c + "\` must stay in " + dc.residencyText + ", request region is \`" + region + "\`", source: dc.source });
+        deny.push({ code: "residency_violation", rule: "data_class/" + c + "/residency", message: "data class \`" + c + "\` must stay in " + dc.residencyText + ", request region is \`" + echoed(region) + "\`", source: dc.source });
     }
 }
 
@@ -700,183 +752,229 @@ function dayOf(time: string): number {
 
 /** Decides any value (parsed JSON, say): a malformed request is denied with a reason, never thrown. */
 export function decideUnknown(input: unknown): GuardDecision {
-    if (!wellFormed(input)) {
-        const problem = requestProblem(input);
-        if (problem !== undefined) return decision("deny", null, null, [malformedReason(problem)], null, null, null, malformedTraceId(input));
-    }
-    const r = input as AnyRequest;
-    const trace = r.trace_id ?? null;
-    // 1. Use case.
-    const u = USE_CASE_TABLE.get(r.use_case);
-    if (u === undefined) return decision("deny", r.use_case, null, [unknownUseCaseReason(r.use_case)], null, null, null, trace);
-    const time = r.time;
-    const day = dayOf(time);
-    const region = r.region;
-    const tokens = r.tokens;
-    const ti = tokens === undefined ? 0 : tokens.input ?? 0;
-    const to = tokens === undefined ? 0 : tokens.output ?? 0;
-    let deny: Reason[] | null = null;
-
-    // The request's classes, distinct and sorted, resolved once into CLASSES; undeclared ones are denied (step 4).
-    const classes = classList(r.data_classes);
-    let n = 0;
-    let blocked = 0;
-    const flowAt = u.flowAt;
-    for (let i = 0; i < classes.length; i++) {
-        const dc = CLASS_TABLE.get(classes[i]!);
-        if (dc !== undefined) {
-            CLASSES[n++] = dc;
-            if (flowAt >= 0) blocked |= NUMS[flowAt + 2 * dc.index + 1]!;
+    // One try around the whole decision (no call of its own): a value whose getters or Proxy traps throw cannot be
+    // read, and is no request, as for the reference.
+    try {
+        let r = input as AnyRequest;
+        if (!wellFormed(input)) {
+            const problem = requestProblem(input);
+            if (problem !== undefined) return decision("deny", null, null, [malformedReason(problem)], null, null, null, malformedTraceId(input));
+            // Well-formed, but not plain data (a prototype chain, a long trace id...): decided on its own properties.
+            r = ownRequest(input as Record<string, unknown>);
         }
-        else (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + classes[i]! + "\` is not declared", source: null });
-    }
+        const trace = r.trace_id ?? null;
+        // 1. Use case.
+        const u = USE_CASE_TABLE.get(r.use_case);
+        if (u === undefined) return decision("deny", echoed(r.use_case), null, [unknownUseCaseReason(r.use_case)], null, null, null, trace);
+        const time = r.time;
+        const day = dayOf(time);
+        const region = r.region;
+        const tokens = r.tokens;
+        const ti = tokens === undefined ? 0 : tokens.input ?? 0;
+        const to = tokens === undefined ? 0 : tokens.output ?? 0;
+        let deny: Reason[] | null = null;
 
-    // 2. The use case's approvals.
-    if (u.required > 0 && approvalsShort(u, day)) (deny ??= []).push(approvalReason(u, day, time.slice(0, 10)));
-
-    // 3. Model: the requested one, or the first usable of primary then fallbacks.
-    const models = u.models;
-    const wanted = r.model;
-    let first: ModelRec | null = null;
-    let chosen: ModelRec | null = null;
-    let at = -1;
-    if (wanted !== undefined) {
-        for (let i = 0; i < models.length; i++) {
-            if (models[i]!.name === wanted) {
-                at = i;
-                break;
+        // The request's classes, distinct and sorted, resolved once into CLASSES; undeclared ones are denied (step 4).
+        const classes = classList(r.data_classes);
+        let n = 0;
+        let blocked = 0;
+        const flowAt = u.flowAt;
+        for (let i = 0; i < classes.length; i++) {
+            const dc = CLASS_TABLE.get(classes[i]!);
+            if (dc !== undefined) {
+                CLASSES[n++] = dc;
+                if (flowAt >= 0) blocked |= NUMS[flowAt + 2 * dc.index + 1]!;
             }
+            else (deny ??= []).push({ code: "unknown_data_class", rule: "request", message: "data class \`" + echoed(classes[i]!) + "\` is not declared", source: null });
         }
-        if (at < 0) {
-            (deny ??= []).push({ code: "model_not_allowed", rule: u.rule + "/models", message: "model \`" + wanted + "\` is not allowed for use case \`" + u.name + "\`", source: u.source });
-        } else {
-            first = models[at]!;
-            if (modelOk(u, first, at, region, n, day, blocked)) chosen = first;
-        }
-    } else if (models.length > 0) {
-        first = models[0]!;
-        for (let i = 0; i < models.length; i++) {
-            if (modelOk(u, models[i]!, i, region, n, day, blocked)) {
-                chosen = models[i]!;
-                at = i;
-                break;
+
+        // 2. The use case's approvals.
+        if (u.required > 0 && approvalsShort(u, day)) (deny ??= []).push(approvalReason(u, day, time.slice(0, 10)));
+
+        // 3. Model: the requested one, or the first usable of primary then fallbacks.
+        const models = u.models;
+        const wanted = r.model;
+        let first: ModelRec | null = null;
+        let chosen: ModelRec | null = null;
+        let at = -1;
+        if (wanted !== undefined) {
+            for (let i = 0; i < models.length; i++) {
+                if (models[i]!.name === wanted) {
+                    at = i;
+                    break;
+                }
             }
-        }
-    }
-    if (chosen === null && first !== null) modelProblems(u, first, region, n, day, time.slice(0, 10), (deny ??= []));
-
-    // 4. Data classes; the redaction of one class alone is a precomputed obligation.
-    let redactOne = -1;
-    let redactMany: RedactObligation[] | null = null;
-    for (let i = 0; i < n; i++) {
-        const dc = CLASSES[i]!;
-        const flags = flowAt >= 0 ? NUMS[flowAt + 2 * dc.index]! : 0;
-        if ((flags & 1) !== 0 ? (flags & 2) !== 0 || ((flags & 8) !== 0 && !includes(u.flows![dc.index]!.regions, region)) : dc.deny) {
-            classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
-        } else if (dc.residency.length > 0 && !includes(dc.residency, region)) classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
-        if (!((flags & 1) !== 0 ? (flags & 4) !== 0 : dc.redact)) continue;
-        if (redactOne < 0) redactOne = dc.index;
-        else (redactMany ??= [DATA_CLASS_RECS[redactOne]!.obligation]).push(dc.obligation);
-    }
-
-    // 5. Tool call.
-    let humanApproval = false;
-    const tool = r.tool;
-    if (tool !== undefined) {
-        let grant: GrantRec | undefined;
-        const id = TOOL_INDEX.get(tool.name);
-        if (id !== undefined) {
-            const ids = u.toolIds;
-            for (let i = 0; i < ids.length; i++) {
-                if (ids[i] === id) {
-                    grant = u.grants[i]!;
+            if (at < 0) {
+                (deny ??= []).push({ code: "model_not_allowed", rule: u.rule + "/models", message: "model \`" + echoed(wanted) + "\` is not allowed for use case \`" + u.name + "\`", source: u.source });
+            } else {
+                first = models[at]!;
+                if (modelOk(u, first, at, region, n, day, blocked)) chosen = first;
+            }
+        } else if (models.length > 0) {
+            first = models[0]!;
+            for (let i = 0; i < models.length; i++) {
+                if (modelOk(u, models[i]!, i, region, n, day, blocked)) {
+                    chosen = models[i]!;
+                    at = i;
                     break;
                 }
             }
         }
-        if (
-            grant !== undefined &&
-            (grant.windows.length === 0 || anyValid(grant.windows, day)) &&
-            scopeGranted(grant, tool.scope) &&
-            (!grant.humanApproval || tool.human_approved_by !== undefined)
-        ) humanApproval = grant.humanApproval;
-        else humanApproval = toolStep(u, tool, grant, day, time.slice(0, 10), (deny ??= []));
-    }
+        if (chosen === null && first !== null) modelProblems(u, first, region, n, day, time.slice(0, 10), (deny ??= []));
 
-    // 6. Rate limits.
-    let rateOut = false;
-    let p = u.rateAt;
-    const nRates = NUMS[p++]!;
-    if (nRates > 0) {
-        const rate = r.rate;
-        for (let i = 0; i < nRates; i++, p += 2) {
-            const flags = NUMS[p]!;
-            const byScope = rate === undefined ? undefined : flags >= 2 ? rate.tenant : rate.use_case;
-            const used = byScope === undefined ? undefined : (flags & 1) === 1 ? byScope.tokens : byScope.requests;
-            if (used === undefined) (deny ??= []).push(u.rateReasons[2 * i]!);
-            else if (used + ((flags & 1) === 1 ? ti + to : 1) > NUMS[p + 1]!) {
-                (deny ??= []).push(u.rateReasons[2 * i + 1]!);
-                rateOut = true;
-            }
+        // 4. Data classes; the redaction of one class alone is a precomputed obligation.
+        let redactOne = -1;
+        let redactMany: RedactObligation[] | null = null;
+        for (let i = 0; i < n; i++) {
+            const dc = CLASSES[i]!;
+            const flags = flowAt >= 0 ? NUMS[flowAt + 2 * dc.index]! : 0;
+            if ((flags & 1) !== 0 ? (flags & 2) !== 0 || ((flags & 8) !== 0 && !includes(u.flows![dc.index]!.regions, region)) : dc.deny) {
+                classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
+            } else if (dc.residency.length > 0 && !includes(dc.residency, region)) classStep(u, dc, u.flows === null ? null : u.flows[dc.index] ?? null, region, (deny ??= []));
+            if (!((flags & 1) !== 0 ? (flags & 4) !== 0 : dc.redact)) continue;
+            if (redactOne < 0) redactOne = dc.index;
+            else (redactMany ??= [DATA_CLASS_RECS[redactOne]!.obligation]).push(dc.obligation);
         }
-    }
 
-    // 7. Budgets, priced on the chosen model.
-    let budgetOut = false;
-    let degradeTo: ModelRec | null = null;
-    const b0 = u.budgetAt + 1;
-    const nBudgets = NUMS[b0 - 1]!;
-    if (chosen !== null && nBudgets > 0) {
-        const spend = r.spend;
-        let missing = false;
-        for (let i = 0; i < nBudgets; i++) {
-            const v = spent(spend, NUMS[b0 + 3 * i]!);
-            if (v === undefined) {
-                missing = true;
-                (deny ??= []).push(u.budgetReasons[2 * i]!);
-            } else SPENT[i] = v;
-        }
-        if (!missing) {
-            const cost = Math.ceil((ti * chosen.inNanos + to * chosen.outNanos) / 1000);
-            let exceeded = -1;
-            for (let i = 0; i < nBudgets; i++) {
-                if (SPENT[i]! + cost > NUMS[b0 + 3 * i + 1]!) {
-                    exceeded = i;
-                    break;
-                }
-            }
-            if (exceeded >= 0) {
-                const d = u.degrade;
-                let can = d !== null && d !== chosen && modelOk(u, d, models.indexOf(d), region, n, day, blocked);
-                if (can) {
-                    const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
-                    for (let i = 0; i < nBudgets; i++) {
-                        if (SPENT[i]! + costD > NUMS[b0 + 3 * i + 2]!) {
-                            can = false;
-                            break;
-                        }
+        // 5. Tool call.
+        let humanApproval = false;
+        const tool = r.tool;
+        if (tool !== undefined) {
+            let grant: GrantRec | undefined;
+            const id = TOOL_INDEX.get(tool.name);
+            if (id !== undefined) {
+                const ids = u.toolIds;
+                for (let i = 0; i < ids.length; i++) {
+                    if (ids[i] === id) {
+                        grant = u.grants[i]!;
+                        break;
                     }
                 }
-                if (can) degradeTo = d;
-                else {
-                    (deny ??= []).push(u.budgetReasons[2 * exceeded + 1]!);
-                    budgetOut = true;
+            }
+            if (
+                grant !== undefined &&
+                (grant.windows.length === 0 || anyValid(grant.windows, day)) &&
+                scopeGranted(grant, tool.scope) &&
+                (!grant.humanApproval || tool.human_approved_by !== undefined)
+            ) humanApproval = grant.humanApproval;
+            else humanApproval = toolStep(u, tool, grant, day, time.slice(0, 10), (deny ??= []));
+        }
+
+        // 6. Rate limits.
+        let rateOut = false;
+        let p = u.rateAt;
+        const nRates = NUMS[p++]!;
+        if (nRates > 0) {
+            const rate = r.rate;
+            for (let i = 0; i < nRates; i++, p += 2) {
+                const flags = NUMS[p]!;
+                const byScope = rate === undefined ? undefined : flags >= 2 ? rate.tenant : rate.use_case;
+                const used = byScope === undefined ? undefined : (flags & 1) === 1 ? byScope.tokens : byScope.requests;
+                if (used === undefined) (deny ??= []).push(u.rateReasons[2 * i]!);
+                else if (used + ((flags & 1) === 1 ? ti + to : 1) > NUMS[p + 1]!) {
+                    (deny ??= []).push(u.rateReasons[2 * i + 1]!);
+                    rateOut = true;
                 }
             }
         }
-    }
 
-    // 8. Result.
-    let obligations: Obligations;
-    if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
-    else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
-    else obligations = humanApproval ? u.obligationsHA : u.obligations;
-    if (deny !== null) return decision("deny", u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace);
-    // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).
-    const fallback = wanted === undefined && at > 0;
-    if (degradeTo !== null) return decision("degrade", u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace);
-    return decision("allow", u.name, chosen, fallback ? u.allowedFallback[at]! : u.allowed, null, obligations, u.limits, trace);
+        // 7. Budgets, priced on the chosen model.
+        let budgetOut = false;
+        let degradeTo: ModelRec | null = null;
+        const b0 = u.budgetAt + 1;
+        const nBudgets = NUMS[b0 - 1]!;
+        if (chosen !== null && nBudgets > 0) {
+            const spend = r.spend;
+            let missing = false;
+            for (let i = 0; i < nBudgets; i++) {
+                const v = spent(spend, NUMS[b0 + 3 * i]!);
+                if (v === undefined) {
+                    missing = true;
+                    (deny ??= []).push(u.budgetReasons[2 * i]!);
+                } else SPENT[i] = v;
+            }
+            if (!missing) {
+                const cost = Math.ceil((ti * chosen.inNanos + to * chosen.outNanos) / 1000);
+                let exceeded = -1;
+                for (let i = 0; i < nBudgets; i++) {
+                    if (SPENT[i]! + cost > NUMS[b0 + 3 * i + 1]!) {
+                        exceeded = i;
+                        break;
+                    }
+                }
+                if (exceeded >= 0) {
+                    const d = u.degrade;
+                    let can = d !== null && d !== chosen && modelOk(u, d, models.indexOf(d), region, n, day, blocked);
+                    if (can) {
+                        const costD = Math.ceil((ti * d!.inNanos + to * d!.outNanos) / 1000);
+                        for (let i = 0; i < nBudgets; i++) {
+                            if (SPENT[i]! + costD > NUMS[b0 + 3 * i + 2]!) {
+                                can = false;
+                                break;
+                            }
+                        }
+                    }
+                    if (can) degradeTo = d;
+                    else {
+                        (deny ??= []).push(u.budgetReasons[2 * exceeded + 1]!);
+                        budgetOut = true;
+                    }
+                }
+            }
+        }
+
+        // 8. Result.
+        let obligations: Obligations;
+        if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
+        else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
+        else obligations = humanApproval ? u.obligationsHA : u.obligations;
+        if (deny !== null) return decision("deny", u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace);
+        // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).
+        const fallback = wanted === undefined && at > 0;
+        if (degradeTo !== null) return decision("degrade", u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace);
+        return decision("allow", u.name, chosen, fallback ? u.allowedFallback[at]! : u.allowed, null, obligations, u.limits, trace);
+    } catch {
+        return decision("deny", null, null, [malformedReason(requestProblem(undefined)!)], null, null, null, null);
+    }
 }
+
+const REQUEST_FIELDS = ["trace_id", "use_case", "model", "tenant", "region", "data_classes", "tool", "tokens", "spend", "rate", "time"];
+const TOOL_FIELDS = ["name", "scope", "human_approved_by"];
+const TOKEN_FIELDS = ["input", "output"];
+const SCOPE_FIELDS = ["use_case", "tenant"];
+const RATE_FIELDS = ["requests", "tokens"];
+
+/** The own properties \`keys\` of \`o\`, in an object without a prototype. */
+function ownFields(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+    const out = Object.create(null) as Record<string, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        if (hasOwn.call(o, k)) out[k] = o[k];
+    }
+    return out;
+}
+
+/** A well-formed request that is not plain data, as the reference reads it: its own properties only. */
+function ownRequest(input: Record<string, unknown>): AnyRequest {
+    const r = ownFields(input, REQUEST_FIELDS);
+    if (r.tool !== undefined) r.tool = ownFields(r.tool as Record<string, unknown>, TOOL_FIELDS);
+    if (r.tokens !== undefined) r.tokens = ownFields(r.tokens as Record<string, unknown>, TOKEN_FIELDS);
+    if (r.spend !== undefined) {
+        const spend = ownFields(r.spend as Record<string, unknown>, SCOPE_FIELDS);
+        for (const k of SCOPE_FIELDS) {
+            const byPeriod = spend[k] as Record<string, unknown> | undefined;
+            if (byPeriod !== undefined) spend[k] = ownFields(byPeriod, Object.keys(byPeriod));
+        }
+        r.spend = spend;
+    }
+    if (r.rate !== undefined) {
+        const rate = ownFields(r.rate as Record<string, unknown>, SCOPE_FIELDS);
+        for (const k of SCOPE_FIELDS) if (rate[k] !== undefined) rate[k] = ownFields(rate[k] as Record<string, unknown>, RATE_FIELDS);
+        r.rate = rate;
+    }
+    return r as unknown as AnyRequest;
+}
+
 
 /** Decides a request as docs/semantics.md defines; the same decision as every other govc target. */
 export function decide(request: GuardRequest): GuardDecision {

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { evaluate } from '../../eval/evaluate.js';
+import { parseRequestJson } from '../../eval/parseRequestJson.js';
 import type { IrProgram } from '../../ir/types.js';
 import { validateIr } from '../../ir/validateIr.js';
 import { compileFiles } from '../../project/compile.js';
@@ -8,8 +9,14 @@ import { discoverPrograms } from '../programs.js';
 import { printDiagnostics, resolveAsOf } from './common.js';
 
 function loadIr(path: string, asOf: string | undefined): IrProgram | number {
-  if (path.endsWith('.json') && statSync(path).isFile()) {
-    const ir: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (path.endsWith('.json') && statSync(path, { throwIfNoEntry: false })?.isFile()) {
+    let ir: unknown;
+    try {
+      ir = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
+      process.stderr.write(`govc: cannot read \`${path}\`: ${err instanceof Error ? err.message : String(err)}\n`);
+      return EXIT.usage;
+    }
     const problems = validateIr(ir);
     if (problems.length) {
       process.stderr.write(`govc: \`${path}\` is not a valid govc IR:\n  ${problems.slice(0, 5).join('\n  ')}\n`);
@@ -39,27 +46,38 @@ function loadIr(path: string, asOf: string | undefined): IrProgram | number {
 export function runDecide(path: string, opts: { request: string; asOf?: string }): number {
   const ir = loadIr(path, opts.asOf);
   if (typeof ir === 'number') return ir;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(opts.request === '-' ? 0 : opts.request, 'utf8');
+    bytes = readFileSync(opts.request === '-' ? 0 : opts.request);
   } catch (err) {
     process.stderr.write(`govc: cannot read \`${opts.request}\`: ${err instanceof Error ? err.message : String(err)}\n`);
     return EXIT.usage;
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // A malformed request is a decision (deny), not a usage error: that is what a runtime would answer.
-    parsed = Symbol('malformed');
+  // The bytes, not a decoded string: the text is read exactly as OPA reads it (docs/semantics.md "Request text").
+  const parsed = parseRequestJson(bytes);
+  let decisions: unknown;
+  if (!parsed.ok) {
+    // Text that is not one JSON value is no request: denied as such (a decision, not a usage error), never allowed.
+    process.stderr.write(`govc: \`${opts.request}\` is ${parsed.error}; decided as no request\n`);
+    decisions = evaluate(ir, undefined);
+  } else {
+    let value = parsed.value;
+    if (isCorpus(value)) value = value.cases.map((c) => (isRecord(c) && hasOwn(c, 'input') ? c.input : undefined));
+    decisions = Array.isArray(value) ? value.map((r) => evaluate(ir, r)) : evaluate(ir, value);
   }
-  if (isCorpus(parsed)) parsed = parsed.cases.map((c) => (typeof c === 'object' && c !== null ? (c as { input?: unknown }).input : undefined));
-  const decisions = Array.isArray(parsed) ? parsed.map((r) => evaluate(ir, r)) : evaluate(ir, typeof parsed === 'symbol' ? undefined : parsed);
   process.stdout.write(JSON.stringify(decisions, null, 2) + '\n');
   return EXIT.ok;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function hasOwn(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
+}
+
 /** A conformance corpus file (`{cases: [{input, ...}]}`) rather than a request. */
 function isCorpus(value: unknown): value is { cases: unknown[] } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Array.isArray((value as { cases?: unknown }).cases) && !('use_case' in value);
+  return isRecord(value) && hasOwn(value, 'cases') && Array.isArray(value.cases) && !hasOwn(value, 'use_case');
 }
