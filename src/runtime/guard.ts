@@ -407,11 +407,13 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
     let input: JsonValue | undefined;
     let tokensIn = 0;
     let tokensOut = 0;
+    // What the log entry's `input` is made from: the request as decided (time and detected classes filled in).
+    let logView: JsonObject = req;
 
     const entry = (extra: { cost: number; usage: DecisionLogEntry['usage']; output?: { value: unknown }; error?: string; callNs?: number }): DecisionLogEntry => {
       const notes: LogNotes = { erased: [], masked: [], problems: [] };
       const rules = decision.obligations?.log ?? uc?.log ?? policy.defaults.log;
-      const logged = loggedRequest(req, rules, found, notes);
+      const logged = loggedRequest(logView, rules, found, notes);
       let output: JsonValue | undefined;
       if (extra.output !== undefined) {
         if (rules.outputs === 'none') notes.erased.push('/output');
@@ -513,6 +515,8 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
       const at = Date.parse(req.time);
       if (!(Math.abs(at - now) <= maxSkew)) timeProblem = `\`time\` must be within ${maxSkew / 1000} seconds of the guard's clock (send no \`time\` to use the clock)`;
     }
+
+    logView = req.input === undefined ? base : { ...base, input: req.input };
 
     const tDecide = process.hrtime.bigint();
     if (requestProblem(base) !== undefined || uc === undefined) {

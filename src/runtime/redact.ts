@@ -260,6 +260,7 @@ export interface RequestRefusal {
 }
 
 const SKIPPED = new Set(['spend', 'rate']);
+const ECHOED = new Set(['trace_id', 'use_case', 'tenant', 'region', 'model']);
 const NOT_OBJECT = 'the request must be a JSON object';
 
 /** Snapshots an `invoke` request. `input` is copied deeply frozen. Never throws. */
@@ -273,19 +274,40 @@ export function snapshotRequest(request: unknown, limits: InspectionLimits, show
   const walk = new Walk(limits, showKey);
   const strings: string[] | null = collect ? [] : null;
   const keys = Object.keys(request);
-  for (const key of keys) {
+  let problem: string | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (SKIPPED.has(key)) continue;
-    if (key === '__proto__') return { ok: false, problem: `the request has a \`__proto__\` key, which JavaScript objects cannot hold as data${TAIL}`, partial };
-    let v: unknown;
-    try {
-      v = (request as Record<string, unknown>)[key];
-    } catch {
-      return { ok: false, problem: `${renderPath('request', [key], showKey)} threw an error when read${TAIL}`, partial };
+    if (key === '__proto__') problem = `the request has a \`__proto__\` key, which JavaScript objects cannot hold as data${TAIL}`;
+    else {
+      let v: unknown;
+      try {
+        v = (request as Record<string, unknown>)[key];
+      } catch {
+        problem = `${renderPath('request', [key], showKey)} threw an error when read${TAIL}`;
+      }
+      if (problem === undefined) {
+        const isInput = key === 'input';
+        const x = walk.copy(v, 1, isInput ? strings : null, isInput);
+        if (x === FAIL) problem = walk.problem(showKey(key) ? key : 'request.…');
+        else if (x !== undefined) partial[key] = x;
+      }
     }
-    const isInput = key === 'input';
-    const x = walk.copy(v, 1, isInput ? strings : null, isInput);
-    if (x === FAIL) return { ok: false, problem: walk.problem(showKey(key) ? key : 'request.…'), partial };
-    if (x !== undefined) partial[key] = x;
+    if (problem !== undefined) {
+      // Refused; the identifying fields not read yet are still taken (once each) so the deny can echo
+      // `trace_id` and the log entry can name the use case and tenant.
+      for (let j = i + 1; j < keys.length; j++) {
+        const k = keys[j]!;
+        if (!ECHOED.has(k)) continue;
+        try {
+          const v: unknown = (request as Record<string, unknown>)[k];
+          if (typeof v === 'string' && v.length <= 1000) partial[k] = v;
+        } catch {
+          // not echoed
+        }
+      }
+      return { ok: false, problem, partial };
+    }
   }
   return { ok: true, request: partial, inputStrings: strings };
 }
