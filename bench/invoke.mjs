@@ -8,7 +8,7 @@
 //   invoke           memory store, detectors on, no log sink
 //   invoke-nodetect  memory store, detectDataClasses: false
 //   invoke-log       memory store, detectors on, a MemoryDecisionLog (entries dropped as they come)
-// Options: --n 20000 (timed calls per variant)   --rounds 3 (median by p50)
+// Options: --n 20000 (timed calls per variant)   --rounds 3 (median by p50)   --dist DIR (default dist/)
 // Requires a build (`npm run build`).
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,11 +17,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = join(ROOT, 'dist');
 const option = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
+// Another build's dist/ (say, of the previous commit) to compare with, run alternately on the same machine.
+const DIST = option('dist', join(ROOT, 'dist'));
 const N = Number(option('n', '20000'));
 const ROUNDS = Number(option('rounds', '3'));
 
@@ -76,7 +77,16 @@ function timeDecide() {
     mod.decide(decideInputs[i % TENANTS]);
     samples[i] = Math.max(0, Number(hr() - t) - overhead);
   }
+  const c = process.cpuUsage();
+  for (let i = 0; i < N; i++) mod.decide(decideInputs[i % TENANTS]);
+  samples.cpu = cpuSince(c) / N;
   return samples.sort();
+}
+
+/** CPU time (user + system) of this process since `c`, in ns: what a loaded machine's waiting does not inflate. */
+function cpuSince(c) {
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) * 1000;
 }
 
 async function timeInvoke(options) {
@@ -96,7 +106,11 @@ async function timeInvoke(options) {
     if (r.ok) ok++;
   }
   if (ok !== N) throw new Error(`only ${ok} of ${N} invokes were allowed`);
-  return samples.sort();
+  const c = process.cpuUsage();
+  for (let i = 0; i < N; i++) await guard.invoke(requests[i % TENANTS], call);
+  const sorted = samples.sort();
+  sorted.cpu = cpuSince(c) / N;
+  return sorted;
 }
 
 const median = async (f) => {
@@ -116,6 +130,9 @@ const variants = {
 const results = {};
 for (const [name, f] of Object.entries(variants)) results[name] = await median(f);
 const d50 = pct(results.decide, 50);
-console.log('| variant | p50 (µs) | p99 (µs) | p50 / decide p50 |');
-console.log('|---|---:|---:|---:|');
-for (const [name, s] of Object.entries(results)) console.log(`| ${name} | ${(pct(s, 50) / 1000).toFixed(2)} | ${(pct(s, 99) / 1000).toFixed(2)} | ${(pct(s, 50) / d50).toFixed(1)}× |`);
+const dcpu = results.decide.cpu;
+console.log('| variant | p50 (µs) | p99 (µs) | p50 / decide p50 | CPU per call (µs) | CPU / decide CPU |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const [name, s] of Object.entries(results)) {
+  console.log(`| ${name} | ${(pct(s, 50) / 1000).toFixed(2)} | ${(pct(s, 99) / 1000).toFixed(2)} | ${(pct(s, 50) / d50).toFixed(1)}× | ${(s.cpu / 1000).toFixed(2)} | ${(s.cpu / dcpu).toFixed(1)}× |`);
+}

@@ -230,20 +230,26 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
   };
 
   // --- When the store is unavailable -------------------------------------------------------------------------
-  // `observed`: the last value this process saw of each counter (soft mode only). `fallback`: the counters this
-  // process meters alone while the store is down, seeded from `observed` (budgets at least exhausted). `backlog`:
-  // what this process added to counters that the store has not seen (spend while down, settlements that failed),
-  // per use case (one Redis Cluster slot each); it is added to the store before the store's values are used
-  // again, so this process's spend is never forgotten when the store comes back.
+  // `observed`: the last value this process saw of each counter (soft mode only). Per use case (one Redis Cluster
+  // slot, one failure domain): `fallback`, the counters this process meters alone while the store is down, seeded
+  // from `observed` (budgets at least exhausted); `backlog`, what this process added to counters that the store
+  // has not seen (spend while down, settlements that failed). The backlog is added to the store before the store's
+  // values are used again, so this process's spend is never forgotten when the store comes back.
+  interface Outage {
+    fallback: MemoryStore | null;
+    backlog: Map<string, { amount: number; ttl: number }>;
+    flushing: Promise<boolean> | null;
+  }
   const observed = failSoft ? new MemoryStore(clock) : null;
-  let fallback = new MemoryStore(clock);
-  let fallbackUsed = false;
-  let backlog = new Map<string, Map<string, { amount: number; ttl: number }>>();
-  let flushing: Promise<boolean> | null = null;
+  const outages = new Map<string, Outage>();
+  const outageOf = (uc: string): Outage => {
+    let o = outages.get(uc);
+    if (o === undefined) outages.set(uc, (o = { fallback: null, backlog: new Map(), flushing: null }));
+    return o;
+  };
 
-  const toBacklog = (group: string, adds: readonly AddOp[]): void => {
-    let g = backlog.get(group);
-    if (g === undefined) backlog.set(group, (g = new Map()));
+  const toBacklog = (uc: string, adds: readonly AddOp[]): void => {
+    const g = outageOf(uc).backlog;
     for (const a of adds) {
       const e = g.get(a.key);
       if (e === undefined) g.set(a.key, { amount: a.amount, ttl: a.ttlSeconds });
@@ -251,30 +257,44 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
     }
   };
 
-  const flushBacklog = (): Promise<boolean> => {
-    if (flushing !== null) return flushing;
-    flushing = (async () => {
-      const taken = backlog;
-      backlog = new Map();
-      let ok = true;
-      for (const [group, entries] of taken) {
-        const adds: AddOp[] = [];
-        for (const [key, e] of entries) if (e.amount !== 0) adds.push({ key, amount: e.amount, ttlSeconds: e.ttl });
-        if (ok && adds.length > 0 && (await tryStore(() => store.add(adds))) instanceof StoreDown) ok = false;
-        if (!ok) toBacklog(group, adds);
+  /** Adds a use case's backlog to the store (one flush at a time); false when the store did not take it. */
+  const flush = (o: Outage): Promise<boolean> => {
+    if (o.flushing !== null) return o.flushing;
+    o.flushing = (async () => {
+      const taken = o.backlog;
+      o.backlog = new Map();
+      const adds: AddOp[] = [];
+      for (const [key, e] of taken) if (e.amount !== 0) adds.push({ key, amount: e.amount, ttlSeconds: e.ttl });
+      if (adds.length === 0 || !((await tryStore(() => store.add(adds))) instanceof StoreDown)) return true;
+      // Not taken: back in front of whatever was added meanwhile.
+      for (const [key, e] of o.backlog) {
+        const t = taken.get(key);
+        if (t === undefined) taken.set(key, e);
+        else t.amount += e.amount;
       }
-      return ok;
+      o.backlog = taken;
+      return false;
     })().finally(() => {
-      flushing = null;
+      o.flushing = null;
     });
-    return flushing;
+    return o.flushing;
   };
 
+  // Building a use case's keys (percent-encoding, UTC periods) costs microseconds; every period boundary is a
+  // minute boundary, so a (use case, tenant)'s keys are the same all minute. Bounded: cleared when full.
+  const keyCache = new Map<string, { minute: number; keys: Keys }>();
   function keysOf(uc: PolicyUseCase, tenant: string, ms: number): Keys {
-    return {
+    const minute = Math.floor(ms / 60_000);
+    const id = `${uc.name}\u0000${tenant}`;
+    const hit = keyCache.get(id);
+    if (hit !== undefined && hit.minute === minute) return hit.keys;
+    const keys: Keys = {
       budget: uc.budgets.map((b) => budgetKey(prefix, uc.name, tenant, b.scope, b.period, ms)),
       rate: uc.rate_limits.map((l) => rateKey(prefix, uc.name, tenant, l.scope, l.kind, ms)),
     };
+    if (keyCache.size >= 10_000 && hit === undefined) keyCache.clear();
+    keyCache.set(id, { minute, keys });
+    return keys;
   }
 
   function countersFrom(uc: PolicyUseCase, budgetValues: readonly number[] | undefined, rateValues: readonly number[] | undefined): Counters {
@@ -387,6 +407,7 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
     const t0 = process.hrtime.bigint();
     const decisionId = randomUUID();
     const now = clock();
+    const nowIso = new Date(now).toISOString();
 
     // 1. Snapshot: everything below reads only this copy, so the request is read once and what is decided,
     // metered, sent and logged is one and the same data.
@@ -431,7 +452,7 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
       return {
         decision_id: decisionId,
         trace_id: decision.trace_id,
-        timestamp: new Date(now).toISOString(),
+        timestamp: nowIso,
         path: 'govc/decision',
         labels: { app: 'govc-guards', org: policy.org, ...options.labels },
         bundles: { govc: { revision: policy.revision } },
@@ -509,7 +530,7 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
       // Any other `data_classes` stays as sent, for the policy to deny as malformed.
     }
     let timeProblem: string | undefined;
-    if (req.time === undefined) base.time = new Date(now).toISOString();
+    if (req.time === undefined) base.time = nowIso;
     else if (typeof req.time === 'string' && isValidTime(req.time)) {
       // A request's time picks approval dates; a caller must not pick another day's (or another period's) policy.
       const at = Date.parse(req.time);
@@ -554,8 +575,8 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
         if (!failSoft) return;
         // Soft: meter here, from the last values seen; a budget counts at least as exhausted, so only the
         // degrade rule (within its cap) or its refusal applies while the store cannot be asked.
-        const local = (down.local = fallback);
-        fallbackUsed = true;
+        const outage = outageOf(uc.name);
+        const local = (down.local = outage.fallback ??= new MemoryStore(clock));
         budgetValues = uc.budgets.map((b, i) => local.seed(keys.budget[i]!, Math.max(observed!.peek(keys.budget[i]!) ?? 0, b.amount_micros + 1), PERIOD_TTL_SECONDS[b.period]));
         rateValues = uc.rate_limits.map((_, i) => local.seed(keys.rate[i]!, observed!.peek(keys.rate[i]!) ?? 0, RATE_TTL_SECONDS));
       };
@@ -573,7 +594,8 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
       keys = keysOf(uc, tenant, now);
       const all = [...keys.budget, ...keys.rate];
       // What this process added while the store was away goes in first, so the values read include it.
-      if ((backlog.size > 0 || flushing !== null) && !(await flushBacklog())) goDown();
+      const outage = outages.get(uc.name);
+      if (outage !== undefined && (outage.backlog.size > 0 || outage.flushing !== null) && !(await flush(outage))) goDown();
       else {
         const got = await tryStore(() => store.get(all));
         const values = got instanceof StoreDown ? undefined : counterValues(got, n);
@@ -583,10 +605,9 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
         } else {
           take(values);
           observe(all, values, ttlOf);
-          if (fallbackUsed && backlog.size === 0 && flushing === null) {
+          if (outage !== undefined && outage.backlog.size === 0 && outage.flushing === null) {
             // The store is back and knows all this process spent: the next outage seeds from fresh values.
-            fallback = new MemoryStore(clock);
-            fallbackUsed = false;
+            outages.delete(uc.name);
           }
         }
       }

@@ -292,6 +292,33 @@ describe('store errors', () => {
     expect(await inner.get([day(), tpm()])).toEqual([400, 200]);
   });
 
+  it('one use case’s backlog the store refuses does not take the other use cases down', async () => {
+    const inner = new MemoryStore(() => T0);
+    const flaky = new FlakyStore(inner);
+    const { guard } = setup({ store: flaky });
+    flaky.failAdds = 1;
+    expect((await guard.invoke(request() as never, async () => ({ usage: { input_tokens: 1, output_tokens: 1 } }))).ok).toBe(true);
+    // From now on the store refuses every add of support_assistant's keys (a poisoned key, say).
+    const add = flaky.add.bind(flaky);
+    flaky.add = (ops) => (ops.some((o) => o.key.includes('{support_assistant}')) ? Promise.reject(new Error('WRONGTYPE')) : add(ops));
+    const other = await guard.invoke({ use_case: 'ticket_summary', tenant: TENANT, region: 'eu' } as never, async () => ({}));
+    expect(other.ok).toBe(true);
+    const same = await guard.invoke(request() as never, async () => ({}));
+    expect(same.ok).toBe(false);
+    expect(new Set(same.decision.reasons.map((x) => x.code))).toEqual(new Set(['counter_missing']));
+  });
+
+  it('a tenant name with a lone surrogate gets its own keys instead of an exception', async () => {
+    const { guard, store } = setup();
+    for (const tenant of ['\uD800', 'a\uDC00', '\uD83D\uDE00']) {
+      const r = await guard.invoke(request({ tenant }) as never, async () => ({ usage: { input_tokens: 1000, output_tokens: 500 } }));
+      expect(r.ok).toBe(true);
+    }
+    const keys = ['\uD800', 'a\uDC00', '\uD83D\uDE00'].map((t) => budgetKey('govc:', UC, t, 'tenant', 'day', T0));
+    expect(keys).toEqual(['govc:{support_assistant}:spend:t:%uD800:day:2026-11-26', 'govc:{support_assistant}:spend:t:a%uDC00:day:2026-11-26', 'govc:{support_assistant}:spend:t:%F0%9F%98%80:day:2026-11-26']);
+    expect(await store.get(keys)).toEqual([6000, 6000, 6000]);
+  });
+
   it('a reservation that fails mid-way fails closed and calls nothing', async () => {
     const inner = new MemoryStore(() => T0);
     const store: CounterStore = { get: (k) => inner.get(k), reserve: () => Promise.reject(new Error('timeout')), add: (o) => inner.add(o) };
