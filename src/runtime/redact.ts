@@ -418,10 +418,7 @@ export function redact(value: JsonValue, classes: Iterable<CompiledClass>, root 
       }
       if (out !== null) {
         // Two keys that redact to one would silently merge their values: refuse instead.
-        if (Object.hasOwn(out, nk)) {
-          const p = new RedactionProblem(`has keys that would all become \`${nk}\` when redacted, so they cannot be redacted apart`);
-          throw p;
-        }
+        if (Object.hasOwn(out, nk)) throw new RedactionProblem(`has keys that would all become \`${nk}\` when redacted, so they cannot be redacted apart`);
         out[nk] = x;
       }
     }
