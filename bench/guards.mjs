@@ -13,25 +13,26 @@
 //            /usr/bin/redis-server exists (a throwaway server on 127.0.0.1)
 // Prints a markdown table and writes out/bench/guards.json.
 //
-// Options: --sizes 10,1000,10000   --decisions 200000   --invokes 20000   --rounds 3
+// Options: --sizes 10,1000,10000   --decisions 200000   --invokes 20000   --rounds 3   --dist DIR (default dist/)
 // Requires a build (`npm run build`).
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AS_OF, writeProgram } from './generate.mjs';
 import { buildRequests } from './requests.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DIST = join(ROOT, 'dist');
 const OUT = join(ROOT, 'out', 'bench');
 const option = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
+// Another build's dist/ (say, of the previous commit), to compare the two on the same machine.
+const DIST = resolve(option('dist', join(ROOT, 'dist')));
 const sizes = option('sizes', '10,1000,10000').split(',').map(Number);
 const DECISIONS = Number(option('decisions', '200000'));
 const INVOKES = Number(option('invokes', '20000'));
@@ -194,7 +195,7 @@ const results = [];
 const redis = await startRedis();
 try {
   for (const n of sizes) {
-    const args = [fileURLToPath(import.meta.url), '--only', String(n), '--decisions', String(DECISIONS), '--invokes', String(INVOKES), '--rounds', String(ROUNDS)];
+    const args = [fileURLToPath(import.meta.url), '--only', String(n), '--decisions', String(DECISIONS), '--invokes', String(INVOKES), '--rounds', String(ROUNDS), '--dist', DIST];
     const out = execFileSync(process.execPath, args, { env: { ...process.env, GOVC_BENCH_REDIS_PORT: redis ? String(redis.port) : '' }, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
     const row = JSON.parse(out.toString());
     results.push(row);

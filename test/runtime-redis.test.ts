@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,4 +163,54 @@ describe('Redis going away mid-run', () => {
       }
     }, 60_000);
   }
+});
+
+describe('soft mode across a Redis outage (a persistent Redis, killed and restarted)', () => {
+  it('meters alone within the degrade cap while Redis is away, and Redis holds every micro-unit spent once it is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govc-redis-aof-'));
+    let server = await startRedis({ dir });
+    const port = server.port;
+    const client = new Redis({ host: '127.0.0.1', port, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    client.on('error', () => {});
+    const prefix = `outage-${process.pid}:`;
+    const dayKey = budgetKey(prefix, 'support_assistant', 't', 'tenant', 'day', T0);
+    const log = new MemoryDecisionLog();
+    const mod = (await import(guardsJs)) as { policy: GuardPolicy };
+    const guard = createGuard(mod.policy, { store: new RedisStore(client, { timeoutMs: 300 }), log, storeFailure: 'soft', clock: () => T0, keyPrefix: prefix, onStoreError: () => {} });
+    // 1,000 in + 250 out: 800 micro-units on gpt-4.1-mini, the degrade model.
+    const req = { use_case: 'support_assistant', tenant: 't', region: 'eu', tokens: { input: 1000, output: 250 } } as never;
+    const call = async ({ model }: { model: string }) => ({ model, usage: { input_tokens: 1000, output_tokens: 250 } });
+    const results: Array<InvokeResult<Decision, unknown>> = [];
+    try {
+      await new Promise((r) => setTimeout(r, 50));
+      // The tenant's 100 USD day is at 119.99 USD of its 120 USD cap: degraded calls only, 12 more at most.
+      const seeder = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+      await seeder.set(dayKey, String(119_990_000));
+      seeder.disconnect();
+      results.push(await guard.invoke(req, call));
+      expect(results[0]!.ok && results[0]!.decision.decision).toBe('degrade');
+      await server.kill();
+      for (let i = 0; i < 20; i++) results.push(await guard.invoke(req, call));
+      expect(log.entries.slice(1).every((e) => e.store === 'unavailable')).toBe(true);
+      // Alone, from the 119.9908 USD it last saw: 11 calls fit under 120 USD, then the declared refusal.
+      expect(results.slice(1).filter((r) => r.ok)).toHaveLength(11);
+      expect(results.slice(12).every((r) => !r.ok && r.decision.reasons[0]!.code === 'budget_exhausted')).toBe(true);
+      server = await startRedis({ port, dir });
+      const deadline = Date.now() + 10_000;
+      while (client.status !== 'ready' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      results.push(await guard.invoke(req, call));
+      expect(log.entries.at(-1)!.store).toBe('available');
+      expect(results.at(-1)!.ok).toBe(false);
+      const spent = results.reduce((n, r) => n + (r.ok ? r.cost_micros : 0), 0);
+      expect(spent).toBe(12 * 800);
+      const check = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 });
+      expect(Number(await check.get(dayKey))).toBe(119_990_000 + spent);
+      check.disconnect();
+      expect(119_990_000 + spent).toBeLessThanOrEqual(120_000_000);
+    } finally {
+      client.disconnect();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -165,11 +165,14 @@ describe('guard.invoke with the memory store', () => {
     expect(spent).toBeLessThanOrEqual(120_000_000);
   });
 
-  it('gives back the reservation when the call fails, logs the error, and rethrows', async () => {
+  it('gives back the reservation when the call fails, logs the error, and reports it as `refusal: error` (never a throw)', async () => {
     const { guard, store, log } = setup();
-    await expect(guard.invoke(request({ tokens: { input: 1000, output: 500 } }), async () => Promise.reject(new Error('provider down')))).rejects.toThrow('provider down');
+    const failure = new Error('provider down');
+    const r = await guard.invoke(request({ tokens: { input: 1000, output: 500 } }), async () => Promise.reject(failure));
+    expect(r).toMatchObject({ ok: false, refusal: 'error', message: null, error: failure });
+    expect(r.decision.decision).toBe('allow');
     expect(await store.get([dayKey(), rateKey('govc:', UC, TENANT, 'tenant', 'requests', T0), rateKey('govc:', UC, TENANT, 'tenant', 'tokens', T0)])).toEqual([0, 1, 0]);
-    expect(log.entries[0]).toMatchObject({ error: 'provider down', cost_micros: 0, decision: 'allow' });
+    expect(log.entries[0]).toMatchObject({ error: 'provider down', cost_micros: 0, decision: 'allow', refusal: 'error' });
   });
 
   it('refuses unknown use cases and malformed requests with the policy’s reason, never throwing, never calling', async () => {

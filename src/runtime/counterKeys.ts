@@ -11,7 +11,26 @@ import type { LimitScope, Period } from './types.js';
  *   <prefix>{<use case>}:rate:t:<tenant>:<kind>:<minute>         per-tenant rate
  */
 
-const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+// Names made only of these characters encode to themselves (the common case, checked without encoding).
+const PLAIN = /^[A-Za-z0-9_.-]*$/;
+const enc = (s: string): string => (PLAIN.test(s) ? s : uriEncode(s).replace(/[!'()*~]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()));
+
+/**
+ * encodeURIComponent, except that a lone surrogate (which it throws on) becomes `%uXXXX`: a tenant name is any
+ * string, and `%u` never appears in encodeURIComponent's output, so no two names share a key.
+ */
+function uriEncode(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      out += encodeURIComponent(s.slice(i, i + 2));
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) out += `%u${c.toString(16).toUpperCase()}`;
+    else out += encodeURIComponent(s[i]!);
+  }
+  return out;
+}
 
 const DAY = 86_400;
 /** Expiry of a counter, from its first write: its period's longest length plus a day, so it outlives its period. */

@@ -6,7 +6,11 @@ import type { Decision, Reason } from './types.js';
  * Decision logs: one JSON object per line. Field names follow OPA's decision-log format where they overlap
  * (`decision_id`, `trace_id`, `timestamp`, `path`, `labels`, `bundles`, `input`, `result`, `erased`, `masked`,
  * `metrics`); govc adds the flattened facts auditors query (owner, use case, model, decision, reasons, cost) and
- * `retention_days`, which the prune command reads. The input is logged as the use case's `log` rules say.
+ * `retention_days`, which the prune command reads. Everything in an entry that can carry user data — the payload,
+ * the request's other fields, the tool call, the output, a failed call's error — is written only as the use case's
+ * `log` rules allow (`none` erased, `redacted` with every data class's detectors applied, `full` as is); requests
+ * without a declared use case follow the org's defaults. The values come from invoke's snapshot of the request,
+ * never from the caller's objects.
  */
 export interface DecisionLogEntry {
   readonly decision_id: string;
@@ -28,7 +32,7 @@ export interface DecisionLogEntry {
   readonly cost_micros: number;
   readonly estimated_cost_micros: number;
   readonly usage: { readonly input_tokens: number; readonly output_tokens: number } | null;
-  /** Why `invoke` refused although the policy allowed (`concurrency`, `contention`), or null. */
+  /** Why `invoke` did not complete a call the policy allowed (`concurrency`, `contention`, `error`), or null. */
   readonly refusal: string | null;
   /** `available`, or `unavailable` when the counter store failed during this call (never silent). */
   readonly store: 'available' | 'unavailable' | 'none';
@@ -36,9 +40,14 @@ export interface DecisionLogEntry {
   readonly input: unknown;
   readonly output?: unknown;
   readonly result: Decision;
+  /** Paths left out as the log rules say (`none`), or because they could not be inspected or redacted exactly. */
   readonly erased?: readonly string[];
+  /** Paths written with every data class's detectors applied (`redacted`). */
   readonly masked?: readonly string[];
+  /** The failed call's error message (bounded), at the stricter of the inputs and outputs levels. */
   readonly error?: string;
+  /** Why a value was erased although its level allowed it (it could not be inspected or redacted exactly). */
+  readonly log_problems?: readonly string[];
   readonly metrics: Readonly<Record<string, number>>;
 }
 
@@ -67,14 +76,18 @@ export class JsonlDecisionLog implements DecisionLogSink {
     this.ready ??= mkdir(this.dir, { recursive: true });
     const file = join(this.dir, `decisions-${entry.timestamp.slice(0, 10)}.jsonl`);
     const line = JSON.stringify(entry) + '\n';
-    this.queue = this.queue.then(async () => {
+    const written = this.queue.then(async () => {
       await this.ready;
       await appendFile(file, line);
     });
-    return this.queue;
+    // One failed append (a full disk, say) rejects its own write, not every later one.
+    this.queue = written.catch(() => {
+      this.ready = undefined;
+    });
+    return written;
   }
 
-  /** Resolves when every entry written so far is on disk. */
+  /** Resolves when every entry written so far has been appended (or has failed, which its `write` reported). */
   flush(): Promise<void> {
     return this.queue;
   }

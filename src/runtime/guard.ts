@@ -1,18 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { budgetKey, PERIOD_TTL_SECONDS, RATE_TTL_SECONDS, rateKey } from './counterKeys.js';
 import type { DecisionLogEntry, DecisionLogSink } from './decisionLog.js';
+import { malformedReason } from './decideSupport.js';
 import { costMicros } from './policy.js';
-import { compileClasses, detect, redact, type CompiledClass } from './redact.js';
+import {
+  compileClasses,
+  DEFAULT_INSPECTION_LIMITS,
+  detectStrings,
+  inspect,
+  redact,
+  snapshotRequest,
+  type CompiledClass,
+  type InspectionLimits,
+  type JsonObject,
+  type JsonValue,
+} from './redact.js';
 import { MemoryStore, type AddOp, type CounterStore, type ReserveOp } from './store.js';
-import type { AnyRequest, Decision, GuardPolicy, LogLevel, PolicyUseCase } from './types.js';
+import type { AnyRequest, Decision, GuardPolicy, LogLevel, LogRules, PolicyUseCase } from './types.js';
+import { isValidTime, requestProblem } from './validate.js';
 
 /**
- * `guard.invoke(request, call)`: decide, redact, meter, call, record, log. The policy decides (the generated
- * `decide`, identical to every other target); the runtime supplies what a decision alone cannot know — the counters
- * — and keeps them: it reads spend and rate counters from a store, decides with them, reserves the estimated cost
- * and tokens atomically (so concurrent callers, in one process or across replicas sharing Redis, never exceed a
- * limit together), calls the model with the chosen model and the redacted input, settles the reservation to the
- * actual cost from the response's token usage, and writes a decision log entry.
+ * `guard.invoke(request, call)`: inspect, decide, redact, meter, call, record, log. The policy decides (the
+ * generated `decide`, identical to every other target); the runtime supplies what a decision alone cannot know —
+ * the counters — and keeps them: it snapshots the request into plain JSON data (refusing what it cannot fully
+ * inspect), detects data classes in that snapshot, reads spend and rate counters from a store, decides with them,
+ * reserves the estimated cost and tokens atomically (so concurrent callers, in one process or across replicas
+ * sharing Redis, never exceed a limit together), calls the model with the chosen model and the redacted snapshot,
+ * settles the reservation to the actual cost from the response's token usage, and writes a decision log entry
+ * that holds only what the use case's log rules allow. It never throws.
  */
 
 export interface GuardOptions {
@@ -23,21 +38,29 @@ export interface GuardOptions {
   /** Prefix of every counter key. Default `govc:`. */
   readonly keyPrefix?: string;
   /**
-   * What to do when the store fails (unreachable, timeout). `closed` (default): the counters are not supplied, so
-   * the policy denies with `counter_missing` for every limit that needs one. `soft`: budgets count as exhausted, so
-   * the use case's `on budget_exhausted` applies (degrade to the named model within its cap, else refuse with its
-   * message), and rate limits are counted in this process only. Either way the entry's `store` is `unavailable`
-   * and `onStoreError` is called: a store failure is never silent and never lets a call through unmetered.
+   * What to do when the store fails (unreachable, timeout, a reply that is not counters). `closed` (default): the
+   * counters are not supplied, so the policy denies with `counter_missing` for every limit that needs one.
+   * `soft`: budgets count as exhausted, so the use case's `on budget_exhausted` applies (degrade to the named model
+   * within its cap, else refuse with its message), and budgets and rates are metered in this process, from the
+   * last values it saw, until the store answers again (docs/guards.md gives the bound across replicas). Either way
+   * the entry's `store` is `unavailable` and `onStoreError` is called: a store failure is never silent and never
+   * lets a call through unmetered.
    */
   readonly storeFailure?: 'closed' | 'soft';
   readonly onStoreError?: (error: unknown) => void;
+  /** Called when the decision log sink throws or rejects. Default: a process warning (`GOVC_DECISION_LOG`). */
+  readonly onLogError?: (error: unknown) => void;
   /** In-flight calls allowed per use case and per (use case, tenant) in this process; refused beyond. */
   readonly concurrency?: { readonly perUseCase?: number; readonly perTenant?: number };
   /** Find data classes in the input with the declared detectors and add them to `data_classes`. Default true. */
   readonly detectDataClasses?: boolean;
+  /** Bounds on the request invoke inspects (depth, values, characters); beyond them it is denied. */
+  readonly inspection?: Partial<InspectionLimits>;
+  /** How far a request's own `time` may be from the clock, in ms. Default 300,000 (5 minutes). */
+  readonly maxClockSkewMs?: number;
   /** Token usage of a call's result; the default reads OpenAI (`prompt_tokens`/`completion_tokens`, `input_tokens`/`output_tokens`) and Anthropic shapes. */
   readonly usage?: (output: unknown) => { input: number; output: number } | undefined;
-  /** Milliseconds since the epoch; for tests. Default Date.now. */
+  /** Milliseconds since the epoch; for tests. Default Date.now (also when it throws or is not a time). */
   readonly clock?: () => number;
   /** Labels copied into every log entry (OPA's `labels`). */
   readonly labels?: Readonly<Record<string, string>>;
@@ -47,7 +70,7 @@ export interface GuardOptions {
 export interface CallContext<D extends Decision> {
   readonly model: NonNullable<D['model']>;
   readonly provider: NonNullable<D['provider']>;
-  /** The request's input with the obligations' data classes redacted. */
+  /** The request's input as inspected, with the obligations' data classes redacted; deeply frozen JSON data. */
   readonly input: unknown;
   readonly decision: D;
   readonly decision_id: string;
@@ -70,6 +93,17 @@ export type InvokeResult<D extends Decision, O> =
       readonly message: string | null;
       /** `policy`: the decision is a deny. `concurrency`, `contention`: the runtime refused an allowed call. */
       readonly refusal: 'policy' | 'concurrency' | 'contention';
+    }
+  | {
+      readonly ok: false;
+      /** The allow or degrade the call was made under (or, for a failure inside the runtime itself, a deny). */
+      readonly decision: D;
+      readonly decision_id: string;
+      readonly message: null;
+      /** `error`: the call threw or rejected; its reservation was given back. */
+      readonly refusal: 'error';
+      /** What the call threw, as it threw it. */
+      readonly error: unknown;
     };
 
 /** A request for `invoke`: counters and time are the runtime's job; `input` is the payload to redact and send. */
@@ -78,42 +112,113 @@ export type InvokeRequest<R> = R extends unknown ? Omit<R, 'spend' | 'rate' | 't
 export interface Guard<R extends AnyRequest, D extends Decision> {
   readonly policy: GuardPolicy<R, D>;
   decide(request: R): D;
+  /** Never throws: every outcome, a failed call included, is an InvokeResult. */
   invoke<O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O): Promise<InvokeResult<D, O>>;
 }
 
 const MAX_ATTEMPTS = 16;
-type Counters = { spend?: Record<string, Record<string, number>>; rate?: Record<string, Record<string, number>> };
+// The validator's bounds (docs/semantics.md): a counter beyond them is past every limit anyway.
+const MAX_TOKENS = 1_000_000_000;
+const MAX_SPEND = 1_000_000_000_000_000;
+const MAX_RATE = 1_000_000_000_000;
+const DEFAULT_SKEW_MS = 300_000;
+const MAX_ERROR_CHARS = 2000;
+const RANK: Readonly<Record<LogLevel, number>> = { none: 0, redacted: 1, full: 2 };
+const SHOWN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+type Counters = { spend?: Record<string, Record<string, number>>; rate?: Record<string, Record<string, number>> };
+interface Keys {
+  readonly budget: readonly string[];
+  readonly rate: readonly string[];
+}
+const NO_KEYS: Keys = { budget: [], rate: [] };
+
+function isTokenCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= MAX_TOKENS;
+}
+
+/** OpenAI and Anthropic usage shapes; each property is read once. */
 function defaultUsage(output: unknown): { input: number; output: number } | undefined {
   if (typeof output !== 'object' || output === null) return undefined;
-  const u = (output as { usage?: Record<string, unknown> }).usage;
+  const u: unknown = (output as { usage?: unknown }).usage;
   if (typeof u !== 'object' || u === null) return undefined;
-  const num = (...keys: string[]): number | undefined => {
-    for (const k of keys) if (typeof u[k] === 'number' && Number.isInteger(u[k]) && (u[k] as number) >= 0) return u[k] as number;
+  const first = (...keys: string[]): unknown => {
+    for (const k of keys) {
+      const v: unknown = (u as Record<string, unknown>)[k];
+      if (v !== undefined) return v;
+    }
     return undefined;
   };
-  const input = num('input_tokens', 'prompt_tokens', 'input');
-  const out = num('output_tokens', 'completion_tokens', 'output');
-  return input === undefined && out === undefined ? undefined : { input: input ?? 0, output: out ?? 0 };
+  const input = first('input_tokens', 'prompt_tokens', 'input');
+  const out = first('output_tokens', 'completion_tokens', 'output');
+  return input === undefined && out === undefined ? undefined : { input: (input ?? 0) as number, output: (out ?? 0) as number };
+}
+
+/** The counters a store answered, when they are counters: as many as asked, integers, never negative. */
+function counterValues(got: unknown, n: number): readonly number[] | undefined {
+  if (!Array.isArray(got) || got.length !== n) return undefined;
+  for (const v of got as unknown[]) if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return undefined;
+  return got as number[];
+}
+
+/** A thrown value as bounded text, without trusting it: its getters and toString may throw too. */
+function errorText(err: unknown): string {
+  let s: string;
+  try {
+    s = err instanceof Error ? String(err.message) : typeof err === 'string' ? err : String(err);
+  } catch {
+    s = 'an error that cannot be printed';
+  }
+  return s.length > MAX_ERROR_CHARS ? `${s.slice(0, MAX_ERROR_CHARS)}… (${s.length - MAX_ERROR_CHARS} more characters)` : s;
 }
 
 class StoreDown {
   constructor(readonly error: unknown) {}
 }
 
+/** What a log entry records beside the payloads: which paths were erased or masked, and why. */
+interface LogNotes {
+  readonly erased: string[];
+  readonly masked: string[];
+  readonly problems: string[];
+}
+
 export function createGuard<R extends AnyRequest, D extends Decision>(policy: GuardPolicy<R, D>, options: GuardOptions = {}): Guard<R, D> {
-  const store = options.store ?? new MemoryStore(options.clock);
-  const local = new MemoryStore(options.clock);
+  const userClock = options.clock ?? Date.now;
+  const clock = (): number => {
+    let t: unknown;
+    try {
+      t = userClock();
+    } catch {
+      return Date.now();
+    }
+    return typeof t === 'number' && Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? t : Date.now();
+  };
+  const store = options.store ?? new MemoryStore(clock);
   const prefix = options.keyPrefix ?? 'govc:';
-  const clock = options.clock ?? Date.now;
   const failSoft = options.storeFailure === 'soft';
   const classes: Map<string, CompiledClass> = compileClasses(policy.dataClasses.values());
+  const detectable: readonly CompiledClass[] = [...classes.values()].filter((c) => c.detectors.length > 0);
   const usageOf = options.usage ?? defaultUsage;
   const inFlight = new Map<string, number>();
   const detectClasses = options.detectDataClasses ?? true;
+  const limits: InspectionLimits = { ...DEFAULT_INSPECTION_LIMITS, ...options.inspection };
+  const maxSkew = options.maxClockSkewMs ?? DEFAULT_SKEW_MS;
+  // A key appears in a refusal's message only when it cannot be user data: a short identifier no detector matches.
+  const showKey = (k: string): boolean => k.length <= 40 && SHOWN_KEY.test(k) && !detectable.some((c) => c.detectors.some((d) => d.detector.test(k)));
+
+  const safely = (f: ((e: unknown) => void) | undefined, err: unknown): void => {
+    try {
+      f?.(err);
+    } catch {
+      // A reporting callback that throws must not become invoke's failure.
+    }
+  };
+  const onLogError =
+    options.onLogError ?? ((err: unknown) => process.emitWarning(`a decision log entry could not be written: ${errorText(err)}`, { code: 'GOVC_DECISION_LOG' }));
 
   const storeError = (err: unknown): StoreDown => {
-    options.onStoreError?.(err);
+    safely(options.onStoreError, err);
     return new StoreDown(err);
   };
   const tryStore = async <T>(p: () => Promise<T>): Promise<T | StoreDown> => {
@@ -124,185 +229,230 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
     }
   };
 
-  function keysOf(uc: PolicyUseCase, tenant: string, ms: number): { budget: string[]; rate: string[] } {
-    return {
+  // --- When the store is unavailable -------------------------------------------------------------------------
+  // `observed`: the last value this process saw of each counter (soft mode only). Per use case (one Redis Cluster
+  // slot, one failure domain): `fallback`, the counters this process meters alone while the store is down, seeded
+  // from `observed` (budgets at least exhausted); `backlog`, what this process added to counters that the store
+  // has not seen (spend while down, settlements that failed). The backlog is added to the store before the store's
+  // values are used again, so this process's spend is never forgotten when the store comes back.
+  interface Outage {
+    fallback: MemoryStore | null;
+    backlog: Map<string, { amount: number; ttl: number }>;
+    flushing: Promise<boolean> | null;
+  }
+  const observed = failSoft ? new MemoryStore(clock) : null;
+  const outages = new Map<string, Outage>();
+  const outageOf = (uc: string): Outage => {
+    let o = outages.get(uc);
+    if (o === undefined) outages.set(uc, (o = { fallback: null, backlog: new Map(), flushing: null }));
+    return o;
+  };
+
+  const toBacklog = (uc: string, adds: readonly AddOp[]): void => {
+    const g = outageOf(uc).backlog;
+    for (const a of adds) {
+      const e = g.get(a.key);
+      if (e === undefined) g.set(a.key, { amount: a.amount, ttl: a.ttlSeconds });
+      else e.amount += a.amount;
+    }
+  };
+
+  /** Adds a use case's backlog to the store (one flush at a time); false when the store did not take it. */
+  const flush = (o: Outage): Promise<boolean> => {
+    if (o.flushing !== null) return o.flushing;
+    o.flushing = (async () => {
+      const taken = o.backlog;
+      o.backlog = new Map();
+      const adds: AddOp[] = [];
+      for (const [key, e] of taken) if (e.amount !== 0) adds.push({ key, amount: e.amount, ttlSeconds: e.ttl });
+      if (adds.length === 0 || !((await tryStore(() => store.add(adds))) instanceof StoreDown)) return true;
+      // Not taken: back in front of whatever was added meanwhile.
+      for (const [key, e] of o.backlog) {
+        const t = taken.get(key);
+        if (t === undefined) taken.set(key, e);
+        else t.amount += e.amount;
+      }
+      o.backlog = taken;
+      return false;
+    })().finally(() => {
+      o.flushing = null;
+    });
+    return o.flushing;
+  };
+
+  // Building a use case's keys (percent-encoding, UTC periods) costs microseconds; every period boundary is a
+  // minute boundary, so a (use case, tenant)'s keys are the same all minute. Bounded: cleared when full.
+  const keyCache = new Map<string, { minute: number; keys: Keys }>();
+  function keysOf(uc: PolicyUseCase, tenant: string, ms: number): Keys {
+    const minute = Math.floor(ms / 60_000);
+    const id = `${uc.name}\u0000${tenant}`;
+    const hit = keyCache.get(id);
+    if (hit !== undefined && hit.minute === minute) return hit.keys;
+    const keys: Keys = {
       budget: uc.budgets.map((b) => budgetKey(prefix, uc.name, tenant, b.scope, b.period, ms)),
       rate: uc.rate_limits.map((l) => rateKey(prefix, uc.name, tenant, l.scope, l.kind, ms)),
     };
+    if (keyCache.size >= 10_000 && hit === undefined) keyCache.clear();
+    keyCache.set(id, { minute, keys });
+    return keys;
   }
 
-  function countersFrom(uc: PolicyUseCase, values: readonly number[] | undefined, rateValues: readonly number[] | undefined, soft: boolean): Counters {
+  function countersFrom(uc: PolicyUseCase, budgetValues: readonly number[] | undefined, rateValues: readonly number[] | undefined): Counters {
     const c: Counters = {};
-    if (values !== undefined || soft) {
+    if (budgetValues !== undefined) {
       uc.budgets.forEach((b, i) => {
-        const byScope = ((c.spend ??= {})[b.scope] ??= {});
-        byScope[b.period] = soft ? b.amount_micros + 1 : values![i]!;
+        ((c.spend ??= {})[b.scope] ??= {})[b.period] = Math.min(budgetValues[i]!, MAX_SPEND);
       });
     }
     if (rateValues !== undefined) {
       uc.rate_limits.forEach((l, i) => {
-        ((c.rate ??= {})[l.scope] ??= {})[l.kind] = rateValues[i]!;
+        ((c.rate ??= {})[l.scope] ??= {})[l.kind] = Math.min(rateValues[i]!, MAX_RATE);
       });
     }
     return c;
   }
 
-  const level = (l: LogLevel, value: unknown, path: string, erased: string[], masked: string[]): unknown => {
+  /** A deny for a request invoke cannot take, shaped as every target's `malformed_request` deny. */
+  const malformed = (message: string, traceId: JsonValue | undefined): D =>
+    ({
+      decision: 'deny',
+      allow: false,
+      use_case: null,
+      model: null,
+      provider: null,
+      reasons: [malformedReason(message)],
+      message: null,
+      obligations: null,
+      limits: null,
+      trace_id: typeof traceId === 'string' ? traceId : null,
+      policy_revision: policy.revision,
+    }) as unknown as D;
+
+  // --- Decision logs ----------------------------------------------------------------------------------------
+
+  /** A value at a log level: erased (`none`), with every data class's detectors applied (`redacted`), or as is. */
+  const atLevel = (l: LogLevel, value: JsonValue, path: string, notes: LogNotes, among: readonly CompiledClass[] = detectable): JsonValue | undefined => {
     if (l === 'none') {
-      erased.push(path);
+      notes.erased.push(path);
       return undefined;
     }
-    if (l === 'redacted') {
-      masked.push(path);
-      return redact(value, classes.values());
+    if (l === 'full') return value;
+    const r = redact(value, among, path, showKey);
+    if (!r.ok) {
+      // Never written unredacted: erased, and the entry says why.
+      notes.erased.push(path);
+      notes.problems.push(r.problem);
+      return undefined;
     }
-    return value;
+    notes.masked.push(path);
+    return r.value;
   };
 
-  async function invoke<O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O): Promise<InvokeResult<D, O>> {
+  // The fields the policy reads, when they have their documented type, are the decision's own facts and are
+  // logged as sent; anything else a request carries is payload and follows the `inputs` level.
+  const isString = (v: JsonValue): boolean => typeof v === 'string';
+  const KNOWN: Readonly<Record<string, (v: JsonValue) => boolean>> = {
+    use_case: isString,
+    tenant: isString,
+    region: isString,
+    time: isString,
+    trace_id: isString,
+    model: isString,
+    data_classes: (v) => Array.isArray(v) && (v as readonly JsonValue[]).every(isString),
+    tokens: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number'),
+  };
+
+  function loggedRequest(req: JsonObject, rules: LogRules, found: readonly string[] | null, notes: LogNotes): JsonObject {
+    const out: Record<string, JsonValue> = {};
+    const other: Record<string, JsonValue> = {};
+    let hasOther = false;
+    for (const k of Object.keys(req)) {
+      if (k === 'input' || k === 'tool') continue;
+      const v = req[k]!;
+      if (Object.hasOwn(KNOWN, k) && KNOWN[k]!(v)) out[k] = v;
+      else {
+        other[k] = v;
+        hasOther = true;
+      }
+    }
+    if (hasOther) {
+      // One path for all other fields: their names may be user data too, so none is written into `erased`.
+      const v = atLevel(rules.inputs, other, '/input/*', notes);
+      if (v !== undefined) for (const k of Object.keys(v as JsonObject)) out[k] = (v as JsonObject)[k]!;
+    }
+    if (req.tool !== undefined) {
+      const v = atLevel(rules.tool_calls, req.tool, '/input/tool', notes);
+      if (v !== undefined) out.tool = v;
+    }
+    if (req.input !== undefined) {
+      // Detection already found which classes occur in the input: only those can match in it.
+      const among = found === null ? detectable : detectable.filter((c) => found.includes(c.name));
+      const v = atLevel(rules.inputs, req.input, '/input/input', notes, among);
+      if (v !== undefined) out.input = v;
+    }
+    return out;
+  }
+
+  const writeLog = async (entry: DecisionLogEntry): Promise<void> => {
+    try {
+      await options.log!.write(entry);
+    } catch (err) {
+      safely(onLogError, err);
+    }
+  };
+
+  // --- invoke -----------------------------------------------------------------------------------------------
+
+  async function run<O>(request: unknown, call: (ctx: CallContext<D>) => Promise<O> | O): Promise<InvokeResult<D, O>> {
     const t0 = process.hrtime.bigint();
     const decisionId = randomUUID();
     const now = clock();
-    const req = request as unknown as AnyRequest & { input?: unknown; time?: string };
-    const time = typeof req.time === 'string' ? req.time : new Date(now).toISOString();
-    const ms = Number.isFinite(Date.parse(time)) ? Date.parse(time) : now;
+    const nowIso = new Date(now).toISOString();
+
+    // 1. Snapshot: everything below reads only this copy, so the request is read once and what is decided,
+    // metered, sent and logged is one and the same data.
+    const snap = snapshotRequest(request, limits, showKey, detectClasses);
+    const req: JsonObject = snap.ok ? snap.request : snap.partial;
     const uc = typeof req.use_case === 'string' ? policy.useCases.get(req.use_case) : undefined;
     const tenant = typeof req.tenant === 'string' ? req.tenant : '';
-    const base: Record<string, unknown> = { ...req, time };
-    delete base.input;
-    delete base.spend;
-    delete base.rate;
-    if (detectClasses && req.input !== undefined) {
-      const found = detect(req.input, classes.values());
-      if (found.length > 0) base.data_classes = [...new Set([...(Array.isArray(req.data_classes) ? req.data_classes : []), ...found])];
-    }
-    const tokensIn = typeof req.tokens?.input === 'number' ? req.tokens.input : 0;
-    const tokensOut = typeof req.tokens?.output === 'number' ? req.tokens.output : 0;
+    const found = snap.ok && snap.inputStrings !== null ? detectStrings(snap.inputStrings, detectable) : null;
 
-    let storeState: DecisionLogEntry['store'] = uc && (uc.budgets.length > 0 || uc.rate_limits.length > 0) ? 'available' : 'none';
-    const keys = uc ? keysOf(uc, tenant, ms) : { budget: [], rate: [] };
-    let budgetValues: readonly number[] | undefined;
-    let rateValues: readonly number[] | undefined;
-    let down = false;
-    const goDown = (): void => {
-      down = true;
-      storeState = 'unavailable';
-      budgetValues = undefined;
-      rateValues = undefined;
-    };
-    if (storeState === 'available') {
-      const got = await tryStore(() => store.get([...keys.budget, ...keys.rate]));
-      if (got instanceof StoreDown) goDown();
-      else {
-        budgetValues = got.slice(0, keys.budget.length);
-        rateValues = got.slice(keys.budget.length);
-      }
-    }
-    if (down && failSoft) rateValues = await local.get(keys.rate);
-
-    const tDecide = process.hrtime.bigint();
     let decision!: D;
-    let reserved: ReserveOp[] = [];
-    let reservedOn: CounterStore = store;
+    let refusal: 'policy' | 'concurrency' | 'contention' | null = null;
+    let storeState: DecisionLogEntry['store'] = 'none';
     let estimate = 0;
-    let refusal = null as 'policy' | 'concurrency' | 'contention' | null;
-    for (let attempt = 0; ; attempt++) {
-      const counters = uc ? countersFrom(uc, budgetValues, rateValues, down && failSoft) : {};
-      decision = policy.decide({ ...base, ...counters });
-      if (decision.decision === 'deny' || uc === undefined) {
-        refusal = decision.decision === 'deny' ? 'policy' : null;
-        break;
-      }
-      if (attempt >= MAX_ATTEMPTS) {
-        refusal = 'contention';
-        break;
-      }
-      const model = policy.models.get(decision.model ?? '');
-      estimate = model ? costMicros(model, tokensIn, tokensOut) : 0;
-      const budgetOps: ReserveOp[] = down
-        ? []
-        : uc.budgets.map((b, i) => ({
-            key: keys.budget[i]!,
-            amount: estimate,
-            limit: decision.decision === 'degrade' ? b.hard_limit_micros : b.amount_micros,
-            ttlSeconds: PERIOD_TTL_SECONDS[b.period],
-          }));
-      const rateOps: ReserveOp[] = uc.rate_limits.map((l, i) => ({
-        key: keys.rate[i]!,
-        amount: l.kind === 'requests' ? 1 : tokensIn + tokensOut,
-        limit: l.per_minute,
-        ttlSeconds: RATE_TTL_SECONDS,
-      }));
-      if (budgetOps.length === 0 && down && rateOps.length > 0) {
-        const r = await local.reserve(rateOps);
-        if (r.ok) {
-          reserved = rateOps;
-          reservedOn = local;
-          break;
+    let decideNs = 0;
+    let reserved: readonly ReserveOp[] = [];
+    let reservedOn: CounterStore | null = null;
+    let keys = NO_KEYS;
+    let input: JsonValue | undefined;
+    let tokensIn = 0;
+    let tokensOut = 0;
+    // What the log entry's `input` is made from: the request as decided (time and detected classes filled in).
+    let logView: JsonObject = req;
+
+    const entry = (extra: { cost: number; usage: DecisionLogEntry['usage']; output?: { value: unknown }; error?: string; callNs?: number }): DecisionLogEntry => {
+      const notes: LogNotes = { erased: [], masked: [], problems: [] };
+      const rules = decision.obligations?.log ?? uc?.log ?? policy.defaults.log;
+      const logged = loggedRequest(logView, rules, found, notes);
+      let output: JsonValue | undefined;
+      if (extra.output !== undefined) {
+        if (rules.outputs === 'none') notes.erased.push('/output');
+        else {
+          const seen = inspect(extra.output.value, limits, 'output', showKey);
+          if (!seen.ok) {
+            notes.erased.push('/output');
+            notes.problems.push(seen.problem);
+          } else if (seen.value !== undefined) output = atLevel(rules.outputs, seen.value, '/output', notes);
         }
-        rateValues = r.values;
-        continue;
       }
-      if (budgetOps.length + rateOps.length === 0) break;
-      const r = await tryStore(() => store.reserve([...budgetOps, ...rateOps]));
-      if (r instanceof StoreDown) {
-        goDown();
-        if (failSoft) rateValues = await local.get(keys.rate);
-        continue;
-      }
-      if (r.ok) {
-        reserved = [...budgetOps, ...rateOps];
-        break;
-      }
-      // Someone else took the headroom since we read: decide again on the values the store saw.
-      budgetValues = r.values.slice(0, budgetOps.length);
-      rateValues = r.values.slice(budgetOps.length);
-    }
-    const decideNs = Number(process.hrtime.bigint() - tDecide);
-
-    // Concurrency: a slot per use case and per (use case, tenant), released when the call settles.
-    const slots: string[] = [];
-    if (refusal === null && uc && options.concurrency) {
-      const want: Array<[string, number | undefined]> = [
-        [`u\u0000${uc.name}`, options.concurrency.perUseCase],
-        [`t\u0000${uc.name}\u0000${tenant}`, options.concurrency.perTenant],
-      ];
-      for (const [k, max] of want) {
-        if (max === undefined) continue;
-        if ((inFlight.get(k) ?? 0) >= max) refusal = 'concurrency';
-      }
-      if (refusal === null) for (const [k, max] of want) if (max !== undefined) slots.push(k), inFlight.set(k, (inFlight.get(k) ?? 0) + 1);
-    }
-    const release = async (ops: readonly ReserveOp[], amountOf: (o: ReserveOp) => number): Promise<boolean> => {
-      const adds: AddOp[] = ops.map((o) => ({ key: o.key, amount: amountOf(o), ttlSeconds: o.ttlSeconds })).filter((a) => a.amount !== 0);
-      if (adds.length === 0) return true;
-      const r = await tryStore(() => reservedOn.add(adds));
-      return !(r instanceof StoreDown);
-    };
-
-    const erased: string[] = [];
-    const masked: string[] = [];
-    const logRules = decision.obligations?.log ?? uc?.log ?? { inputs: 'none', outputs: 'none', tool_calls: 'none' };
-    const loggedInput = (): unknown => {
-      const { input: payload, ...rest } = { ...base, input: req.input } as Record<string, unknown>;
-      const out: Record<string, unknown> = { ...rest };
-      if (payload !== undefined) {
-        const v = level(logRules.inputs, payload, '/input/input', erased, masked);
-        if (v !== undefined) out.input = v;
-      }
-      if (out.tool !== undefined) {
-        const v = level(logRules.tool_calls, out.tool, '/input/tool', erased, masked);
-        if (v === undefined) delete out.tool;
-        else out.tool = v;
-      }
-      return out;
-    };
-    const writeLog = async (extra: { cost: number; usage: DecisionLogEntry['usage']; output?: unknown; error?: string; callNs?: number }): Promise<void> => {
-      if (!options.log) return;
-      const entry: DecisionLogEntry = {
+      // An error message may quote the input or the output: it is logged as the stricter of the two allows.
+      const errorLevel = RANK[rules.inputs] <= RANK[rules.outputs] ? rules.inputs : rules.outputs;
+      const error = extra.error === undefined ? undefined : atLevel(errorLevel, extra.error, '/error', notes);
+      return {
         decision_id: decisionId,
         trace_id: decision.trace_id,
-        timestamp: new Date(now).toISOString(),
+        timestamp: nowIso,
         path: 'govc/decision',
         labels: { app: 'govc-guards', org: policy.org, ...options.labels },
         bundles: { govc: { revision: policy.revision } },
@@ -314,68 +464,303 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
         provider: decision.provider,
         decision: decision.decision,
         reasons: decision.reasons,
-        message: refusal === 'concurrency' || refusal === 'contention' ? uc?.rate_message ?? null : decision.message,
+        message: refusal === 'concurrency' || refusal === 'contention' ? (uc?.rate_message ?? null) : decision.message,
         cost_micros: extra.cost,
         estimated_cost_micros: refusal === null ? estimate : 0,
         usage: extra.usage,
-        refusal: refusal === 'policy' ? null : refusal,
+        refusal: refusal === 'policy' ? null : refusal === null && extra.error !== undefined ? 'error' : refusal,
         store: storeState,
-        retention_days: decision.obligations?.retention_days ?? uc?.retention_days ?? 0,
-        input: loggedInput(),
-        ...(extra.output !== undefined && { output: level(logRules.outputs, extra.output, '/output', erased, masked) }),
+        retention_days: decision.obligations?.retention_days ?? uc?.retention_days ?? policy.defaults.retention_days,
+        input: logged,
+        ...(output !== undefined && { output }),
         result: decision,
-        ...(erased.length > 0 && { erased }),
-        ...(masked.length > 0 && { masked }),
-        ...(extra.error !== undefined && { error: extra.error }),
+        ...(notes.erased.length > 0 && { erased: notes.erased }),
+        ...(notes.masked.length > 0 && { masked: notes.masked }),
+        ...(typeof error === 'string' && { error }),
+        ...(notes.problems.length > 0 && { log_problems: notes.problems }),
         metrics: {
           timer_govc_decide_ns: decideNs,
           ...(extra.callNs !== undefined && { timer_govc_call_ns: extra.callNs }),
           timer_govc_invoke_ns: Number(process.hrtime.bigint() - t0),
         },
       };
-      await options.log.write(entry);
     };
 
-    if (refusal !== null) {
-      if (refusal !== 'policy') await release(reserved, (o) => -o.amount);
-      await writeLog({ cost: 0, usage: null });
-      return {
-        ok: false,
-        decision,
-        decision_id: decisionId,
-        message: refusal === 'policy' ? decision.message : uc?.rate_message ?? null,
-        refusal,
-      };
+    /** Adds to the counters a reservation went to; what the store cannot take now waits in the backlog. */
+    const adjust = async (amountOf: (o: ReserveOp) => number): Promise<void> => {
+      const adds: AddOp[] = [];
+      for (const o of reserved) {
+        const a = amountOf(o);
+        if (a !== 0) adds.push({ key: o.key, amount: a, ttlSeconds: o.ttlSeconds });
+      }
+      if (adds.length === 0 || reservedOn === null || uc === undefined) return;
+      if (reservedOn !== store) {
+        // Reserved in this process while the store was down: the store learns of it with the rest of the backlog.
+        await reservedOn.add(adds);
+        toBacklog(uc.name, adds);
+        return;
+      }
+      if ((await tryStore(() => store.add(adds))) instanceof StoreDown) {
+        storeState = 'unavailable';
+        toBacklog(uc.name, adds);
+      }
+    };
+
+    const refuse = async (): Promise<InvokeResult<D, O>> => {
+      // Nothing was called: give back all that was reserved, the request's own count included.
+      await adjust((o) => -o.amount);
+      if (options.log) await writeLog(entry({ cost: 0, usage: null }));
+      const r = refusal as 'policy' | 'concurrency' | 'contention';
+      return { ok: false, decision, decision_id: decisionId, message: r === 'policy' ? decision.message : (uc?.rate_message ?? null), refusal: r };
+    };
+
+    if (!snap.ok) {
+      decision = malformed(snap.problem, req.trace_id);
+      refusal = 'policy';
+      return refuse();
     }
 
-    const redactClasses = (decision.obligations?.redact ?? []).map((r) => classes.get(r.data_class)).filter((c): c is CompiledClass => c !== undefined);
-    const input = req.input === undefined ? undefined : redact(req.input, redactClasses);
-    const tCall = process.hrtime.bigint();
-    let output: O;
-    try {
-      output = await call({ model: decision.model as NonNullable<D['model']>, provider: decision.provider as NonNullable<D['provider']>, input, decision, decision_id: decisionId });
-    } catch (err) {
-      for (const k of slots) inFlight.set(k, (inFlight.get(k) ?? 1) - 1);
-      // The call failed: give back what was reserved for it, except the request itself in the requests-per-minute count.
-      await release(reserved, (o) => (keys.rate.includes(o.key) && uc!.rate_limits[keys.rate.indexOf(o.key)]!.kind === 'requests' ? 0 : -o.amount));
-      await writeLog({ cost: 0, usage: null, error: err instanceof Error ? err.message : String(err), callNs: Number(process.hrtime.bigint() - tCall) });
-      throw err;
+    // 2. The decision's request: the snapshot without the payload, with the detected classes and the time.
+    const base: Record<string, JsonValue> = {};
+    for (const k of Object.keys(req)) if (k !== 'input') base[k] = req[k]!;
+    if (found !== null && found.length > 0) {
+      const dc = req.data_classes;
+      if (dc === undefined) base.data_classes = found;
+      else if (Array.isArray(dc)) base.data_classes = [...new Set([...(dc as readonly JsonValue[]), ...found])];
+      // Any other `data_classes` stays as sent, for the policy to deny as malformed.
     }
-    const callNs = Number(process.hrtime.bigint() - tCall);
-    for (const k of slots) inFlight.set(k, (inFlight.get(k) ?? 1) - 1);
-    const used = usageOf(output);
-    const model = policy.models.get(decision.model ?? '');
-    const cost = used && model ? costMicros(model, used.input, used.output) : estimate;
-    // Settle: replace the estimate with the actual cost and tokens.
-    const settled = await release(reserved, (o) => {
-      const rateIndex = keys.rate.indexOf(o.key);
-      if (rateIndex < 0) return cost - o.amount;
-      return uc!.rate_limits[rateIndex]!.kind === 'tokens' && used ? used.input + used.output - o.amount : 0;
-    });
-    if (!settled) storeState = 'unavailable';
-    await writeLog({ cost, usage: used ? { input_tokens: used.input, output_tokens: used.output } : null, output, callNs });
-    return { ok: true, decision, decision_id: decisionId, output, cost_micros: cost, usage: used ? { input_tokens: used.input, output_tokens: used.output } : null };
+    let timeProblem: string | undefined;
+    if (req.time === undefined) base.time = nowIso;
+    else if (typeof req.time === 'string' && isValidTime(req.time)) {
+      // A request's time picks approval dates; a caller must not pick another day's (or another period's) policy.
+      const at = Date.parse(req.time);
+      if (!(Math.abs(at - now) <= maxSkew)) timeProblem = `\`time\` must be within ${maxSkew / 1000} seconds of the guard's clock (send no \`time\` to use the clock)`;
+    }
+
+    logView = req.input === undefined ? base : { ...base, input: req.input };
+
+    const tDecide = process.hrtime.bigint();
+    if (requestProblem(base) !== undefined || uc === undefined) {
+      // Malformed or unknown: the policy says so, and no counter is read.
+      decision = policy.decide(base);
+      if (decision.decision === 'deny') refusal = 'policy';
+    } else if (timeProblem !== undefined) {
+      decision = malformed(timeProblem, req.trace_id);
+      refusal = 'policy';
+    } else {
+      const tk = base.tokens as { readonly input?: number; readonly output?: number } | undefined;
+      tokensIn = tk?.input ?? 0;
+      tokensOut = tk?.output ?? 0;
+      await meter(uc);
+    }
+    decideNs = Number(process.hrtime.bigint() - tDecide);
+
+    /** Reads the counters, decides with them and reserves, deciding again on contention (at most 16 times). */
+    async function meter(uc: PolicyUseCase): Promise<void> {
+      const nb = uc.budgets.length;
+      const n = nb + uc.rate_limits.length;
+      let budgetValues: readonly number[] | undefined;
+      let rateValues: readonly number[] | undefined;
+      // Set once the store failed: the in-process counters to meter on (soft), or null (closed: nothing to meter).
+      const down: { local: MemoryStore | null; yes: boolean } = { local: null, yes: false };
+      const take = (values: readonly number[]): void => {
+        budgetValues = values.slice(0, nb);
+        rateValues = values.slice(nb);
+      };
+      const goDown = (): void => {
+        storeState = 'unavailable';
+        down.yes = true;
+        budgetValues = undefined;
+        rateValues = undefined;
+        if (!failSoft) return;
+        // Soft: meter here, from the last values seen; a budget counts at least as exhausted, so only the
+        // degrade rule (within its cap) or its refusal applies while the store cannot be asked.
+        const outage = outageOf(uc.name);
+        const local = (down.local = outage.fallback ??= new MemoryStore(clock));
+        budgetValues = uc.budgets.map((b, i) => local.seed(keys.budget[i]!, Math.max(observed!.peek(keys.budget[i]!) ?? 0, b.amount_micros + 1), PERIOD_TTL_SECONDS[b.period]));
+        rateValues = uc.rate_limits.map((_, i) => local.seed(keys.rate[i]!, observed!.peek(keys.rate[i]!) ?? 0, RATE_TTL_SECONDS));
+      };
+      const observe = (ks: readonly string[], values: readonly number[], ttl: (i: number) => number): void => {
+        if (observed !== null) for (let i = 0; i < ks.length; i++) observed.put(ks[i]!, values[i]!, ttl(i));
+      };
+      const ttlOf = (i: number): number => (i < nb ? PERIOD_TTL_SECONDS[uc.budgets[i]!.period] : RATE_TTL_SECONDS);
+
+      if (n === 0) {
+        decision = policy.decide(base);
+        if (decision.decision === 'deny') refusal = 'policy';
+        return;
+      }
+      storeState = 'available';
+      keys = keysOf(uc, tenant, now);
+      const all = [...keys.budget, ...keys.rate];
+      // What this process added while the store was away goes in first, so the values read include it.
+      const outage = outages.get(uc.name);
+      if (outage !== undefined && (outage.backlog.size > 0 || outage.flushing !== null) && !(await flush(outage))) goDown();
+      else {
+        const got = await tryStore(() => store.get(all));
+        const values = got instanceof StoreDown ? undefined : counterValues(got, n);
+        if (values === undefined) {
+          if (!(got instanceof StoreDown)) storeError(new Error('the counter store answered with something other than counters'));
+          goDown();
+        } else {
+          take(values);
+          observe(all, values, ttlOf);
+          if (outage !== undefined && outage.backlog.size === 0 && outage.flushing === null) {
+            // The store is back and knows all this process spent: the next outage seeds from fresh values.
+            outages.delete(uc.name);
+          }
+        }
+      }
+
+      for (let attempt = 0; ; attempt++) {
+        decision = policy.decide({ ...base, ...countersFrom(uc, budgetValues, rateValues) });
+        if (decision.decision === 'deny') {
+          refusal = 'policy';
+          return;
+        }
+        if (attempt >= MAX_ATTEMPTS) {
+          refusal = 'contention';
+          return;
+        }
+        const model = policy.models.get(decision.model ?? '');
+        estimate = model ? costMicros(model, tokensIn, tokensOut) : 0;
+        const degrade = decision.decision === 'degrade';
+        const ops: ReserveOp[] = [];
+        uc.budgets.forEach((b, i) => ops.push({ key: keys.budget[i]!, amount: estimate, limit: degrade ? b.hard_limit_micros : b.amount_micros, ttlSeconds: PERIOD_TTL_SECONDS[b.period] }));
+        uc.rate_limits.forEach((l, i) => ops.push({ key: keys.rate[i]!, amount: l.kind === 'requests' ? 1 : tokensIn + tokensOut, limit: l.per_minute, ttlSeconds: RATE_TTL_SECONDS }));
+        const target = down.local;
+        if (target !== null) {
+          const r = await target.reserve(ops);
+          if (r.ok) {
+            reserved = ops;
+            reservedOn = target;
+            toBacklog(uc.name, ops);
+            return;
+          }
+          take(r.values);
+          continue;
+        }
+        // INVARIANT: failing closed supplies no counters, so the policy denied above and the store is up here.
+        if (down.yes) throw new Error('INVARIANT: a closed guard reserved without counters');
+        const r = await tryStore(() => store.reserve(ops));
+        if (r instanceof StoreDown) {
+          goDown();
+          continue;
+        }
+        if (r !== null && typeof r === 'object' && r.ok === true) {
+          reserved = ops;
+          reservedOn = store;
+          if (observed !== null) observe(all, ops.map((o, i) => (i < nb ? budgetValues![i]! : rateValues![i - nb]!) + o.amount), ttlOf);
+          return;
+        }
+        const values = r !== null && typeof r === 'object' && r.ok === false ? counterValues(r.values, n) : undefined;
+        if (values === undefined) {
+          storeError(new Error('the counter store answered a reservation with something other than counters'));
+          goDown();
+          continue;
+        }
+        // Someone else took the headroom since we read: decide again on the values the store saw.
+        take(values);
+        observe(all, values, ttlOf);
+      }
+    }
+
+    // 3. The model's input: the snapshot with the obligations' classes redacted (only classes found in it, when
+    // detection ran). A redaction that cannot be done exactly refuses the call rather than sending an approximation.
+    if (refusal === null) {
+      input = req.input;
+      const wanted = decision.obligations?.redact ?? [];
+      if (input !== undefined && wanted.length > 0) {
+        const list: CompiledClass[] = [];
+        for (const w of wanted) {
+          const c = classes.get(w.data_class);
+          if (c !== undefined && c.detectors.length > 0 && (found === null || found.includes(c.name))) list.push(c);
+        }
+        const r = redact(input, list, 'input', showKey, true);
+        if (r.ok) input = r.value;
+        else {
+          decision = malformed(r.problem, req.trace_id);
+          refusal = 'policy';
+        }
+      }
+    }
+
+    // 4. Concurrency: a slot per use case and per (use case, tenant), released however the call ends.
+    const slots: string[] = [];
+    if (refusal === null && uc && options.concurrency) {
+      const want: Array<[string, number | undefined]> = [
+        [`u\u0000${uc.name}`, options.concurrency.perUseCase],
+        [`t\u0000${uc.name}\u0000${tenant}`, options.concurrency.perTenant],
+      ];
+      for (const [k, max] of want) if (max !== undefined && (inFlight.get(k) ?? 0) >= max) refusal = 'concurrency';
+      if (refusal === null) for (const [k, max] of want) if (max !== undefined) slots.push(k), inFlight.set(k, (inFlight.get(k) ?? 0) + 1);
+    }
+    if (refusal !== null) return refuse();
+
+    let released = false;
+    const releaseSlots = (): void => {
+      if (released) return;
+      released = true;
+      for (const k of slots) {
+        const left = (inFlight.get(k) ?? 1) - 1;
+        if (left <= 0) inFlight.delete(k);
+        else inFlight.set(k, left);
+      }
+    };
+    try {
+      // 5. The call.
+      const tCall = process.hrtime.bigint();
+      let output: O;
+      try {
+        output = await call({ model: decision.model as NonNullable<D['model']>, provider: decision.provider as NonNullable<D['provider']>, input, decision, decision_id: decisionId });
+      } catch (err) {
+        const callNs = Number(process.hrtime.bigint() - tCall);
+        releaseSlots();
+        // The call failed: give back what was reserved for it, except the request itself in the requests-per-minute count.
+        await adjust((o) => (keys.rate.includes(o.key) && uc!.rate_limits[keys.rate.indexOf(o.key)]!.kind === 'requests' ? 0 : -o.amount));
+        if (options.log) await writeLog(entry({ cost: 0, usage: null, error: errorText(err), callNs }));
+        return { ok: false, decision, decision_id: decisionId, message: null, refusal: 'error', error: err };
+      }
+      const callNs = Number(process.hrtime.bigint() - tCall);
+      releaseSlots();
+
+      // 6. Settle: replace the estimate with the actual cost and tokens (usage that is not token counts is ignored).
+      let used: { input: number; output: number } | undefined;
+      try {
+        const u = usageOf(output);
+        if (u !== undefined && u !== null) {
+          const i: unknown = u.input;
+          const o: unknown = u.output;
+          if (isTokenCount(i) && isTokenCount(o)) used = { input: i, output: o };
+        }
+      } catch {
+        used = undefined; // a usage reader (or a usage getter) that throws: charge the estimate
+      }
+      const model = policy.models.get(decision.model ?? '');
+      const cost = used && model ? costMicros(model, used.input, used.output) : estimate;
+      await adjust((o) => {
+        const rateIndex = keys.rate.indexOf(o.key);
+        if (rateIndex < 0) return cost - o.amount;
+        return uc!.rate_limits[rateIndex]!.kind === 'tokens' && used ? used.input + used.output - o.amount : 0;
+      });
+      const usage = used ? { input_tokens: used.input, output_tokens: used.output } : null;
+      if (options.log) await writeLog(entry({ cost, usage, output: { value: output }, callNs }));
+      return { ok: true, decision, decision_id: decisionId, output, cost_micros: cost, usage };
+    } finally {
+      releaseSlots();
+    }
   }
+
+  const invoke = <O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O): Promise<InvokeResult<D, O>> =>
+    run(request, call).catch((err: unknown) => ({
+      // Only a defect of the runtime itself reaches here; still a result, never a throw.
+      ok: false as const,
+      decision: malformed('invoke could not complete this request because of an internal error', undefined),
+      decision_id: randomUUID(),
+      message: null,
+      refusal: 'error' as const,
+      error: err,
+    }));
 
   return {
     policy,

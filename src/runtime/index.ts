@@ -1,6 +1,6 @@
 /**
  * govc/runtime: what generated TypeScript guards (`ts/guards.ts`) depend on, and nothing else does. `decide`
- * support for generated code, `createGuard` (invoke: decide, redact, meter, call, record, log), counter stores
+ * support for generated code, `createGuard` (invoke: inspect, decide, redact, meter, call, record, log), counter stores
  * (memory, Redis) and decision logs. See docs/guards.md.
  */
 export type * from './types.js';
@@ -22,4 +22,17 @@ export { MemoryStore, type AddOp, type CounterStore, type ReserveOp, type Reserv
 export { RedisStore, type RedisLike } from './redisStore.js';
 export { budgetKey, rateKey, periodKey, PERIOD_TTL_SECONDS, RATE_TTL_SECONDS } from './counterKeys.js';
 export { JsonlDecisionLog, MemoryDecisionLog, pruneDecisionLogs, type DecisionLogEntry, type DecisionLogSink, type PruneResult } from './decisionLog.js';
-export { compileClasses, detect, redact, type CompiledClass } from './redact.js';
+export {
+  compileClasses,
+  DEFAULT_INSPECTION_LIMITS,
+  detect,
+  inspect,
+  redact,
+  type CompiledClass,
+  type CompiledDetector,
+  type InspectionLimits,
+  type JsonObject,
+  type JsonValue,
+  type KeyFilter,
+  type Snapshot,
+} from './redact.js';

@@ -59,6 +59,23 @@ return 1
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 
+/**
+ * The integer counters of a script's reply from index `from` on, exactly `n` of them. Anything else (a key
+ * holding text, a client that mangles replies) rejects: the guard then treats the store as unavailable, so a
+ * wrong value can never become a counter.
+ */
+function counters(reply: unknown, from: number, n: number): number[] {
+  if (!Array.isArray(reply) || reply.length !== from + n) throw new Error('redis: unexpected reply shape');
+  const out: number[] = [];
+  for (let i = from; i < reply.length; i++) {
+    const v: unknown = reply[i];
+    const x = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d{1,16}$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(x)) throw new Error('redis: a counter holds something other than an integer');
+    out.push(x);
+  }
+  return out;
+}
+
 export class RedisStore implements CounterStore {
   private readonly timeoutMs: number;
 
@@ -66,7 +83,8 @@ export class RedisStore implements CounterStore {
     private readonly client: RedisLike,
     options: { timeoutMs?: number } = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 1000;
+    const t = options.timeoutMs ?? 1000;
+    this.timeoutMs = Number.isFinite(t) && t > 0 ? t : 1000;
   }
 
   private async run(script: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
@@ -91,16 +109,18 @@ export class RedisStore implements CounterStore {
 
   async get(keys: readonly string[]): Promise<number[]> {
     if (keys.length === 0) return [];
-    const reply = (await this.run(GET, keys, [])) as unknown[];
-    return reply.map((v) => Number(v));
+    return counters(await this.run(GET, keys, []), 0, keys.length);
   }
 
   async reserve(ops: readonly ReserveOp[]): Promise<ReserveResult> {
     if (ops.length === 0) return { ok: true };
     const args = ops.flatMap((o) => [String(o.amount), String(o.limit), String(o.ttlSeconds)]);
-    const reply = (await this.run(RESERVE, ops.map((o) => o.key), args)) as unknown[];
-    if (Number(reply[0]) === 1) return { ok: true };
-    return { ok: false, values: reply.slice(1).map((v) => Number(v)) };
+    const reply = await this.run(RESERVE, ops.map((o) => o.key), args);
+    const values = counters(reply, 1, ops.length);
+    const ok = (reply as unknown[])[0];
+    if (ok === 1 || ok === '1') return { ok: true };
+    if (ok === 0 || ok === '0') return { ok: false, values };
+    throw new Error('redis: unexpected reply to a reservation');
   }
 
   async add(ops: readonly AddOp[]): Promise<void> {

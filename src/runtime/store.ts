@@ -50,8 +50,9 @@ export class MemoryStore implements CounterStore {
 
   private write(key: string, amount: number, ttlSeconds: number, now: number): void {
     const e = this.values.get(key);
-    if (e === undefined || e.expires <= now) this.values.set(key, { value: amount, expires: now + ttlSeconds * 1000 });
-    else e.value += amount;
+    // Never below zero, as in Redis: a settlement after its period rolled over must not create negative headroom.
+    if (e === undefined || e.expires <= now) this.values.set(key, { value: Math.max(0, amount), expires: now + ttlSeconds * 1000 });
+    else e.value = Math.max(0, e.value + amount);
   }
 
   private sweep(now: number): void {
@@ -76,8 +77,37 @@ export class MemoryStore implements CounterStore {
 
   add(ops: readonly AddOp[]): Promise<void> {
     const now = this.clock();
+    this.sweep(now);
     for (const o of ops) this.write(o.key, o.amount, o.ttlSeconds, now);
     return Promise.resolve();
+  }
+
+  /**
+   * Sets a counter that does not exist yet (or has expired) to `value`, and returns the counter's value either
+   * way. The guard seeds its in-process counters with this when the shared store is unavailable.
+   */
+  seed(key: string, value: number, ttlSeconds: number): number {
+    const now = this.clock();
+    this.sweep(now);
+    const e = this.values.get(key);
+    if (e !== undefined && e.expires > now) return e.value;
+    this.values.set(key, { value: Math.max(0, value), expires: now + ttlSeconds * 1000 });
+    return Math.max(0, value);
+  }
+
+  /** Overwrites a counter's value, keeping its expiry if it has one (the guard's record of values it saw). */
+  put(key: string, value: number, ttlSeconds: number): void {
+    const now = this.clock();
+    this.sweep(now);
+    const e = this.values.get(key);
+    if (e === undefined || e.expires <= now) this.values.set(key, { value: Math.max(0, value), expires: now + ttlSeconds * 1000 });
+    else e.value = Math.max(0, value);
+  }
+
+  /** The counter's value, or undefined when it does not exist (or has expired). */
+  peek(key: string): number | undefined {
+    const e = this.values.get(key);
+    return e === undefined || e.expires <= this.clock() ? undefined : e.value;
   }
 
   /** The number of live keys (for tests and metrics). */

@@ -167,10 +167,18 @@ export interface PolicyDataClass {
   readonly detectors: readonly PolicyDetector[];
 }
 
+/** The organisation's defaults: what applies to a request that names no declared use case. */
+export interface PolicyDefaults {
+  readonly log: LogRules;
+  readonly retention_days: number;
+}
+
 /** The program facts a generated module passes to `definePolicy`. */
 export interface PolicyTables {
   readonly revision: string;
   readonly org: string;
+  /** The org's log rules and retention (IR `org.log`, `org.retention_days`). Optional for modules built before it existed. */
+  readonly defaults?: PolicyDefaults;
   readonly useCases: readonly PolicyUseCase[];
   readonly models: readonly PolicyModel[];
   readonly dataClasses: readonly PolicyDataClass[];
@@ -180,6 +188,12 @@ export interface PolicyTables {
 export interface GuardPolicy<R extends AnyRequest = AnyRequest, D extends Decision = Decision> {
   readonly revision: string;
   readonly org: string;
+  /**
+   * What applies to a request without a declared use case (unknown or malformed): the org's log rules and
+   * retention. When a module does not carry them, `definePolicy` takes log rules `none` and the longest retention
+   * of any use case, so such entries are never pruned before the org default would prune them.
+   */
+  readonly defaults: PolicyDefaults;
   /** Decides any value; malformed input is denied with a reason, never thrown. */
   readonly decide: (input: unknown) => D;
   readonly useCases: ReadonlyMap<string, PolicyUseCase>;

@@ -33,10 +33,23 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway redis-server on 127.0.0.1 (no persistence); waits for PING; bounded by `timeoutMs`. */
-export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(requireRedis(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+export interface RedisOptions {
+  /** Default: a free port. Give a stopped server's port to restart it where its clients reconnect. */
+  readonly port?: number;
+  /** Persist to this folder with an append-only file synced on every write, so a restart keeps the counters. */
+  readonly dir?: string;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Starts a throwaway redis-server on 127.0.0.1 (no persistence unless `dir` is given); waits for PING; bounded by
+ * `timeoutMs`.
+ */
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const port = options.port ?? (await freePort());
+  const persistence = options.dir === undefined ? ['--appendonly', 'no'] : ['--dir', options.dir, '--appendonly', 'yes', '--appendfsync', 'always'];
+  const child: ChildProcess = spawn(requireRedis(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--protected-mode', 'yes'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
