@@ -1,10 +1,32 @@
 // Serialising values: JSON (opa_json_dump) and Rego value syntax (opa_value_dump), into a growing buffer.
+//
+// Every text handed to the host (opa_eval's result, opa_json_dump, opa_value_dump) is written into the result
+// ring: a region reserved at start-up, below the heap base the host snapshots, so neither the host (which writes
+// data and input only at or above that base) nor a later evaluation's heap can overwrite it. OPA's Go engine needs
+// this: its Eval returns a slice that aliases linear memory and hands the instance back to its pool before the
+// caller copies the bytes (internal/wasm/sdk/internal/wasm/vm.go Eval, internal/wasm/sdk/opa/opa.go Eval), so the
+// next evaluation on that instance used to overwrite a result still being read (spliced or wrong decisions
+// under load). In the ring a result survives until RING_SIZE bytes of later results have been written.
 import { alloc } from "./mem";
 import { boolOf, elem, keyAt, len, numberOf, strLen, strPtr, tag, T_ARRAY, T_BOOL, T_NULL, T_NUMBER, T_OBJECT, T_SET, T_STRING, valueAt } from "./value";
 
 let buf: u32 = 0;
 let cap: u32 = 0;
 let n: u32 = 0;
+
+// 1 MiB holds hundreds of decisions (1 to 4 KiB each): a stale reader would have to stall for that many
+// evaluations on its instance. A text that outgrows the space left is finished in the heap, then moved to the
+// ring's start if it fits in half the ring; larger ones (pathological requests) are returned from the heap.
+const RING_SIZE: u32 = 1 << 20;
+const RING_WRAP_BELOW: u32 = 16 << 10;
+let ring: u32 = 0;
+let ringAt: u32 = 0;
+
+// Called once at start-up, before the host reads the heap pointer it will treat as its base.
+export function initDump(): void {
+  ring = alloc(RING_SIZE);
+  ringAt = 0;
+}
 
 function reserve(extra: u32): void {
   if (n + extra <= cap) return;
@@ -165,8 +187,9 @@ function dumpValue(v: u32, rego: bool): void {
 }
 
 export function beginDump(): void {
-  buf = 0;
-  cap = 0;
+  if (RING_SIZE - ringAt < RING_WRAP_BELOW) ringAt = 0;
+  buf = ring + ringAt;
+  cap = RING_SIZE - ringAt;
   n = 0;
 }
 
@@ -181,6 +204,14 @@ export function appendAscii(s: string): void {
 // Ends the text with NUL and returns its address.
 export function endDump(): u32 {
   byte(0);
+  if (buf != ring + ringAt) {
+    // reserve() moved the text to the heap: bring it back to the ring's start if it fits in half the ring.
+    if (n > RING_SIZE >> 1) return buf;
+    memory.copy(ring, buf, n);
+    buf = ring;
+    ringAt = 0;
+  }
+  ringAt += (n + 7) & ~7;
   return buf;
 }
 
