@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { freePort } from './net.js';
 import { join } from 'node:path';
 import { REPO_ROOT } from './repo.js';
@@ -19,7 +20,14 @@ export function opa(args: string[], input?: string): { status: number; stdout: s
 
 export interface OpaServer {
   readonly url: string;
+  /** The child's pid: the server is stopped by pid, never by name. */
+  readonly pid: number;
   decide(input: unknown): Promise<unknown>;
+  /**
+   * One HTTP request over a keep-alive connection pool (several times cheaper per call than `fetch`, for load
+   * tests); resolves to the status and body text, rejects after `timeoutMs` so a stuck server fails the test.
+   */
+  request(method: string, path: string, body?: string, timeoutMs?: number): Promise<{ status: number; text: string }>;
   stop(): Promise<void>;
 }
 
@@ -47,14 +55,32 @@ export async function startOpaServer(bundle: string, extraArgs: string[] = [], t
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   return {
     url,
+    pid: child.pid!,
+    request(method: string, path: string, body?: string, timeoutMs = 30_000): Promise<{ status: number; text: string }> {
+      return new Promise((resolve, reject) => {
+        const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+        if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+        const req = httpRequest({ host: '127.0.0.1', port, path, method, agent, headers, timeout: timeoutMs }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)));
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
     async decide(input: unknown): Promise<unknown> {
       const res = await fetch(`${url}/v1/data/govc/decision`, { method: 'POST', body: JSON.stringify({ input }), headers: { 'content-type': 'application/json' } });
       const body = (await res.json()) as { result?: unknown };
       return body.result;
     },
     async stop(): Promise<void> {
+      agent.destroy();
       if (child.exitCode !== null) return;
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
