@@ -101,3 +101,117 @@ export async function opaServerRefuses(bundle: string, extraArgs: string[], time
     return err instanceof Error ? err.message : String(err);
   }
 }
+
+/**
+ * A module instance driven exactly as OPA's Go engine drives it (internal/wasm/sdk/internal/wasm/vm.go, v1.22.3):
+ * `opa_malloc(0)` then the heap pointer as the base; data parsed at the base with `opa_value_parse` (or a data
+ * segment copied in from another instance, as the pool seeds new instances, globals not copied); each evaluation
+ * writes the input at the heap pointer the data ends at and calls `opa_eval(0, ep, data, input, len, heap, 1)`;
+ * data updates as `SetDataPath` and `RemoveDataPath` make them. `eval` returns where the result sits, as the Go
+ * engine does (a view, not a copy), so a test can read it again after later evaluations, as OPA's callers do.
+ */
+export interface GoHostVm {
+  eval(input: Uint8Array | undefined, entrypoint?: number): { addr: number; len: number };
+  read(at: { addr: number; len: number }): string;
+  setDataPath(path: string[], value: unknown): number;
+  removeDataPath(path: string[]): number;
+  /** The parsed data segment, as Pool.cloneDataSegment takes it to seed new instances. */
+  dataSegment(): { dataAddr: number; bytes: Uint8Array };
+  readonly memory: WebAssembly.Memory;
+}
+
+export async function goHostVm(policy: Uint8Array, data: { json: string } | { segment: { dataAddr: number; bytes: Uint8Array } }): Promise<GoHostVm> {
+  const memory = new WebAssembly.Memory({ initial: 16 }); // the SDK's minimum
+  const cstringAt = (addr: number): number => {
+    const view = new Uint8Array(memory.buffer);
+    let end = addr;
+    while (end < view.length && view[end] !== 0) end++;
+    return end - addr;
+  };
+  const { instance } = await WebAssembly.instantiate(policy, {
+    env: {
+      memory,
+      opa_abort: (addr: number) => {
+        throw new Error(`opa_abort: ${Buffer.from(new Uint8Array(memory.buffer, addr, cstringAt(addr))).toString('utf8')}`);
+      },
+      opa_println: () => undefined,
+      opa_builtin0: () => 0, opa_builtin1: () => 0, opa_builtin2: () => 0, opa_builtin3: () => 0, opa_builtin4: () => 0,
+    },
+  });
+  const ex = instance.exports as unknown as Record<string, (...a: number[]) => number>;
+  const ensure = (end: number): void => {
+    if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / 65536));
+  };
+  const toRegoJson = (value: unknown): number => {
+    const raw = Buffer.from(JSON.stringify(value));
+    const p = ex.opa_malloc!(raw.length);
+    new Uint8Array(memory.buffer).set(raw, p);
+    const addr = ex.opa_value_parse!(p, raw.length);
+    ex.opa_free!(p);
+    return addr;
+  };
+  ex.opa_malloc!(0);
+  const base = ex.opa_heap_ptr_get!();
+  let dataAddr: number;
+  let evalHeapPtr: number;
+  if ('segment' in data) {
+    ensure(base + data.segment.bytes.length);
+    new Uint8Array(memory.buffer).set(data.segment.bytes, base);
+    dataAddr = data.segment.dataAddr;
+    evalHeapPtr = base + data.segment.bytes.length;
+    ex.opa_heap_ptr_set!(evalHeapPtr);
+  } else {
+    const raw = Buffer.from(data.json);
+    const p = ex.opa_malloc!(raw.length);
+    new Uint8Array(memory.buffer).set(raw, p);
+    dataAddr = ex.opa_value_parse!(p, raw.length);
+    ex.opa_free!(p);
+  }
+  evalHeapPtr = ex.opa_heap_ptr_get!();
+  const patch = (f: () => number): number => {
+    ex.opa_heap_ptr_set!(evalHeapPtr);
+    ex.opa_heap_blocks_restore!();
+    const result = f();
+    ex.opa_heap_blocks_stash!();
+    evalHeapPtr = ex.opa_heap_ptr_get!();
+    return result;
+  };
+  return {
+    memory,
+    eval(input: Uint8Array | undefined, entrypoint = 0) {
+      let inputAddr = 0;
+      let inputLen = 0;
+      if (input) {
+        inputAddr = evalHeapPtr;
+        inputLen = input.length;
+        ensure(inputAddr + inputLen);
+        new Uint8Array(memory.buffer).set(input, inputAddr);
+      }
+      const addr = ex.opa_eval!(0, entrypoint, dataAddr, inputAddr, inputLen, evalHeapPtr + inputLen, 1);
+      return { addr, len: cstringAt(addr) };
+    },
+    read({ addr, len }) {
+      return Buffer.from(new Uint8Array(memory.buffer, addr, len)).toString('utf8');
+    },
+    setDataPath(path: string[], value: unknown) {
+      return patch(() => {
+        const v = toRegoJson(value);
+        const p = toRegoJson(path);
+        const r = ex.opa_value_add_path!(dataAddr, p, v);
+        ex.opa_value_free!(p);
+        return r;
+      });
+    },
+    removeDataPath(path: string[]) {
+      return patch(() => {
+        const p = toRegoJson(path);
+        const r = ex.opa_value_remove_path!(dataAddr, p);
+        ex.opa_value_free!(p);
+        return r;
+      });
+    },
+    dataSegment() {
+      return { dataAddr, bytes: new Uint8Array(memory.buffer).slice(base, evalHeapPtr) };
+    },
+  };
+}
