@@ -26,6 +26,7 @@ let ringAt: u32 = 0;
 export function initDump(): void {
   ring = alloc(RING_SIZE);
   ringAt = 0;
+  reserved = alloc(RESERVED_FRAMES * FRAME);
 }
 
 function reserve(extra: u32): void {
@@ -66,7 +67,7 @@ export function dumpString(p: u32, l: u32): void {
   let plain = true;
   for (let i: u32 = 0; i < l; i++) {
     const c = load<u8>(p + i);
-    if (c < 0x20 || c == 0x22 || c == 0x5c || c == 0xed) {
+    if (c < 0x20 || c == 0x22 || c == 0x5c || c == 0xe2 || c == 0xef) {
       plain = false;
       break;
     }
@@ -89,13 +90,23 @@ export function dumpString(p: u32, l: u32): void {
     else if (c == 0x08) ascii("\\b");
     else if (c == 0x0c) ascii("\\f");
     else if (c < 0x20) u4(c);
-    else if (c == 0xed && i + 2 < l && (<u32>load<u8>(p + i + 1) & 0xe0) == 0xa0) {
-      // A lone surrogate kept as WTF-8: written as the \uD8xx escape it came from.
-      u4(0xd000 | ((<u32>load<u8>(p + i + 1) & 0x3f) << 6) | (<u32>load<u8>(p + i + 2) & 0x3f));
+    else if (c >= 0xe2 && i + 2 < l && invisible(c, <u32>load<u8>(p + i + 1), <u32>load<u8>(p + i + 2)) != 0) {
+      u4(invisible(c, <u32>load<u8>(p + i + 1), <u32>load<u8>(p + i + 2)));
       i += 2;
     } else byte(c);
   }
   byte(0x22);
+}
+
+// U+FEFF and the bidirectional controls U+202A-202E, U+2066-2069 from their UTF-8 bytes, else 0. They are written
+// as escapes: OPA's Rego parser refuses a raw byte order mark anywhere in the result text it reads (an HTTP 500),
+// and an escaped control shows a reader of a decision what a raw one would hide.
+function invisible(a: u32, b: u32, c: u32): u32 {
+  if (a == 0xef) return b == 0xbb && c == 0xbf ? 0xfeff : 0;
+  if (a != 0xe2) return 0;
+  if (b == 0x80 && c >= 0xaa && c <= 0xae) return 0x2000 | (c - 0x80);
+  if (b == 0x81 && c >= 0xa6 && c <= 0xa9) return 0x2040 | (c - 0x80);
+  return 0;
 }
 
 export function dumpInt(x: f64): void {
@@ -137,53 +148,95 @@ function dumpNumber(v: u32): void {
   }
 }
 
-function dumpValue(v: u32, rego: bool): void {
+// Open containers while a value is written: [container u32][step u32][mark u32]. Iterative, so a value nested as
+// deep as the parser allows (or deeper, through opa_value_add_path) never exhausts the wasm call stack. The first
+// frames sit in a region reserved at start-up; a deeper value moves the stack into the heap for that dump only.
+const FRAME: u32 = 12;
+const RESERVED_FRAMES: u32 = 64;
+let reserved: u32 = 0;
+let stack: u32 = 0;
+let stackCap: u32 = 0;
+let depth: u32 = 0;
+
+function pushFrame(v: u32): void {
+  if (depth == stackCap) {
+    const bigger = alloc(stackCap * 2 * FRAME);
+    memory.copy(bigger, stack, stackCap * FRAME);
+    stack = bigger;
+    stackCap *= 2;
+  }
+  const f = stack + depth * FRAME;
+  store<u32>(f, v);
+  store<u32>(f, 0, 4);
+  store<u32>(f, 0, 8);
+  depth++;
+}
+
+// Writes a scalar, or opens a container (an empty one is written whole).
+function open(v: u32, rego: bool): void {
   const t = tag(v);
-  if (t == T_NULL) ascii("null");
-  else if (t == T_BOOL) ascii(boolOf(v) ? "true" : "false");
+  if (t == T_STRING) dumpString(strPtr(v), strLen(v));
   else if (t == T_NUMBER) dumpNumber(v);
-  else if (t == T_STRING) dumpString(strPtr(v), strLen(v));
-  else if (t == T_ARRAY || (t == T_SET && !rego)) {
-    byte(0x5b);
-    const k = len(v);
-    for (let i: u32 = 0; i < k; i++) {
-      if (i > 0) byte(0x2c);
-      dumpValue(elem(v, i), rego);
-    }
-    byte(0x5d);
-  } else if (t == T_SET) {
-    const k = len(v);
-    if (k == 0) ascii("set()");
+  else if (t == T_BOOL) ascii(boolOf(v) ? "true" : "false");
+  else if (t == T_NULL) ascii("null");
+  else if (t == T_ARRAY || t == T_SET || t == T_OBJECT) {
+    if (len(v) == 0) ascii(t == T_OBJECT ? "{}" : t == T_SET && rego ? "set()" : "[]");
     else {
-      byte(0x7b);
-      for (let i: u32 = 0; i < k; i++) {
-        if (i > 0) byte(0x2c);
-        dumpValue(elem(v, i), rego);
-      }
-      byte(0x7d);
+      byte(t == T_ARRAY || !rego && t == T_SET ? 0x5b : 0x7b);
+      pushFrame(v);
     }
-  } else if (t == T_OBJECT) {
-    byte(0x7b);
-    const k = len(v);
-    for (let i: u32 = 0; i < k; i++) {
-      if (i > 0) byte(0x2c);
-      const key = keyAt(v, i);
-      if (tag(key) == T_STRING || rego) dumpValue(key, rego);
-      else {
-        // JSON keys must be strings: a non-string key is written as its JSON text, quoted.
-        const save = n;
-        dumpValue(key, false);
-        const text = alloc(n - save);
-        memory.copy(text, buf + save, n - save);
-        const textLen = n - save;
-        n = save;
-        dumpString(text, textLen);
-      }
-      byte(0x3a);
-      dumpValue(valueAt(v, i), rego);
-    }
-    byte(0x7d);
   } else ascii("null");
+}
+
+// Arrays and sets step through their elements; objects take two steps per member, the key then the value. A JSON
+// key that is not a string (Rego-syntax input) is written as its JSON text, quoted: `mark` remembers where it began.
+function dumpValue(root: u32, rego: bool): void {
+  stack = reserved;
+  stackCap = RESERVED_FRAMES;
+  depth = 0;
+  open(root, rego);
+  while (depth > 0) {
+    const f = stack + (depth - 1) * FRAME;
+    const v = load<u32>(f);
+    const step = load<u32>(f, 4);
+    const t = tag(v);
+    const k = len(v);
+    if (t != T_OBJECT) {
+      if (step == k) {
+        byte(t == T_ARRAY || !rego ? 0x5d : 0x7d);
+        depth--;
+        continue;
+      }
+      if (step > 0) byte(0x2c);
+      store<u32>(f, step + 1, 4);
+      open(elem(v, step), rego);
+      continue;
+    }
+    const i = step >> 1;
+    if ((step & 1) == 0) {
+      if (i == k) {
+        byte(0x7d);
+        depth--;
+        continue;
+      }
+      if (i > 0) byte(0x2c);
+      store<u32>(f, step + 1, 4);
+      store<u32>(f, n, 8);
+      open(keyAt(v, i), rego);
+      continue;
+    }
+    if (!rego && tag(keyAt(v, i)) != T_STRING) {
+      const mark = load<u32>(f, 8);
+      const textLen = n - mark;
+      const text = alloc(textLen);
+      memory.copy(text, buf + mark, textLen);
+      n = mark;
+      dumpString(text, textLen);
+    }
+    byte(0x3a);
+    store<u32>(f, step + 1, 4);
+    open(valueAt(v, i), rego);
+  }
 }
 
 export function beginDump(): void {
