@@ -118,6 +118,12 @@ export interface GoHostVm {
   /** The parsed data segment, as Pool.cloneDataSegment takes it to seed new instances. */
   dataSegment(): { dataAddr: number; bytes: Uint8Array };
   readonly memory: WebAssembly.Memory;
+  /** The module's exports, for calls below the engine's (opa_json_parse on hostile bytes, say). */
+  readonly exports: Record<string, (...a: number[]) => number>;
+  /** Copies bytes into the heap (`opa_malloc`) and returns their address. */
+  write(bytes: Uint8Array): number;
+  /** The NUL-terminated text at an address. */
+  cstring(addr: number): string;
 }
 
 export async function goHostVm(policy: Uint8Array, data: { json: string } | { segment: { dataAddr: number; bytes: Uint8Array } }): Promise<GoHostVm> {
@@ -176,8 +182,16 @@ export async function goHostVm(policy: Uint8Array, data: { json: string } | { se
     evalHeapPtr = ex.opa_heap_ptr_get!();
     return result;
   };
+  const write = (b: Uint8Array): number => {
+    const p = ex.opa_malloc!(b.length);
+    new Uint8Array(memory.buffer).set(b, p);
+    return p;
+  };
   return {
     memory,
+    exports: ex,
+    write,
+    cstring: (addr: number) => Buffer.from(new Uint8Array(memory.buffer, addr, cstringAt(addr))).toString('utf8'),
     eval(input: Uint8Array | undefined, entrypoint = 0) {
       let inputAddr = 0;
       let inputLen = 0;
@@ -214,4 +228,22 @@ export async function goHostVm(policy: Uint8Array, data: { json: string } | { se
       return { dataAddr, bytes: new Uint8Array(memory.buffer).slice(base, evalHeapPtr) };
     },
   };
+}
+
+/**
+ * A JSON text's value as OPA's JSON decoder (Go's encoding/json) and govc's Wasm module read it, for comparing
+ * them with the reference on JavaScript values: an escaped lone surrogate, in a string or a key, is U+FFFD
+ * (docs/semantics.md "Request text"). For text JSON.stringify wrote, nothing else differs.
+ */
+export function asOpaDecodes(text: string): unknown {
+  // Node 20 has String.prototype.toWellFormed (ES2024); the project's lib is ES2022.
+  const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
+  const fix = (v: unknown): unknown => {
+    if (typeof v === 'string') return wellFormed(v);
+    if (Array.isArray(v)) return v.map(fix);
+    // fromEntries defines own properties, so a `__proto__` key stays a key.
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [wellFormed(k), fix(x)]));
+    return v;
+  };
+  return fix(JSON.parse(text));
 }
