@@ -256,6 +256,15 @@ describe('RULE B: echoed request strings are bounded to 64 code points and "…"
     expect(decide(JSON.stringify({ ...BASE, model: long, region: long, data_classes: [long, `${long}y`], tool: { name: long, scope: long } })).size).toBeLessThan(8192);
   });
 
+  it('writes a byte order mark and bidi controls as escapes (OPA\'s Rego parser refuses a raw byte order mark)', () => {
+    const name = '\u202a\u202e\u2066\u2069\ufeffx';
+    const at = vm.eval(Buffer.from(JSON.stringify({ ...BASE, use_case: name })));
+    const raw = Buffer.from(vm.read(at));
+    for (const bad of ['\ufeff', '\u202a', '\u202e', '\u2066', '\u2069']) expect(raw.includes(Buffer.from(bad))).toBe(false);
+    expect(raw.toString()).toContain('\\u202a\\u202e\\u2066\\u2069\\ufeffx');
+    expect((JSON.parse(raw.toString().slice(1, -1)) as { result: Decision }).result.use_case).toBe(name);
+  });
+
   it('prints names the program declares whole, in messages and rules alike', () => {
     const d = decide(JSON.stringify(BASE)).d;
     expect(reasons(d)).toEqual(['allowed: allowed by use case `support_assistant`']);
