@@ -85,6 +85,11 @@ const EXP_SATURATE: i64 = 1 << 40; // beyond any digit count a request can hold,
 // `1e-400` and `1.0000000000000001` are not, though a double rounds some of them to one.
 function exactInt(v: u32, max: f64): f64 {
   if (v == 0 || tag(v) != T_NUMBER) return -1;
+  if (load<u8>(v, 1) != 0) {
+    // The parser saw digits only, few enough for the double to be exact (the common case).
+    const x = numberOf(v) + 0; // -0 is 0
+    return x >= 0 && x <= max ? x : -1;
+  }
   let p = load<u32>(v, 16);
   const end = p + load<u32>(v, 20);
   if (p == 0) {
@@ -136,15 +141,18 @@ function exactInt(v: u32, max: f64): f64 {
   return <f64>x <= max ? <f64>x : -1;
 }
 
+// Validation keeps the exact value in the number's double, so the decision computes with it (and reads the text
+// once): `999999999999999.0000` is then exactly 999999999999999, whatever the parser's approximation was.
 function isBoundedInt(v: u32, max: f64): bool {
-  return exactInt(v, max) >= 0;
+  const x = exactInt(v, max);
+  if (x < 0) return false;
+  store<f64>(v, x, 8);
+  return true;
 }
 
-// A validated integer field's exact value (0 when absent).
-function intOf(v: u32): f64 {
-  if (v == 0) return 0;
-  const x = exactInt(v, MAX_MICROS);
-  return x < 0 ? 0 : x;
+// A validated integer field's value (0 when absent).
+@inline function intOf(v: u32): f64 {
+  return v == 0 ? 0 : numberOf(v);
 }
 
 const TRACE_ID_MAX: u32 = 256;

@@ -7,7 +7,7 @@
 // caller copies the bytes (internal/wasm/sdk/internal/wasm/vm.go Eval, internal/wasm/sdk/opa/opa.go Eval), so the
 // next evaluation on that instance used to overwrite a result still being read (spliced or wrong decisions
 // under load). In the ring a result survives until RING_SIZE bytes of later results have been written.
-import { alloc } from "./mem";
+import { alloc, hasSpecialByte } from "./mem";
 import { boolOf, elem, keyAt, len, numberOf, strLen, strPtr, tag, T_ARRAY, T_BOOL, T_NULL, T_NUMBER, T_OBJECT, T_SET, T_STRING, valueAt } from "./value";
 
 let buf: u32 = 0;
@@ -61,17 +61,30 @@ function u4(cp: u32): void {
   byte(<u32>HEX.charCodeAt(<i32>(cp & 15)));
 }
 
+// A byte that starts something written differently: a control, a quote, a backslash, or the lead byte of U+FEFF
+// or of a bidi control (see invisible()).
+@inline function needsEscape(c: u32): bool {
+  return c < 0x20 || c == 0x22 || c == 0x5c || c == 0xe2 || c == 0xef;
+}
+
 export function dumpString(p: u32, l: u32): void {
   reserve(l + 2);
-  // Most strings need no escaping: copy them whole.
+  // Most strings need no escaping: copy them whole. Eight bytes are checked at a time; only words holding a byte
+  // below 0x20, a quote, a backslash or any byte from 0x80 are looked at byte by byte.
   let plain = true;
-  for (let i: u32 = 0; i < l; i++) {
-    const c = load<u8>(p + i);
-    if (c < 0x20 || c == 0x22 || c == 0x5c || c == 0xe2 || c == 0xef) {
-      plain = false;
-      break;
+  let i: u32 = 0;
+  for (; i + 8 <= l; i += 8) {
+    if (hasSpecialByte(load<u64>(p + i))) {
+      for (let j: u32 = 0; j < 8; j++) {
+        if (needsEscape(<u32>load<u8>(p + i + j))) {
+          plain = false;
+          break;
+        }
+      }
+      if (!plain) break;
     }
   }
+  for (; plain && i < l; i++) if (needsEscape(<u32>load<u8>(p + i))) plain = false;
   if (plain) {
     store<u8>(buf + n, 0x22);
     memory.copy(buf + n + 1, p, l);
@@ -148,9 +161,11 @@ function dumpNumber(v: u32): void {
   }
 }
 
-// Open containers while a value is written: [container u32][step u32][mark u32]. Iterative, so a value nested as
-// deep as the parser allows (or deeper, through opa_value_add_path) never exhausts the wasm call stack. The first
-// frames sit in a region reserved at start-up; a deeper value moves the stack into the heap for that dump only.
+// Values are written recursively (fast, and decisions are a few levels deep) down to RECURSE_MAX levels; a deeper
+// part (the parser allows 10,000 levels, opa_value_add_path any number) is written iteratively, so no value can
+// exhaust the wasm call stack. The iterative writer keeps its open containers as frames [container u32][step u32]
+// [mark u32]: the first ones in a region reserved at start-up, more in the heap for that dump only.
+const RECURSE_MAX: u32 = 200;
 const FRAME: u32 = 12;
 const RESERVED_FRAMES: u32 = 64;
 let reserved: u32 = 0;
@@ -172,8 +187,8 @@ function pushFrame(v: u32): void {
   depth++;
 }
 
-// Writes a scalar, or opens a container (an empty one is written whole).
-function open(v: u32, rego: bool): void {
+// Writes a scalar or an empty container whole and returns false, or opens a container and returns true.
+function open(v: u32, rego: bool): bool {
   const t = tag(v);
   if (t == T_STRING) dumpString(strPtr(v), strLen(v));
   else if (t == T_NUMBER) dumpNumber(v);
@@ -184,59 +199,124 @@ function open(v: u32, rego: bool): void {
     else {
       byte(t == T_ARRAY || !rego && t == T_SET ? 0x5b : 0x7b);
       pushFrame(v);
+      return true;
     }
   } else ascii("null");
+  return false;
 }
 
-// Arrays and sets step through their elements; objects take two steps per member, the key then the value. A JSON
-// key that is not a string (Rego-syntax input) is written as its JSON text, quoted: `mark` remembers where it began.
-function dumpValue(root: u32, rego: bool): void {
+// A frame's step is the next element of an array or set; for an object, twice the next member, plus one while
+// the member's key (a container, Rego-syntax input only) has been written and its value has not. Each frame's
+// step is stored before a child is opened, because opening may move the stack. A JSON key that is not a string is
+// written as its JSON text, quoted: `mark` remembers where that text began.
+function dumpDeep(root: u32, rego: bool): void {
   stack = reserved;
   stackCap = RESERVED_FRAMES;
   depth = 0;
-  open(root, rego);
+  if (!open(root, rego)) return;
   while (depth > 0) {
     const f = stack + (depth - 1) * FRAME;
     const v = load<u32>(f);
-    const step = load<u32>(f, 4);
-    const t = tag(v);
+    let step = load<u32>(f, 4);
     const k = len(v);
-    if (t != T_OBJECT) {
-      if (step == k) {
-        byte(t == T_ARRAY || !rego ? 0x5d : 0x7d);
-        depth--;
-        continue;
+    let descended = false;
+    if (tag(v) != T_OBJECT) {
+      while (step < k) {
+        if (step > 0) byte(0x2c);
+        const e = elem(v, step);
+        step++;
+        store<u32>(f, step, 4);
+        if (open(e, rego)) {
+          descended = true;
+          break;
+        }
       }
-      if (step > 0) byte(0x2c);
-      store<u32>(f, step + 1, 4);
-      open(elem(v, step), rego);
+      if (descended) continue;
+      byte(tag(v) == T_ARRAY || !rego ? 0x5d : 0x7d);
+      depth--;
       continue;
     }
-    const i = step >> 1;
-    if ((step & 1) == 0) {
-      if (i == k) {
-        byte(0x7d);
-        depth--;
-        continue;
+    for (;;) {
+      const i = step >> 1;
+      if ((step & 1) == 0 && i == k) break;
+      const key = keyAt(v, i);
+      if ((step & 1) == 0) {
+        if (i > 0) byte(0x2c);
+        if (tag(key) == T_STRING) dumpString(strPtr(key), strLen(key));
+        else {
+          store<u32>(f, step + 1, 4);
+          store<u32>(f, n, 8);
+          if (open(key, rego)) {
+            descended = true;
+            break;
+          }
+        }
       }
-      if (i > 0) byte(0x2c);
-      store<u32>(f, step + 1, 4);
-      store<u32>(f, n, 8);
-      open(keyAt(v, i), rego);
-      continue;
+      if (!rego && tag(key) != T_STRING) {
+        const mark = load<u32>(f, 8);
+        const textLen = n - mark;
+        const text = alloc(textLen);
+        memory.copy(text, buf + mark, textLen);
+        n = mark;
+        dumpString(text, textLen);
+      }
+      byte(0x3a);
+      step = (i + 1) << 1;
+      store<u32>(f, step, 4);
+      if (open(valueAt(v, i), rego)) {
+        descended = true;
+        break;
+      }
     }
-    if (!rego && tag(keyAt(v, i)) != T_STRING) {
-      const mark = load<u32>(f, 8);
-      const textLen = n - mark;
-      const text = alloc(textLen);
-      memory.copy(text, buf + mark, textLen);
-      n = mark;
-      dumpString(text, textLen);
-    }
-    byte(0x3a);
-    store<u32>(f, step + 1, 4);
-    open(valueAt(v, i), rego);
+    if (descended) continue;
+    byte(0x7d);
+    depth--;
   }
+}
+
+function dumpValue(v: u32, rego: bool, d: u32): void {
+  const t = tag(v);
+  if (t == T_STRING) dumpString(strPtr(v), strLen(v));
+  else if (t == T_NUMBER) dumpNumber(v);
+  else if (t == T_BOOL) ascii(boolOf(v) ? "true" : "false");
+  else if (t == T_NULL) ascii("null");
+  else if (d >= RECURSE_MAX) dumpDeep(v, rego);
+  else if (t == T_ARRAY || t == T_SET) {
+    const k = len(v);
+    if (k == 0) {
+      ascii(t == T_SET && rego ? "set()" : "[]");
+      return;
+    }
+    const curly = t == T_SET && rego;
+    byte(curly ? 0x7b : 0x5b);
+    for (let i: u32 = 0; i < k; i++) {
+      if (i > 0) byte(0x2c);
+      dumpValue(elem(v, i), rego, d + 1);
+    }
+    byte(curly ? 0x7d : 0x5d);
+  } else if (t == T_OBJECT) {
+    byte(0x7b);
+    const k = len(v);
+    for (let i: u32 = 0; i < k; i++) {
+      if (i > 0) byte(0x2c);
+      const key = keyAt(v, i);
+      if (tag(key) == T_STRING) dumpString(strPtr(key), strLen(key));
+      else if (rego) dumpValue(key, rego, d + 1);
+      else {
+        // JSON keys must be strings: a non-string key is written as its JSON text, quoted.
+        const mark = n;
+        dumpValue(key, false, d + 1);
+        const textLen = n - mark;
+        const text = alloc(textLen);
+        memory.copy(text, buf + mark, textLen);
+        n = mark;
+        dumpString(text, textLen);
+      }
+      byte(0x3a);
+      dumpValue(valueAt(v, i), rego, d + 1);
+    }
+    byte(0x7d);
+  } else ascii("null");
 }
 
 export function beginDump(): void {
@@ -247,7 +327,7 @@ export function beginDump(): void {
 }
 
 export function appendValue(v: u32, rego: bool): void {
-  dumpValue(v, rego);
+  dumpValue(v, rego, 0);
 }
 
 export function appendAscii(s: string): void {
@@ -270,6 +350,6 @@ export function endDump(): u32 {
 
 export function dump(v: u32, rego: bool): u32 {
   beginDump();
-  dumpValue(v, rego);
+  dumpValue(v, rego, 0);
   return endDump();
 }

@@ -4,7 +4,7 @@
 // strings always valid UTF-8 (see putReplacement). Anything else gives 0, "no value". A string without escapes
 // and a number's text point into the parsed bytes, which stay put because memory is only ever reclaimed wholesale
 // (opa_free is a no-op).
-import { alloc } from "./mem";
+import { alloc, hasSpecialByte } from "./mem";
 import { newArray, newBool, newNull, newNumber, newObject, newString, objectSet, push, T_ARRAY, T_OBJECT, T_SET } from "./value";
 
 const F_ARRAY: u32 = 1; // [ ... ]
@@ -106,6 +106,10 @@ function parseString(rego: bool): u32 {
   let escapes = false;
   let invalid: u32 = 0; // bytes that become U+FFFD (3 bytes each)
   while (pos < end) {
+    if (pos + 8 <= end && !hasSpecialByte(load<u64>(pos))) {
+      pos += 8;
+      continue;
+    }
     const c = load<u8>(pos);
     if (c == 0x22) break;
     if (c < 0x20) return 0;
@@ -233,6 +237,7 @@ function parseNumber(): u32 {
       pos++;
     }
   }
+  const integerEnd = pos;
   if (peek() == 0x2e) {
     pos++;
     c = peek();
@@ -271,7 +276,10 @@ function parseNumber(): u32 {
   else if (exp10 > 308 + 19) x = Infinity;
   else if (exp10 < -(324 + 19)) x = 0;
   else x = exp10 > 0 ? x * pow10(exp10) : x / pow10(-exp10);
-  return newNumber(negative ? -x : x, start, pos - start);
+  const v = newNumber(negative ? -x : x, start, pos - start);
+  // Digits only, at most 15 of them: the double is the exact value, so RULE A needs no second look at the text.
+  if (pos == integerEnd && integerEnd - start - (negative ? 1 : 0) <= 15) store<u8>(v, 1, 1);
+  return v;
 }
 
 function literal(word: string): bool {
