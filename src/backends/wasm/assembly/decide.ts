@@ -78,10 +78,94 @@ export function initDecide(): void {
 @inline function isNonEmptyStr(v: u32): bool { return isStr(v) && strLen(v) > 0; }
 @inline function has(o: u32, k: u32): bool { return objectIndex(o, k) >= 0; }
 
+const EXP_SATURATE: i64 = 1 << 40; // beyond any digit count a request can hold, so saturating never changes a verdict
+
+// RULE A of docs/semantics.md: the number's exact decimal value, read from its text (never from the f64), if it
+// is an integer in [0, max]; else -1. `1.0`, `1e3`, `10E-1` and `-0` are integers; `0.99999999999999999999`,
+// `1e-400` and `1.0000000000000001` are not, though a double rounds some of them to one.
+function exactInt(v: u32, max: f64): f64 {
+  if (v == 0 || tag(v) != T_NUMBER) return -1;
+  if (load<u8>(v, 1) != 0) {
+    // The parser saw digits only, few enough for the double to be exact (the common case).
+    const x = numberOf(v) + 0; // -0 is 0
+    return x >= 0 && x <= max ? x : -1;
+  }
+  let p = load<u32>(v, 16);
+  const end = p + load<u32>(v, 20);
+  if (p == 0) {
+    // Numbers the module made itself have no text; they are exact.
+    const x = numberOf(v);
+    return x == Math.floor(x) && x >= 0 && x <= max ? x : -1;
+  }
+  let negative = false;
+  if (p < end && load<u8>(p) == 0x2d) { negative = true; p++; }
+  // The significant digits up to the last non-zero one (their value while it fits), the zeros after them, and
+  // how many digits stood after the point. The text is a JSON number: the parser checked its grammar.
+  let sig: u64 = 0;
+  let sigLen: i64 = 0;
+  let zeros: i64 = 0;
+  let fraction: i64 = 0;
+  let inFraction = false;
+  for (; p < end; p++) {
+    const c = <u32>load<u8>(p);
+    if (c == 0x2e) { inFraction = true; continue; }
+    if (c < 0x30 || c > 0x39) break;
+    if (inFraction) fraction++;
+    if (c == 0x30) { if (sigLen > 0) zeros++; continue; }
+    // A non-zero digit: the zeros before it are significant. More than 17 significant digits is too big for
+    // every range the semantics uses (the largest is 10^15), so the value stops being tracked.
+    if (sigLen + zeros + 1 > 17) sigLen = 18;
+    else {
+      for (let z: i64 = 0; z < zeros; z++) sig *= 10;
+      sig = sig * 10 + <u64>(c - 0x30);
+      sigLen += zeros + 1;
+    }
+    zeros = 0;
+  }
+  let exp: i64 = 0;
+  if (p < end && (load<u8>(p) | 0x20) == 0x65) {
+    p++;
+    let eneg = false;
+    if (p < end && (load<u8>(p) == 0x2b || load<u8>(p) == 0x2d)) { eneg = load<u8>(p) == 0x2d; p++; }
+    for (; p < end; p++) if (exp < EXP_SATURATE) exp = exp * 10 + <i64>(load<u8>(p) - 0x30);
+    if (eneg) exp = -exp;
+  }
+  if (sigLen == 0) return 0; // zero, however written (-0 included)
+  if (negative) return -1;
+  // value = sig * 10^shift, sig having sigLen digits
+  const shift = exp - fraction + zeros;
+  if (shift < 0) return -1;
+  if (sigLen + shift > 16) return -1; // at least 10^16
+  let x = sig;
+  for (let i: i64 = 0; i < shift; i++) x *= 10;
+  return <f64>x <= max ? <f64>x : -1;
+}
+
+// Validation keeps the exact value in the number's double, so the decision computes with it (and reads the text
+// once): `999999999999999.0000` is then exactly 999999999999999, whatever the parser's approximation was.
 function isBoundedInt(v: u32, max: f64): bool {
-  if (v == 0 || tag(v) != T_NUMBER) return false;
-  const x = numberOf(v);
-  return x == Math.floor(x) && x >= 0 && x <= max;
+  const x = exactInt(v, max);
+  if (x < 0) return false;
+  store<f64>(v, x, 8);
+  return true;
+}
+
+// A validated integer field's value (0 when absent).
+@inline function intOf(v: u32): f64 {
+  return v == 0 ? 0 : numberOf(v);
+}
+
+const TRACE_ID_MAX: u32 = 256;
+
+// RULE C: a trace id is a string of at most 256 code points.
+function isValidTraceId(v: u32): bool {
+  return isStr(v) && text.cutAfter(strPtr(v), strLen(v), TRACE_ID_MAX) == strLen(v);
+}
+
+// echo() as a string value, for the decision's `use_case` field of an unknown use case.
+function echoValue(v: u32): u32 {
+  if (text.cutAfter(strPtr(v), strLen(v), text.ECHO_MAX) == strLen(v)) return v;
+  text.begin(); text.echo(v); return text.end();
 }
 
 function strEq(a: u32, b: u32): bool { return bytesEqual(strPtr(a), strLen(a), strPtr(b), strLen(b)); }
@@ -162,7 +246,7 @@ function firstProblem(r: u32): u32 {
   if (!isNonEmptyStr(objectGet(r, K_TENANT))) return msg("`tenant` must be a non-empty string");
   if (!isNonEmptyStr(objectGet(r, K_REGION))) return msg("`region` must be a non-empty string");
   if (!isValidTime(objectGet(r, K_TIME))) return msg("`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z");
-  if (has(r, K_TRACE_ID) && !isStr(objectGet(r, K_TRACE_ID))) return msg("`trace_id` must be a string");
+  if (has(r, K_TRACE_ID) && !isValidTraceId(objectGet(r, K_TRACE_ID))) return msg("`trace_id` must be a string of at most 256 characters");
   if (has(r, K_MODEL) && !isNonEmptyStr(objectGet(r, K_MODEL))) return msg("`model` must be a non-empty string");
   if (has(r, K_DATA_CLASSES)) {
     const dc = objectGet(r, K_DATA_CLASSES);
@@ -197,7 +281,7 @@ function firstProblem(r: u32): u32 {
         if (!isBoundedInt(valueAt(byPeriod, at), MAX_MICROS)) {
           text.begin(); text.lit("`spend."); text.str(scope); text.lit(".");
           const key = keyAt(byPeriod, at);
-          if (tag(key) == T_STRING) text.str(key); else text.lit("?");
+          if (tag(key) == T_STRING) text.echo(key); else text.lit("?");
           text.lit("` must be an integer number of micro-units from 0 to 1000000000000000");
           return text.end();
         }
@@ -341,7 +425,7 @@ function modelProblems(ir: u32, uc: u32, ucName: u32, name: u32, region: u32, cl
     reason(C_MODEL_APPROVAL, path3("model/", name, "/approved_by"), text.end(), objectGet(elem(approvals, 0), K_SOURCE));
   }
   if (!inStrArray(objectGet(m, K_REGIONS), region)) {
-    text.begin(); text.lit("model `"); text.str(name); text.lit("` is not available in region `"); text.str(region); text.lit("`");
+    text.begin(); text.lit("model `"); text.str(name); text.lit("` is not available in region `"); text.echo(region); text.lit("`");
     reason(C_MODEL_REGION, path3("model/", name, "/regions"), text.end(), objectGet(m, K_SOURCE));
   }
   const provider = objectGet(m, K_PROVIDER);
@@ -393,15 +477,17 @@ export function decide(data: u32, input: u32): u32 {
   const problem = firstProblem(input);
   if (problem != 0) {
     const t = isObj(input) ? objectGet(input, K_TRACE_ID) : 0;
-    return earlyDecision(ir, 0, isStr(t) ? t : 0, C_MALFORMED, problem);
+    return earlyDecision(ir, 0, isValidTraceId(t) ? t : 0, C_MALFORMED, problem);
   }
   const r = input;
   const traceId = objectGet(r, K_TRACE_ID);
   const useCase = objectGet(r, K_USE_CASE);
+  // 1. The use case (steps numbered as docs/semantics.md numbers them, in every target).
   const uc = objectGet(objectGet(ir, K_USE_CASES), useCase);
   if (!isObj(uc)) {
-    text.begin(); text.lit("use case `"); text.str(useCase); text.lit("` is not declared");
-    return earlyDecision(ir, useCase, traceId, C_UNKNOWN_UC, text.end());
+    text.begin(); text.lit("use case `"); text.echo(useCase); text.lit("` is not declared");
+    const message = text.end();
+    return earlyDecision(ir, echoValue(useCase), traceId, C_UNKNOWN_UC, message);
   }
   const ucName = objectGet(uc, K_NAME);
   const ucSource = objectGet(uc, K_SOURCE);
@@ -434,10 +520,10 @@ export function decide(data: u32, input: u32): u32 {
   const tokens = objectGet(r, K_TOKENS);
   const tinV = objectGet(tokens, K_INPUT);
   const toutV = objectGet(tokens, K_OUTPUT);
-  const tin: f64 = tinV != 0 ? numberOf(tinV) : 0;
-  const tout: f64 = toutV != 0 ? numberOf(toutV) : 0;
+  const tin = intOf(tinV);
+  const tout = intOf(toutV);
 
-  // 1. Use-case approvals: distinct approvers valid on the date.
+  // 2. Use-case approvals: distinct approvers valid on the date.
   const approvals = objectGet(uc, K_APPROVALS);
   const validApprovers = newArray(T_ARRAY, 4);
   for (let i: u32 = 0; i < len(approvals); i++) {
@@ -463,13 +549,13 @@ export function decide(data: u32, input: u32): u32 {
       culprit != 0 ? objectGet(culprit, K_SOURCE) : ucSource);
   }
 
-  // 2. The model.
+  // 3. The model.
   const ucModels = objectGet(uc, K_MODELS);
   let candidates = ucModels;
   const wanted = objectGet(r, K_MODEL);
   if (wanted != 0) {
     if (!inStrArray(ucModels, wanted)) {
-      text.begin(); text.lit("model `"); text.str(wanted); text.lit("` is not allowed for use case `"); text.str(ucName); text.lit("`");
+      text.begin(); text.lit("model `"); text.echo(wanted); text.lit("` is not allowed for use case `"); text.str(ucName); text.lit("`");
       reason(C_MODEL_NOT_ALLOWED, path3("use_case/", ucName, "/models"), text.end(), ucSource);
       candidates = newArray(T_ARRAY, 0);
     } else {
@@ -495,7 +581,7 @@ export function decide(data: u32, input: u32): u32 {
     reasons = deny;
   }
 
-  // 3. Data classes.
+  // 4. Data classes.
   const redact = newArray(T_ARRAY, 2);
   const dataClasses = objectGet(ir, K_DATA_CLASSES_T);
   const flows = objectGet(uc, K_DATA);
@@ -503,7 +589,7 @@ export function decide(data: u32, input: u32): u32 {
     const c = elem(classes, i);
     const dc = objectGet(dataClasses, c);
     if (dc == 0) {
-      text.begin(); text.lit("data class `"); text.str(c); text.lit("` is not declared");
+      text.begin(); text.lit("data class `"); text.echo(c); text.lit("` is not declared");
       reason(C_UNKNOWN_CLASS, K_REQUEST, text.end(), 0);
       continue;
     }
@@ -518,7 +604,7 @@ export function decide(data: u32, input: u32): u32 {
       } else {
         const regions = objectGet(flow, K_REGIONS);
         if (len(regions) > 0 && !inStrArray(regions, region)) {
-          text.begin(); text.lit("data class `"); text.str(c); text.lit("` may not be sent from region `"); text.str(region);
+          text.begin(); text.lit("data class `"); text.str(c); text.lit("` may not be sent from region `"); text.echo(region);
           text.lit("` in use case `"); text.str(ucName); text.lit("`");
           reason(C_DATA_REGION, rule, text.end(), objectGet(flow, K_SOURCE));
         }
@@ -537,7 +623,7 @@ export function decide(data: u32, input: u32): u32 {
     if (len(residency) > 0 && !inStrArray(residency, region)) {
       text.begin(); text.lit("data class `"); text.str(c); text.lit("` must stay in ");
       for (let k: u32 = 0; k < len(residency); k++) { if (k > 0) text.lit(", "); text.str(elem(residency, k)); }
-      text.lit(", request region is `"); text.str(region); text.lit("`");
+      text.lit(", request region is `"); text.echo(region); text.lit("`");
       reason(C_RESIDENCY, path3("data_class/", c, "/residency"), text.end(), objectGet(dc, K_SOURCE));
     }
     if (redacted) {
@@ -551,14 +637,14 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
-  // 4. The tool call.
+  // 5. The tool call.
   let humanApproval = false;
   const tool = objectGet(r, K_TOOL);
   if (tool != 0) {
     const toolName = objectGet(tool, K_NAME);
     const grant = objectGet(objectGet(uc, K_TOOLS), toolName);
     if (grant == 0) {
-      text.begin(); text.lit("tool `"); text.str(toolName); text.lit("` is not granted to use case `"); text.str(ucName); text.lit("`");
+      text.begin(); text.lit("tool `"); text.echo(toolName); text.lit("` is not granted to use case `"); text.str(ucName); text.lit("`");
       reason(C_TOOL_NOT_ALLOWED, path3("use_case/", ucName, "/tools"), text.end(), ucSource);
     } else {
       const ha = objectGet(grant, K_HUMAN_APPROVAL);
@@ -584,7 +670,7 @@ export function decide(data: u32, input: u32): u32 {
       text.begin(); text.lit("use_case/"); text.str(ucName); text.lit("/tool/"); text.str(toolName);
       const rule = text.end();
       if (!granted) {
-        text.begin(); text.lit("scope `"); text.str(scope); text.lit("` is not granted for tool `"); text.str(toolName); text.lit("`");
+        text.begin(); text.lit("scope `"); text.echo(scope); text.lit("` is not granted for tool `"); text.str(toolName); text.lit("`");
         reason(C_TOOL_SCOPE, rule, text.end(), objectGet(grant, K_SOURCE));
       } else if (humanApproval && !has(tool, K_HUMAN_APPROVED_BY)) {
         text.begin(); text.lit("tool `"); text.str(toolName); text.lit("` needs a human approval before each call");
@@ -593,7 +679,7 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
-  // 5. Rate limits.
+  // 6. Rate limits.
   const rate = objectGet(r, K_RATE);
   const limits = objectGet(uc, K_RATE_LIMITS);
   for (let i: u32 = 0; i < len(limits); i++) {
@@ -609,13 +695,13 @@ export function decide(data: u32, input: u32): u32 {
     }
     const increment: f64 = strEq(kind, K_REQUESTS) ? 1 : tin + tout;
     const perMinute = numberOf(objectGet(l, K_PER_MINUTE));
-    if (numberOf(used) + increment > perMinute) {
+    if (intOf(used) + increment > perMinute) {
       text.begin(); if (strEq(scope, K_TENANT)) text.lit("per-tenant "); text.str(kind); text.lit(" per minute would exceed "); text.int(perMinute);
       reason(C_RATE, path3("use_case/", ucName, "/rate"), text.end(), objectGet(l, K_SOURCE));
     }
   }
 
-  // 6. Budgets, priced on the chosen model.
+  // 7. Budgets, priced on the chosen model.
   let degraded = false;
   let model = chosen;
   const budgets = objectGet(uc, K_BUDGETS);
@@ -639,7 +725,7 @@ export function decide(data: u32, input: u32): u32 {
       let firstExceeded: u32 = 0;
       for (let i: u32 = 0; i < len(budgets); i++) {
         const b = elem(budgets, i);
-        const spent = numberOf(objectGet(objectGet(spend, objectGet(b, K_SCOPE)), objectGet(b, K_PERIOD)));
+        const spent = intOf(objectGet(objectGet(spend, objectGet(b, K_SCOPE)), objectGet(b, K_PERIOD)));
         if (spent + chosenCost > numberOf(objectGet(b, K_AMOUNT_MICROS))) { firstExceeded = b; break; }
       }
       if (firstExceeded != 0) {
@@ -651,7 +737,7 @@ export function decide(data: u32, input: u32): u32 {
           const targetCost = costMicros(objectGet(models, target), tin, tout);
           for (let i: u32 = 0; i < len(budgets); i++) {
             const b = elem(budgets, i);
-            const spent = numberOf(objectGet(objectGet(spend, objectGet(b, K_SCOPE)), objectGet(b, K_PERIOD)));
+            const spent = intOf(objectGet(objectGet(spend, objectGet(b, K_SCOPE)), objectGet(b, K_PERIOD)));
             if (spent + targetCost > numberOf(objectGet(b, K_HARD_LIMIT))) { canDegrade = false; break; }
           }
         }
@@ -672,7 +758,7 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
-  // Obligations and limits.
+  // 8. The result: obligations, limits, the decision.
   const obligations = newObject(6);
   objectPush(obligations, K_REDACT, redact);
   const log = objectGet(uc, K_LOG);

@@ -2,7 +2,7 @@
 // decides from `data.govc.ir`, the tables the bundle's data.json holds, exactly as the Rego policy does.
 import { abortWith, alloc, heapGet, heapInit, heapSet } from "./mem";
 import { parseValue } from "./parse";
-import { dump, appendAscii, appendValue, beginDump, endDump } from "./dump";
+import { dump, appendAscii, appendValue, beginDump, endDump, initDump } from "./dump";
 import { decide, initDecide, K_ALLOW_FIELD, K_REASONS, K_RESULT } from "./decide";
 import { elem, len, newArray, newNumber, newObject, objectGet, objectRemove, objectSet, tag, T_ARRAY, T_OBJECT, T_STRING, utf8 } from "./value";
 
@@ -21,6 +21,7 @@ const EP_ALLOW: i32 = 1;
 const EP_REASONS: i32 = 2;
 
 heapInit();
+initDump();
 initDecide();
 const ENTRYPOINTS = newObject(4);
 objectSet(ENTRYPOINTS, utf8("govc/wasm/decision"), newNumber(EP_DECISION, 0, 0));

@@ -41,6 +41,17 @@ export function alloc(size: u32): u32 {
   return ptr;
 }
 
+const ONES: u64 = 0x0101010101010101;
+const HIGHS: u64 = 0x8080808080808080;
+
+// Whether some byte of the word x is below 0x20, a quote (0x22), a backslash (0x5c) or from 0x80: the bytes that
+// strings are scanned for, eight at a time (SWAR zero-byte tests, exact for "some byte").
+@inline export function hasSpecialByte(x: u64): bool {
+  const q = x ^ 0x2222222222222222;
+  const b = x ^ 0x5c5c5c5c5c5c5c5c;
+  return (((x - 0x2020202020202020) | (q - ONES) & ~q | (b - ONES) & ~b | x) & HIGHS) != 0;
+}
+
 export function bytesEqual(a: u32, alen: u32, b: u32, blen: u32): bool {
   if (alen != blen) return false;
   for (let i: u32 = 0; i < alen; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;

@@ -1,6 +1,10 @@
 // JSON and Rego-value parsing, iterative (an explicit stack in linear memory), so no nesting depth can exhaust
-// the wasm call stack. Returns 0 for text that is not a value; bytes after the first value are ignored.
-import { alloc } from "./mem";
+// the wasm call stack. Text is read as OPA's JSON decoder reads it (docs/semantics.md "Request text"): exactly one
+// value with only whitespace around it (`{"use_case":"x"} {}` is not a request), at most 10,000 levels deep, and
+// strings always valid UTF-8 (see putReplacement). Anything else gives 0, "no value". A string without escapes
+// and a number's text point into the parsed bytes, which stay put because memory is only ever reclaimed wholesale
+// (opa_free is a no-op).
+import { alloc, hasSpecialByte } from "./mem";
 import { newArray, newBool, newNull, newNumber, newObject, newString, objectSet, push, T_ARRAY, T_OBJECT, T_SET } from "./value";
 
 const F_ARRAY: u32 = 1; // [ ... ]
@@ -54,7 +58,6 @@ function putCodePoint(out: u32, cp: u32): u32 {
     return 2;
   }
   if (cp < 0x10000) {
-    // Lone surrogates from `\uD800` are kept as three bytes (WTF-8), as JavaScript keeps them in its strings.
     store<u8>(out, <u8>(0xe0 | (cp >> 12)));
     store<u8>(out + 1, <u8>(0x80 | ((cp >> 6) & 0x3f)));
     store<u8>(out + 2, <u8>(0x80 | (cp & 0x3f)));
@@ -88,11 +91,25 @@ function utf8Len(p: u32): u32 {
   return n;
 }
 
+// U+FFFD, what Go's encoding/json (OPA's decoder) makes of a byte that does not begin a valid UTF-8 sequence and of
+// an escaped surrogate that is not half of a pair; reading text as OPA does gives the same decision everywhere.
+function putReplacement(out: u32): u32 {
+  store<u8>(out, 0xef);
+  store<u8>(out + 1, 0xbf);
+  store<u8>(out + 2, 0xbd);
+  return 3;
+}
+
 function parseString(rego: bool): u32 {
   pos++; // opening quote
   const start = pos;
   let escapes = false;
+  let invalid: u32 = 0; // bytes that become U+FFFD (3 bytes each)
   while (pos < end) {
+    if (pos + 8 <= end && !hasSpecialByte(load<u64>(pos))) {
+      pos += 8;
+      continue;
+    }
     const c = load<u8>(pos);
     if (c == 0x22) break;
     if (c < 0x20) return 0;
@@ -103,8 +120,10 @@ function parseString(rego: bool): u32 {
     }
     if (c >= 0x80) {
       const n = utf8Len(pos);
-      if (n == 0) return 0;
-      pos += n;
+      if (n == 0) {
+        invalid++;
+        pos++;
+      } else pos += n;
       continue;
     }
     pos++;
@@ -112,18 +131,30 @@ function parseString(rego: bool): u32 {
   if (pos >= end) return 0;
   const stop = pos;
   pos++; // closing quote
-  if (!escapes) return newString(start, stop - start);
-  // Decoding never makes text longer than its escaped form.
-  const out = alloc(stop - start);
+  if (!escapes && invalid == 0) return newString(start, stop - start);
+  // An escape never decodes to more bytes than it is written with; an invalid byte becomes three.
+  const out = alloc(stop - start + invalid * 2);
   let o: u32 = 0;
   const resume = pos;
   pos = start;
   while (pos < stop) {
     const c = load<u8>(pos);
     if (c != 0x5c) {
-      store<u8>(out + o, c);
-      o++;
-      pos++;
+      if (c < 0x80) {
+        store<u8>(out + o, c);
+        o++;
+        pos++;
+        continue;
+      }
+      const n = utf8Len(pos);
+      if (n == 0) {
+        o += putReplacement(out + o);
+        pos++;
+      } else {
+        memory.copy(out + o, pos, n);
+        o += n;
+        pos += n;
+      }
       continue;
     }
     const e = load<u8>(pos + 1);
@@ -144,18 +175,23 @@ function parseString(rego: bool): u32 {
         pos += 2;
         const lo = hexN(4);
         if (lo >= 0xdc00 && lo <= 0xdfff) cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-        else pos = save;
+        else pos = save; // the next escape is read on its own, as Go reads it
       }
-      o += putCodePoint(out + o, <u32>cp);
+      if (cp >= 0xd800 && cp <= 0xdfff) o += putReplacement(out + o);
+      else o += putCodePoint(out + o, <u32>cp);
     } else if (rego && e == 0x55) {
       const cp = hexN(8);
       if (cp < 0 || cp > 0x10ffff) return 0;
-      o += putCodePoint(out + o, <u32>cp);
+      if (cp >= 0xd800 && cp <= 0xdfff) o += putReplacement(out + o);
+      else o += putCodePoint(out + o, <u32>cp);
     } else if (rego && e == 0x78) {
+      // A byte: ASCII as is; any other single byte is not UTF-8.
       const b = hexN(2);
       if (b < 0) return 0;
-      store<u8>(out + o, <u8>b);
-      o++;
+      if (b < 0x80) {
+        store<u8>(out + o, <u8>b);
+        o++;
+      } else o += putReplacement(out + o);
     } else return 0;
   }
   pos = resume;
@@ -201,6 +237,7 @@ function parseNumber(): u32 {
       pos++;
     }
   }
+  const integerEnd = pos;
   if (peek() == 0x2e) {
     pos++;
     c = peek();
@@ -239,7 +276,10 @@ function parseNumber(): u32 {
   else if (exp10 > 308 + 19) x = Infinity;
   else if (exp10 < -(324 + 19)) x = 0;
   else x = exp10 > 0 ? x * pow10(exp10) : x / pow10(-exp10);
-  return newNumber(negative ? -x : x, start, pos - start);
+  const v = newNumber(negative ? -x : x, start, pos - start);
+  // Digits only, at most 15 of them: the double is the exact value, so RULE A needs no second look at the text.
+  if (pos == integerEnd && integerEnd - start - (negative ? 1 : 0) <= 15) store<u8>(v, 1, 1);
+  return v;
 }
 
 function literal(word: string): bool {
@@ -251,6 +291,9 @@ function literal(word: string): bool {
 }
 
 // Frames: [kind u32][container u32][key u32]
+// Go's encoding/json limit: OPA refuses deeper JSON, so the module does too.
+const MAX_DEPTH: u32 = 10000;
+
 let stack: u32 = 0;
 let stackCap: u32 = 0;
 let depth: u32 = 0;
@@ -281,6 +324,7 @@ export function parseValue(ptr: u32, length: u32, rego: bool): u32 {
     skipWs();
     let v: u32 = 0;
     const c = peek();
+    if ((c == 0x7b || c == 0x5b) && depth + 1 > MAX_DEPTH) return 0;
     if (c == 0x7b) {
       pos++;
       skipWs();
@@ -312,7 +356,10 @@ export function parseValue(ptr: u32, length: u32, rego: bool): u32 {
 
     // Hand the value to the enclosing container, closing as many containers as the text closes.
     for (;;) {
-      if (depth == 0) return v;
+      if (depth == 0) {
+        skipWs();
+        return pos == end ? v : 0;
+      }
       const f = stack + (depth - 1) * 12;
       const kind = load<u32>(f);
       const container = load<u32>(f, 4);

@@ -28,6 +28,38 @@ export function lit(s: string): void {
   n += <u32>s.length;
 }
 
+// The byte length of the first `max` code points of [p, p+len), or len when the text has at most `max`. Code
+// points are counted by their UTF-8 lead bytes (the parser keeps strings valid UTF-8); the scan stops at the cut, so a
+// megabyte string costs no more than a short one.
+export function cutAfter(p: u32, len: u32, max: u32): u32 {
+  let seen: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) {
+    if ((load<u8>(p + i) & 0xc0) != 0x80) {
+      if (seen == max) return i;
+      seen++;
+    }
+  }
+  return len;
+}
+
+export const ECHO_MAX: u32 = 64;
+
+// echo(s) of docs/semantics.md: a request-supplied string as a decision repeats it, its first 64 code points
+// and "…" when it is longer.
+export function echo(v: u32): void {
+  const l = strLen(v);
+  const keep = cutAfter(strPtr(v), l, ECHO_MAX);
+  reserve(keep + 3);
+  memory.copy(buf + n, strPtr(v), keep);
+  n += keep;
+  if (keep < l) {
+    store<u8>(buf + n, 0xe2);
+    store<u8>(buf + n + 1, 0x80);
+    store<u8>(buf + n + 2, 0xa6);
+    n += 3;
+  }
+}
+
 export function str(v: u32): void {
   const l = strLen(v);
   reserve(l);

@@ -1,5 +1,5 @@
 // Values in linear memory, after OPA's C runtime in spirit (not layout): a type tag, then fields.
-//   null/bool: [tag][b]      number: [tag][..][f64 @8][raw text ptr @16][raw len @20]
+//   null/bool: [tag][b]      number: [tag][plain integer @1][f64 @8][raw text ptr @16][raw len @20]
 //   string:   [tag][len @4][bytes ptr @8]              (UTF-8, decoded)
 //   array/set:[tag][len @4][cap @8][elements @12]      (u32 value pointers)
 //   object:   [tag][len @4][cap @8][keys @12][values @16][hash table @20][hash cap @24]
@@ -36,7 +36,8 @@ export function newBool(b: bool): u32 {
 
 export function newNumber(x: f64, raw: u32, rawLen: u32): u32 {
   const v = alloc(24);
-  store<u8>(v, T_NUMBER);
+  // The whole first word: the flag byte must not keep what an earlier evaluation left in reused memory.
+  store<u32>(v, <u32>T_NUMBER);
   store<f64>(v, x, 8);
   store<u32>(v, raw, 16);
   store<u32>(v, rawLen, 20);
