@@ -23,6 +23,10 @@ const asOf = new Option('--as-of <date>', 'judge approvals as of this date (YYYY
 const format = new Option('--format <format>', 'diagnostic output format').choices(['human', 'json']).default('human');
 const color = new Option('--color', 'colour human output (default: when writing to a terminal)');
 const maxDiagnostics = new Option('--max-diagnostics <n>', 'stop listing after this many diagnostics').default('100');
+const root = new Option(
+  '--root <dir>',
+  'the program root: files of a program (imports included) must be inside it or the standard library; default: each program\'s folder',
+);
 
 program
   .command('check')
@@ -32,6 +36,7 @@ program
   .addOption(format)
   .addOption(color)
   .addOption(maxDiagnostics)
+  .addOption(root)
   .option('--explain <code>', 'print the explanation of a diagnostic code, e.g. GOV2030')
   .addHelpText('after', '\nExamples:\n  govc check examples\n  govc check examples/acme-support --as-of 2026-12-01 --format json\n  govc check --explain GOV2030')
   .action((paths: string[], opts) => {
@@ -47,6 +52,7 @@ program
   .addOption(format)
   .addOption(color)
   .addOption(maxDiagnostics)
+  .addOption(root)
   .option('--signing-key <key>', 'sign the OPA bundle: a PEM private key (file or text) for RS256/ES256, or the secret for HS256')
   .option('--signing-alg <alg>', 'RS256 (default), ES256 or HS256')
   .option('--signing-key-id <id>', 'key id written as the JWT `kid` (OPA looks up its verification key by it)')

@@ -1,6 +1,7 @@
 import { createHash, createHmac, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { canonicalJson } from '../../codegen/canonicalJson.js';
+import { stableJson } from '../../codegen/json.js';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'HS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'HS256'];
@@ -56,7 +57,7 @@ export function signaturesJson(files: ReadonlyArray<{ name: string; data: Buffer
     // JWS wants ECDSA signatures as r||s (IEEE P1363), not DER.
     signature = cryptoSign('sha256', Buffer.from(signingInput), options.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
   }
-  return JSON.stringify({ signatures: [`${signingInput}.${base64url(signature)}`] }, null, 2) + '\n';
+  return stableJson({ signatures: [`${signingInput}.${base64url(signature)}`] });
 }
 
 export class SigningError extends Error {}

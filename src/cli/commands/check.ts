@@ -22,7 +22,7 @@ export function runCheck(paths: string[], opts: OutputOptions & { explain?: stri
   const { date, programs, found, groups } = start;
   programs.forEach((p, i) => {
     if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] checking ${p.path}\n`);
-    const result = compileFiles(p.entryFiles, { asOf: date.asOf });
+    const result = compileFiles(p.entryFiles, { asOf: date.asOf, ...(opts.root !== undefined && { root: opts.root }) });
     groups.push({ program: p.path, diagnostics: result.diagnostics });
   });
   printDiagnostics(groups, opts);
