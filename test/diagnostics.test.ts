@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -165,8 +165,51 @@ const CLI_CASES: Readonly<Record<string, readonly CliCase[]>> = {
       exit: 1,
       says: 'error[GOV5004]: `--as-of 26/11/2026` is not a date',
     },
+    {
+      name: 'a program outside --root',
+      run: () => govc(['check', 'policy.gov', '--as-of', AS_OF, '--root', 'sub'], withSubfolder(tempProgram({ 'policy.gov': CLEAN_PROGRAM }))),
+      exit: 1,
+      says: 'error[GOV5004]: `policy.gov` is not inside `--root sub`',
+    },
+  ],
+  GOV5005: [
+    {
+      name: 'a symbolic link in --out where govc writes a folder',
+      run: () => {
+        const dir = tempProgram({ 'policy.gov': CLEAN_PROGRAM });
+        const elsewhere = mkdtempSync(join(tmpdir(), 'govc-elsewhere-'));
+        mkdirSync(join(dir, 'out'));
+        symlinkSync(elsewhere, join(dir, 'out', 'ts'));
+        const r = govc(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF], dir);
+        // Nothing was written through the link.
+        return readdirSync(elsewhere).length === 0 ? r : { ...r, stderr: 'wrote through the link' };
+      },
+      exit: 1,
+      says: 'error[GOV5005]: `ts` in --out is a symbolic link; govc does not write through links: remove it',
+    },
+  ],
+  GOV5006: [
+    {
+      name: 'a requests.json that is not JSON',
+      run: () => govc(['build', '.', '--out', 'out', '--as-of', AS_OF], tempProgram({ 'policy.gov': CLEAN_PROGRAM, 'requests.json': '{"cases": [' })),
+      exit: 3,
+      says: 'error[GOV5006]: `requests.json` is not valid JSON',
+    },
+    {
+      name: 'a case without an expected decision',
+      run: () =>
+        govc(['build', '.', '--out', 'out', '--as-of', AS_OF], tempProgram({ 'policy.gov': CLEAN_PROGRAM, 'requests.json': '{"cases": [{"input": {}, "expect": {"decision": "deny"}}, {"input": {}}]}' })),
+      exit: 3,
+      says: 'error[GOV5006]: case 2 of `requests.json` has no `expect.decision`',
+    },
   ],
 };
+
+/** The folder with an empty sub-folder `sub` added. */
+function withSubfolder(dir: string): string {
+  mkdirSync(join(dir, 'sub'));
+  return dir;
+}
 
 describe('command line (dist/cli/main.js)', () => {
   beforeAll(() => {
