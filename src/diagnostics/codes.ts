@@ -14,6 +14,7 @@ export const DIAGNOSTIC_CODES = {
   GOV1005: { severity: 'error', title: 'invalid escape in string' },
   GOV1006: { severity: 'error', title: 'invalid date' },
   GOV1007: { severity: 'error', title: 'unknown field' },
+  GOV1008: { severity: 'error', title: 'bidirectional control character in source' },
   // Resolution
   GOV2001: { severity: 'error', title: 'unknown name' },
   GOV2002: { severity: 'error', title: 'duplicate declaration' },
