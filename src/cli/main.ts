@@ -5,6 +5,8 @@ import { runCheck } from './commands/check.js';
 import { runDecide } from './commands/decide.js';
 import { EXIT } from './exitCodes.js';
 import { pruneDecisionLogs } from '../runtime/decisionLog.js';
+import { stableJson } from '../codegen/json.js';
+import { printable } from '../diagnostics/render.js';
 
 const program = new Command();
 program
@@ -81,17 +83,17 @@ program
   .action(async (dir: string, opts: { now?: string }) => {
     const now = opts.now === undefined ? Date.now() : Date.parse(opts.now);
     if (!Number.isFinite(now)) {
-      process.stderr.write(`govc: --now must be an RFC 3339 time, got \`${opts.now}\`\n`);
+      process.stderr.write(`govc: --now must be an RFC 3339 time, got \`${printable(String(opts.now))}\`\n`);
       process.exitCode = EXIT.usage;
       return;
     }
     const r = await pruneDecisionLogs(dir, now);
-    process.stdout.write(JSON.stringify(r) + '\n');
+    process.stdout.write(stableJson(r, { indent: 0 }));
   });
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`govc: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`govc: internal error: ${printable(err instanceof Error ? err.message : String(err))}\n`);
   process.exitCode = EXIT.usage;
 }

@@ -21,6 +21,11 @@ export const MAX_ECHO = 300;
 /** Code frames show at most this many columns of a source line, around the underline. */
 export const MAX_FRAME_COLUMNS = 160;
 
+/** Any text for a terminal line (a path, a value from the command line): clipped, invisible characters escaped. */
+export function printable(text: string, max: number = MAX_ECHO): string {
+  return visible(clip(text, max));
+}
+
 /** Cuts text to `max` characters with a marker saying how much was left out; never splits a surrogate pair. */
 export function clip(text: string, max: number = MAX_ECHO): string {
   if (text.length <= max) return text;
@@ -31,7 +36,7 @@ export function clip(text: string, max: number = MAX_ECHO): string {
 
 function location(span: Span): string {
   const { line, column } = lineColumnOf(span.source, span.start);
-  return `${clip(displayName(span.source))}:${line}:${column}`;
+  return `${visible(clip(displayName(span.source)))}:${line}:${column}`;
 }
 
 /**

@@ -9,6 +9,7 @@ import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { IR_SCHEMA } from '../../ir/schema.js';
 import { compileFiles } from '../../project/compile.js';
 import { describeProblem, isInside, readRegularFile } from '../../project/readRegularFile.js';
+import { printable } from '../../diagnostics/render.js';
 import { EXIT } from '../exitCodes.js';
 import { OutputDir, OutputError, outputFolderNames } from '../outputs.js';
 import { printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
@@ -91,7 +92,7 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
   }
   const folderNames = outputFolderNames(programs.map((p) => p.name));
   programs.forEach((p, i) => {
-    if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] building ${p.path}\n`);
+    if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] building ${printable(p.path)}\n`);
     const result = compileFiles(p.entryFiles, { asOf: date.asOf, ...(opts.root !== undefined && { root: opts.root }) });
     const diagnostics: Diagnostic[] = [...result.diagnostics];
     groups.push({ program: p.path, diagnostics });
@@ -139,7 +140,7 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
   printDiagnostics(groups, opts);
   if (opts.format !== 'json') {
     for (const g of groups) if (g.program !== 'govc') process.stderr.write(summaryLine(g.program, g.diagnostics) + '\n');
-    for (const dir of written) process.stderr.write(`wrote ${dir}\n`);
+    for (const dir of written) process.stderr.write(`wrote ${printable(dir)}\n`);
   }
   const failed = groups.some((g) => hasErrors(g.diagnostics));
   if (failedSigning || groups.some((g) => g.diagnostics.some((d) => d.code === 'GOV5005'))) return EXIT.usage;

@@ -5,7 +5,7 @@ import { stableJson } from '../../codegen/json.js';
 import { isCalendarDate } from '../../syntax/cstToAst.js';
 import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { ALL_CODES, type DiagnosticCode } from '../../diagnostics/codes.js';
-import { renderHuman, summary, toJson } from '../../diagnostics/render.js';
+import { printable, renderHuman, summary, toJson } from '../../diagnostics/render.js';
 import { checkRoot, discoverPrograms, type ProgramInput } from '../programs.js';
 import { EXIT } from '../exitCodes.js';
 
@@ -75,8 +75,9 @@ export function printDiagnostics(groups: ReadonlyArray<{ program: string; diagno
   }
 }
 
+/** `path: N errors, M warnings`; the path is shown as diagnostics show text (escaped, clipped). */
 export function summaryLine(program: string, diagnostics: readonly Diagnostic[]): string {
-  return `${program}: ${summary(diagnostics)}`;
+  return `${printable(program)}: ${summary(diagnostics)}`;
 }
 
 export function explain(code: string): { text: string } | { error: string } {
