@@ -381,6 +381,36 @@ const useCase = (...lines: string[]): string =>
 
 const APPROVED = 'approved_by "cto@acme.example" on 2026-06-15 ticket GOV-130 expires 2027-06-15';
 
+describe('diagnostics echo bounded source text', () => {
+  it('a megabyte name is clipped in the message and the code frame', () => {
+    const huge = 'm' + 'x'.repeat(1024 * 1024);
+    const src = program(useCase(`models gpt-4.1 fallback ${huge}`, APPROVED));
+    const dir = tempProgram({ 'policy.gov': src });
+    const r = govc(['check', 'policy.gov', '--as-of', AS_OF], dir);
+    expect(r.status).toBe(3);
+    expect(renderedCodes(r.stderr)).toEqual(['GOV2001']);
+    // The message names the model, clipped with a marker; the frame shows a window of the line.
+    expect(r.stderr).toContain('error[GOV2001]: unknown model `mxxx');
+    expect(r.stderr).toMatch(/… \(\d+ more characters\)/);
+    expect(r.stderr.length).toBeLessThan(4000);
+    const json = govc(['check', 'policy.gov', '--as-of', AS_OF, '--format', 'json'], dir);
+    expect(json.stdout.length).toBeLessThan(4000);
+  });
+
+  it('a long line is shown as a window around the underline', () => {
+    const src = program(useCase('models gpt-4.1', APPROVED)).replace('owner "support-eng@acme.example"', `owner "${'a'.repeat(5000)}@acme.example" retian 30 days`);
+    const dir = tempProgram({ 'policy.gov': src });
+    const r = govc(['check', 'policy.gov', '--as-of', AS_OF], dir);
+    const frame = r.stderr.split('\n').filter((l) => /^\s+\d+ \|/.test(l) || /^\s+\|\s+\^/.test(l));
+    expect(frame.length).toBeGreaterThan(0);
+    for (const line of frame) expect(line.length).toBeLessThan(200);
+    // The marks sit under `retian`.
+    const at = frame.findIndex((l) => l.includes('retian'));
+    const marks = r.stderr.split('\n')[r.stderr.split('\n').indexOf(frame[at]!) + 1]!;
+    expect(frame[at]!.indexOf('retian')).toBe(marks.indexOf('^'));
+  });
+});
+
 describe('diagnostics say precisely what is wrong', () => {
   it('the clean program has no diagnostics', () => {
     expect(diagnose(CLEAN_PROGRAM)).toEqual([]);

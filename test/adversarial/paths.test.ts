@@ -371,6 +371,17 @@ describe('govc build writes only under --out', () => {
   });
 });
 
+describe('files named on the command line are read within bounds', () => {
+  it('a signing key that is an endless device is refused, not read forever', () => {
+    const dir = join(tmp, 'key-device');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'policy.gov'), CLEAN);
+    const r = govc(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF, '--signing-key', '/dev/zero', '--signing-alg', 'HS256'], dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('govc: cannot sign the bundle: the signing key file is larger than 1024 KiB');
+  });
+});
+
 describe('program discovery', () => {
   it('terminates on a link loop and does not follow links to folders', () => {
     const dir = join(tmp, 'loop');
