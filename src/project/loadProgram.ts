@@ -62,7 +62,11 @@ function stdName(real: string): string | undefined {
   return STD_PREFIX + toPosix(relative(STD_REAL, real));
 }
 
-/** The `.gov` files directly in a folder, sorted so loading order never depends on the file system. */
+/**
+ * The `.gov` entries directly in a folder, sorted so loading order never depends on the file system. Everything but
+ * a folder is listed, links and pipes included: the loader then refuses what it may not read, with a diagnostic,
+ * rather than the file silently not being part of the program.
+ */
 export function govFilesIn(dir: string): string[] {
   let names: string[];
   try {
@@ -75,10 +79,8 @@ export function govFilesIn(dir: string): string[] {
     .sort()
     .map((n) => join(dir, n))
     .filter((p) => {
-      // A link is followed here only to see whether it names a file; the loader decides whether it may be read.
       try {
-        const s = lstatSync(p);
-        return s.isFile() || s.isSymbolicLink();
+        return !lstatSync(p).isDirectory();
       } catch {
         return false;
       }

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputFolderNames, safeFolderName } from '../../src/cli/outputs.js';
 import { renderHuman, toJson } from '../../src/diagnostics/render.js';
 import { compileFiles } from '../../src/project/compile.js';
-import { govc } from '../helpers/diagnostics.js';
+import { CLI, govc } from '../helpers/diagnostics.js';
 import { AS_OF } from '../helpers/repo.js';
 
 const MARKER = 'SECRET-MARKER-7f3a9c';
@@ -33,6 +33,12 @@ beforeAll(() => {
 afterAll(() => {
   delete process.env.GOVC_PATHS_MARKER;
 });
+
+/** The CLI with a time limit: a regression that reads a pipe or a device must fail the test, not hang the suite. */
+function govcWithin(args: readonly string[], cwd: string, timeout = 30_000): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout, killSignal: 'SIGKILL', maxBuffer: 1 << 20 });
+  return { status: r.status, stderr: r.stderr ?? '' };
+}
 
 let counter = 0;
 /** A fresh program folder under the temporary folder, with `org.gov` holding `imports` and the org. */
@@ -175,10 +181,12 @@ describe('only regular files of bounded size are read', () => {
     expect(spawnSync('mkfifo', [join(dir, 'pipe.gov')]).status).toBe(0);
     const result = compile(dir);
     expect(result.diagnostics.find((d) => d.code === 'GOV5002')?.message).toBe('`pipe.gov` is a named pipe, not a regular file');
-    // An entry file that is a pipe, through the command line (a blocking read would hang until the test times out).
-    const r = govc(['check', 'pipe.gov', '--as-of', AS_OF], dir);
-    expect(r.stderr).toContain('pipe.gov');
-    expect(r.status).not.toBe(0);
+    // Through the command line, as a file and in a folder (a blocking read would hang until the time limit).
+    const asFile = govcWithin(['check', 'pipe.gov', '--as-of', AS_OF], dir);
+    expect(asFile.stderr).toContain('error[GOV5001]: `pipe.gov` is neither a file nor a folder');
+    const inFolder = govcWithin(['check', '.', '--as-of', AS_OF], dir);
+    expect(inFolder.stderr).toContain('error[GOV5002]: `pipe.gov` is a named pipe, not a regular file');
+    expect(inFolder.status).toBe(3);
   });
 
   it('a file larger than 8 MiB is refused before it is read', () => {
@@ -376,7 +384,7 @@ describe('files named on the command line are read within bounds', () => {
     const dir = join(tmp, 'key-device');
     mkdirSync(dir);
     writeFileSync(join(dir, 'policy.gov'), CLEAN);
-    const r = govc(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF, '--signing-key', '/dev/zero', '--signing-alg', 'HS256'], dir);
+    const r = govcWithin(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF, '--signing-key', '/dev/zero', '--signing-alg', 'HS256'], dir);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('govc: cannot sign the bundle: the signing key file is larger than 1024 KiB');
   });
@@ -389,7 +397,7 @@ describe('program discovery', () => {
     writeFileSync(join(dir, 'a', 'p', 'policy.gov'), CLEAN);
     symlinkSync(dir, join(dir, 'a', 'loop'));
     symlinkSync(join(tmp, 'outside'), join(dir, 'a', 'elsewhere'));
-    const r = govc(['check', '.', '--as-of', AS_OF], dir);
+    const r = govcWithin(['check', '.', '--as-of', AS_OF], dir);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toBe('a/p: 0 errors, 0 warnings\n');
   });
