@@ -248,6 +248,14 @@ export function loadProgram(entryFiles: readonly string[], cwd: string = process
         report(imp.path, 'GOV2008', `import \`${clipSpec(spec)}\` is outside the program root`, outsideHelp);
         continue;
       }
+      // A folder on the way that is a link out of the program: refused before anything in it is looked up.
+      const folderReal = realpathOrSelf(dirname(base));
+      if (stdName(folderReal) === undefined && folderReal !== STD_REAL && !isInside(rootReal, folderReal)) {
+        report(imp.path, 'GOV2008', `import \`${clipSpec(spec)}\` leads, through a symbolic link, outside the program root`, outsideHelp, [
+          'govc follows a link only when it stays in the program root or the standard library',
+        ]);
+        continue;
+      }
       const target = findImport(base);
       if (target === undefined) {
         diagnostics.push({

@@ -137,6 +137,16 @@ describe('symbolic links may not lead out of the program', () => {
     expectRefused(compile(dir), 'GOV2008', /leads, through a symbolic link, outside the program root/);
   });
 
+  it('a link to a folder outside is refused before anything in it is looked up', () => {
+    const dir = program(['./shared/secret.gov', './shared/no-such-file.gov']);
+    symlinkSync(join(tmp, 'outside'), join(dir, 'shared'));
+    const result = compile(dir);
+    expect(result.diagnostics.map((d) => `${d.code} ${d.message.replace(/secret|no-such-file/, 'X')}`)).toEqual([
+      'GOV2008 import `./shared/X.gov` leads, through a symbolic link, outside the program root',
+      'GOV2008 import `./shared/X.gov` leads, through a symbolic link, outside the program root',
+    ]);
+  });
+
   it('a link to the environment and to a device', () => {
     const dir = program(['./env', './zero']);
     symlinkSync('/proc/self/environ', join(dir, 'env'));
