@@ -44,7 +44,12 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * is copied into the output, so a link to a file elsewhere must not smuggle that file in). A problem is a GOV5006.
  */
 function corpusOf(programPath: string): { cases?: CorpusCase[]; problem?: Diagnostic } {
-  const folder = statSync(programPath, { throwIfNoEntry: false })?.isDirectory() ? programPath : dirname(programPath);
+  let folder: string;
+  try {
+    folder = statSync(programPath, { throwIfNoEntry: false })?.isDirectory() ? programPath : dirname(programPath);
+  } catch {
+    return {};
+  }
   const path = join(folder, 'requests.json');
   const shown = path.split('\\').join('/');
   const problem = (message: string, help: string): { problem: Diagnostic } => ({ problem: { code: 'GOV5006', severity: 'error', message, help } });
