@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -165,8 +165,51 @@ const CLI_CASES: Readonly<Record<string, readonly CliCase[]>> = {
       exit: 1,
       says: 'error[GOV5004]: `--as-of 26/11/2026` is not a date',
     },
+    {
+      name: 'a program outside --root',
+      run: () => govc(['check', 'policy.gov', '--as-of', AS_OF, '--root', 'sub'], withSubfolder(tempProgram({ 'policy.gov': CLEAN_PROGRAM }))),
+      exit: 1,
+      says: 'error[GOV5004]: `policy.gov` is not inside `--root sub`',
+    },
+  ],
+  GOV5005: [
+    {
+      name: 'a symbolic link in --out where govc writes a folder',
+      run: () => {
+        const dir = tempProgram({ 'policy.gov': CLEAN_PROGRAM });
+        const elsewhere = mkdtempSync(join(tmpdir(), 'govc-elsewhere-'));
+        mkdirSync(join(dir, 'out'));
+        symlinkSync(elsewhere, join(dir, 'out', 'ts'));
+        const r = govc(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF], dir);
+        // Nothing was written through the link.
+        return readdirSync(elsewhere).length === 0 ? r : { ...r, stderr: 'wrote through the link' };
+      },
+      exit: 1,
+      says: 'error[GOV5005]: `ts` in --out is a symbolic link; govc does not write through links: remove it',
+    },
+  ],
+  GOV5006: [
+    {
+      name: 'a requests.json that is not JSON',
+      run: () => govc(['build', '.', '--out', 'out', '--as-of', AS_OF], tempProgram({ 'policy.gov': CLEAN_PROGRAM, 'requests.json': '{"cases": [' })),
+      exit: 3,
+      says: 'error[GOV5006]: `requests.json` is not valid JSON',
+    },
+    {
+      name: 'a case without an expected decision',
+      run: () =>
+        govc(['build', '.', '--out', 'out', '--as-of', AS_OF], tempProgram({ 'policy.gov': CLEAN_PROGRAM, 'requests.json': '{"cases": [{"input": {}, "expect": {"decision": "deny"}}, {"input": {}}]}' })),
+      exit: 3,
+      says: 'error[GOV5006]: case 2 of `requests.json` has no `expect.decision`',
+    },
   ],
 };
+
+/** The folder with an empty sub-folder `sub` added. */
+function withSubfolder(dir: string): string {
+  mkdirSync(join(dir, 'sub'));
+  return dir;
+}
 
 describe('command line (dist/cli/main.js)', () => {
   beforeAll(() => {
@@ -337,6 +380,36 @@ const useCase = (...lines: string[]): string =>
   ['use_case faq_bot {', '  tier minimal', '  owner "support-eng@acme.example"', ...lines.map((l) => `  ${l}`), '}'].join('\n');
 
 const APPROVED = 'approved_by "cto@acme.example" on 2026-06-15 ticket GOV-130 expires 2027-06-15';
+
+describe('diagnostics echo bounded source text', () => {
+  it('a megabyte name is clipped in the message and the code frame', () => {
+    const huge = 'm' + 'x'.repeat(1024 * 1024);
+    const src = program(useCase(`models gpt-4.1 fallback ${huge}`, APPROVED));
+    const dir = tempProgram({ 'policy.gov': src });
+    const r = govc(['check', 'policy.gov', '--as-of', AS_OF], dir);
+    expect(r.status).toBe(3);
+    expect(renderedCodes(r.stderr)).toEqual(['GOV2001']);
+    // The message names the model, clipped with a marker; the frame shows a window of the line.
+    expect(r.stderr).toContain('error[GOV2001]: unknown model `mxxx');
+    expect(r.stderr).toMatch(/… \(\d+ more characters\)/);
+    expect(r.stderr.length).toBeLessThan(4000);
+    const json = govc(['check', 'policy.gov', '--as-of', AS_OF, '--format', 'json'], dir);
+    expect(json.stdout.length).toBeLessThan(4000);
+  });
+
+  it('a long line is shown as a window around the underline', () => {
+    const src = program(useCase('models gpt-4.1', APPROVED)).replace('owner "support-eng@acme.example"', `owner "${'a'.repeat(5000)}@acme.example" retian 30 days`);
+    const dir = tempProgram({ 'policy.gov': src });
+    const r = govc(['check', 'policy.gov', '--as-of', AS_OF], dir);
+    const frame = r.stderr.split('\n').filter((l) => /^\s+\d+ \|/.test(l) || /^\s+\|\s+\^/.test(l));
+    expect(frame.length).toBeGreaterThan(0);
+    for (const line of frame) expect(line.length).toBeLessThan(200);
+    // The marks sit under `retian`.
+    const at = frame.findIndex((l) => l.includes('retian'));
+    const marks = r.stderr.split('\n')[r.stderr.split('\n').indexOf(frame[at]!) + 1]!;
+    expect(frame[at]!.indexOf('retian')).toBe(marks.indexOf('^'));
+  });
+});
 
 describe('diagnostics say precisely what is wrong', () => {
   it('the clean program has no diagnostics', () => {

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stableJson } from '../src/codegen/json.js';
 import { validateIr } from '../src/ir/validateIr.js';
 import { IR_SCHEMA } from '../src/ir/schema.js';
 import { AS_OF, compileExample, exampleNames, REPO_ROOT } from './helpers/repo.js';
@@ -29,7 +30,7 @@ describe('examples', () => {
       });
 
       it('matches the golden IR', async () => {
-        await expect(JSON.stringify(result.ir, null, 2) + '\n').toMatchFileSnapshot(join(REPO_ROOT, 'test', 'fixtures', 'examples', name, 'ir.json'));
+        await expect(stableJson(result.ir)).toMatchFileSnapshot(join(REPO_ROOT, 'test', 'fixtures', 'examples', name, 'ir.json'));
       });
 
       it('compiles deterministically', () => {
@@ -71,6 +72,28 @@ describe('govc build', () => {
         expect([f, readFileSync(join(b, name, f)).equals(readFileSync(join(a, name, f)))]).toEqual([f, true]);
       }
     }
+  });
+
+  it('writes byte-identical artifacts for the same sources in other folders, built from other working directories', () => {
+    // Revisions, spans and `source` fields depend only on the content and paths relative to the program root.
+    const tmp = mkdtempSync(join(tmpdir(), 'govc-where-'));
+    const a = join(tmp, 'one', 'acme-support');
+    const b = join(tmp, 'two', 'much', 'deeper', 'copy-of-acme');
+    for (const dir of [a, b]) cpSync(join(REPO_ROOT, 'examples', 'acme-support'), dir, { recursive: true });
+    const cwdB = join(tmp, 'elsewhere', 'x', 'y');
+    mkdirSync(cwdB, { recursive: true });
+    const outA = join(tmp, 'out-a');
+    const outB = join(tmp, 'out-b');
+    execFileSync('node', [CLI, 'build', 'acme-support', '--out', outA, '--as-of', AS_OF], { cwd: join(tmp, 'one'), stdio: 'pipe' });
+    execFileSync('node', [CLI, 'build', relative(cwdB, b), '--out', relative(cwdB, outB), '--as-of', AS_OF], { cwd: cwdB, stdio: 'pipe' });
+    const files = (readdirSync(outA, { recursive: true }) as string[]).filter((f) => statSync(join(outA, f)).isFile()).sort();
+    expect(files).toEqual((readdirSync(outB, { recursive: true }) as string[]).filter((f) => statSync(join(outB, f)).isFile()).sort());
+    expect(files).toEqual(expect.arrayContaining(['ir.json', 'manifest.json', 'opa/bundle.tar.gz', 'ts/guards.ts', 'ts/guards.js', 'ts/guards.d.ts', 'policy.wasm']));
+    for (const f of files) expect([f, readFileSync(join(outB, f)).equals(readFileSync(join(outA, f)))]).toEqual([f, true]);
+    // And the same as compiled in place: the revision is the golden's.
+    const manifest = JSON.parse(readFileSync(join(outA, 'manifest.json'), 'utf8')) as { revision: string; sources: string[] };
+    expect(manifest.revision).toBe(compileExample('acme-support').ir!.revision);
+    expect(manifest.sources).toEqual(['models.gov', 'org.gov', 'std/baseline_data.gov', 'std/eu_ai_act.gov', 'tools.gov', 'use_cases.gov']);
   });
 
   it('exits 3 and writes nothing for a program with errors', () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { checkFiles } from '../src/check/check.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { renderHuman, toJson } from '../src/diagnostics/render.js';
-import { parse } from '../src/syntax/parse.js';
+import { MAX_TOKENS_PER_FILE, parse } from '../src/syntax/parse.js';
+import { countTokensUpTo, GovLexer } from '../src/syntax/tokens.js';
 import { govFilesIn } from '../src/project/loadProgram.js';
 import { AS_OF, exampleIr, exampleNames, REPO_ROOT } from './helpers/repo.js';
 
@@ -97,6 +98,31 @@ const edgeValue = fc.oneof(
   fc.constantFrom(null, '', 0, -1, 1.5, 1e300, Number.MAX_SAFE_INTEGER + 2, '__proto__', 'constructor', [], {}, true, 'x'.repeat(10_000)),
   fc.jsonValue({ maxDepth: 3 }),
 );
+
+describe('the token bound', () => {
+  // parse() refuses a file by this count before lexing it, so the count must be the lexer's, token for token.
+  const pieces = [...NASTY, 'a', 'a-b', 'a--b', '1.5', '15m', '2026-01-01', '2026-01-01x', '<=', '>=', '<', '>', ' ', '\t', '//', '"x', ';', '-', '.'];
+  it('counts exactly the tokens and error runs the lexer produces', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 80 }), fc.string({ maxLength: 40, unit: 'binary' }), (parts, noise) => {
+        const text = parts.join('') + noise;
+        const lexed = GovLexer.tokenize(text);
+        expect(countTokensUpTo(text, 1e9)).toBe(lexed.tokens.length + lexed.errors.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses 8 MiB of one-character tokens and errors quickly, without lexing them', () => {
+    for (const text of [';a'.repeat(4 * 1024 * 1024), '{'.repeat(8 * 1024 * 1024 - 1)]) {
+      const started = Date.now();
+      const { diagnostics } = parse({ path: 'big.gov', text });
+      expect(diagnostics.map((d) => d.message)).toEqual([`file has more than ${MAX_TOKENS_PER_FILE} tokens`]);
+      // Lexing all of it took 16 s and 3 GB before the count; the count stops at the bound.
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
+  });
+});
 
 describe('evaluator fuzzing', () => {
   for (const name of exampleNames()) {

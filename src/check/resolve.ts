@@ -35,6 +35,7 @@ import type {
   Period,
 } from '../ir/types.js';
 import { BUILTIN_DETECTORS } from './builtinDetectors.js';
+import { own, recordOf } from './records.js';
 import type { CheckContext } from './CheckContext.js';
 import { BLOCK_FIELDS } from './fieldTable.js';
 import { checkPortableRegex } from './portableRegex.js';
@@ -431,7 +432,7 @@ export function resolve(ctx: CheckContext): SemanticModel {
         }
         detectors.push({ name: d.name.text, regex: d.pattern.value, builtin: false });
       } else {
-        const regex = BUILTIN_DETECTORS[d.name.text];
+        const regex = own(BUILTIN_DETECTORS, d.name.text);
         if (regex === undefined) {
           ctx.report('GOV2001', `unknown detector \`${d.name.text}\``, d.name.span, {
             label: 'not a built-in detector',
@@ -591,33 +592,33 @@ export function resolve(ctx: CheckContext): SemanticModel {
         models.push(m.text);
       }
     }
-    const data: Record<string, IrDataFlow> = {};
+    const data = new Map<string, IrDataFlow>();
     for (const d of fieldsOf(decl, 'Data')) {
       if (!lookup(ctx, 'DataClass', d.dataClass, where)) continue;
-      if (data[d.dataClass.text]) {
+      if (data.has(d.dataClass.text)) {
         ctx.report('GOV2035', `data class \`${d.dataClass.text}\` has two rules in use case \`${decl.name.text}\``, d.dataClass.span, {
           help: 'list every permitted provider in one rule: `data pii -> openai, anthropic in eu redacted`',
         });
         continue;
       }
       if (d.deny) {
-        data[d.dataClass.text] = { action: 'deny', source: loc(d.span) };
+        data.set(d.dataClass.text, { action: 'deny', source: loc(d.span) });
         continue;
       }
       const providers = d.providers.filter((p) => lookup(ctx, 'Provider', p, `in the \`${d.dataClass.text}\` data rule`));
-      data[d.dataClass.text] = {
+      data.set(d.dataClass.text, {
         action: 'allow',
         providers: uniqueNames(providers),
         regions: uniqueNames(d.regions),
         redacted: d.redacted,
         source: loc(d.span),
-      };
+      });
     }
-    const tools: Record<string, IrToolGrant> = {};
+    const tools = new Map<string, IrToolGrant>();
     for (const t of fieldsOf(decl, 'ToolGrant')) {
       const tool = lookup(ctx, 'Tool', t.tool, where);
       if (!tool) continue;
-      if (tools[t.tool.text]) {
+      if (tools.has(t.tool.text)) {
         ctx.report('GOV2003', `tool \`${t.tool.text}\` is granted twice`, t.tool.span, { help: 'list all scopes in one grant' });
         continue;
       }
@@ -630,11 +631,11 @@ export function resolve(ctx: CheckContext): SemanticModel {
           });
       }
       const declared = model.tools.get(t.tool.text)?.ir.scopes ?? [];
-      tools[t.tool.text] = {
+      tools.set(t.tool.text, {
         scopes: t.scopes.length ? [...new Set(t.scopes.map((s) => s.value))] : [...declared],
         human_approval: humanApproval,
         source: loc(t.span),
-      };
+      });
     }
     const rateLimits = ratesOf(ctx, decl);
     let onBudget: IrOnBudgetExhausted | null = null;
@@ -733,8 +734,8 @@ export function resolve(ctx: CheckContext): SemanticModel {
         owner: fieldOf(decl, 'Owner')?.value.value ?? '',
         surfaces: fieldOf(decl, 'Surfaces')?.values.map((s) => s.value) ?? [],
         models,
-        data: sortKeys(data),
-        tools: sortKeys(tools),
+        data: recordOf(data),
+        tools: recordOf(tools),
         budgets,
         rate_limits: rateLimits,
         on_budget_exhausted: onBudget,
@@ -762,10 +763,4 @@ export function percentOf(amount: number, percent: number): number {
 
 function uniqueNames(names: readonly NameNode[]): string[] {
   return [...new Set(names.map((n) => n.text))];
-}
-
-export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort()) out[key] = record[key]!;
-  return out;
 }

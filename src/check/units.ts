@@ -2,22 +2,25 @@ import type { AmountNode, NumberNode } from '../ast/nodes.js';
 import type { CheckContext } from './CheckContext.js';
 
 /** `k` and `M` scale a number; any other glued suffix is a unit (`15m`, `180d`). */
-const SCALE: Readonly<Record<string, number>> = { k: 1_000, M: 1_000_000 };
+// Maps, not object literals: a unit is user text, and `180 constructor` must not find Object.prototype's member.
+const SCALE: ReadonlyMap<string, number> = new Map([['k', 1_000], ['M', 1_000_000]]);
 
-const DURATION_SECONDS: Readonly<Record<string, number>> = {
-  s: 1, sec: 1, second: 1, seconds: 1,
-  m: 60, min: 60, minute: 60, minutes: 60,
-  h: 3600, hour: 3600, hours: 3600,
-  d: 86_400, day: 86_400, days: 86_400,
-  w: 604_800, week: 604_800, weeks: 604_800,
-  y: 31_536_000, year: 31_536_000, years: 31_536_000,
-};
+const DURATION_SECONDS: ReadonlyMap<string, number> = new Map(
+  Object.entries({
+    s: 1, sec: 1, second: 1, seconds: 1,
+    m: 60, min: 60, minute: 60, minutes: 60,
+    h: 3600, hour: 3600, hours: 3600,
+    d: 86_400, day: 86_400, days: 86_400,
+    w: 604_800, week: 604_800, weeks: 604_800,
+    y: 31_536_000, year: 31_536_000, years: 31_536_000,
+  }),
+);
 
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
 /** The numeric value of a number, scaled by a `k`/`M` suffix, and the unit the suffix names (if any). */
 export function scaled(n: NumberNode): { value: number; gluedUnit: string | undefined } {
-  const scale = SCALE[n.suffix];
+  const scale = SCALE.get(n.suffix);
   if (scale !== undefined) return { value: n.value * scale, gluedUnit: undefined };
   return { value: n.value, gluedUnit: n.suffix === '' ? undefined : n.suffix };
 }
@@ -35,7 +38,7 @@ function writtenUnit(a: AmountNode): string {
 /** A duration in seconds, or undefined (reported) when the unit is not a time unit. */
 export function durationSeconds(ctx: CheckContext, a: AmountNode, what: string): number | undefined {
   const { value, unit } = unitOf(a);
-  const seconds = unit === undefined ? undefined : DURATION_SECONDS[unit];
+  const seconds = unit === undefined ? undefined : DURATION_SECONDS.get(unit);
   if (seconds === undefined) {
     ctx.report('GOV2010', `${what} needs a duration, found \`${writtenUnit(a)}\``, a.span, {
       label: 'not a unit of time',

@@ -5,6 +5,8 @@ import { runCheck } from './commands/check.js';
 import { runDecide } from './commands/decide.js';
 import { EXIT } from './exitCodes.js';
 import { pruneDecisionLogs } from '../runtime/decisionLog.js';
+import { stableJson } from '../codegen/json.js';
+import { printable } from '../diagnostics/render.js';
 
 const program = new Command();
 program
@@ -23,6 +25,10 @@ const asOf = new Option('--as-of <date>', 'judge approvals as of this date (YYYY
 const format = new Option('--format <format>', 'diagnostic output format').choices(['human', 'json']).default('human');
 const color = new Option('--color', 'colour human output (default: when writing to a terminal)');
 const maxDiagnostics = new Option('--max-diagnostics <n>', 'stop listing after this many diagnostics').default('100');
+const root = new Option(
+  '--root <dir>',
+  'the program root: files of a program (imports included) must be inside it or the standard library; default: each program\'s folder',
+);
 
 program
   .command('check')
@@ -32,6 +38,7 @@ program
   .addOption(format)
   .addOption(color)
   .addOption(maxDiagnostics)
+  .addOption(root)
   .option('--explain <code>', 'print the explanation of a diagnostic code, e.g. GOV2030')
   .addHelpText('after', '\nExamples:\n  govc check examples\n  govc check examples/acme-support --as-of 2026-12-01 --format json\n  govc check --explain GOV2030')
   .action((paths: string[], opts) => {
@@ -47,6 +54,7 @@ program
   .addOption(format)
   .addOption(color)
   .addOption(maxDiagnostics)
+  .addOption(root)
   .option('--signing-key <key>', 'sign the OPA bundle: a PEM private key (file or text) for RS256/ES256, or the secret for HS256')
   .option('--signing-alg <alg>', 'RS256 (default), ES256 or HS256')
   .option('--signing-key-id <id>', 'key id written as the JWT `kid` (OPA looks up its verification key by it)')
@@ -75,17 +83,17 @@ program
   .action(async (dir: string, opts: { now?: string }) => {
     const now = opts.now === undefined ? Date.now() : Date.parse(opts.now);
     if (!Number.isFinite(now)) {
-      process.stderr.write(`govc: --now must be an RFC 3339 time, got \`${opts.now}\`\n`);
+      process.stderr.write(`govc: --now must be an RFC 3339 time, got \`${printable(String(opts.now))}\`\n`);
       process.exitCode = EXIT.usage;
       return;
     }
     const r = await pruneDecisionLogs(dir, now);
-    process.stdout.write(JSON.stringify(r) + '\n');
+    process.stdout.write(stableJson(r, { indent: 0 }));
   });
 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.stderr.write(`govc: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`govc: internal error: ${printable(err instanceof Error ? err.message : String(err))}\n`);
   process.exitCode = EXIT.usage;
 }

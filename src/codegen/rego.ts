@@ -1,3 +1,5 @@
+import { escapeInvisibleUtf16 } from '../source/invisible.js';
+
 /**
  * A small typed builder for generated Rego (after ajv's `code.ts`): text from `.gov` files or requests only ever
  * enters Rego as a JSON-escaped string literal or a validated name, so it cannot become Rego code.
@@ -30,13 +32,14 @@ export function regoName(text: string): RegoCode {
 }
 
 /**
- * Any JSON value as a Rego term. JSON is valid Rego term syntax; U+2028/U+2029 are escaped too, so no line
- * separator ever appears raw in generated source.
+ * Any JSON value as a Rego term. JSON is valid Rego term syntax; every invisible or bidirectional character
+ * (source/invisible.ts: line separators, bidi controls, BOMs...) is a `\uXXXX` escape, so none appears raw in
+ * generated source and a reviewer sees what OPA reads.
  */
 export function regoValue(value: unknown): RegoCode {
   const json = JSON.stringify(value, (_k, v: unknown) => (v === undefined ? null : v));
   if (json === undefined) throw new Error('INVARIANT: regoValue needs a JSON value');
-  return RegoCode.trusted(json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+  return RegoCode.trusted(escapeInvisibleUtf16(json));
 }
 
 /** Tagged template: interpolated `RegoCode` is spliced raw; anything else becomes a Rego literal. */

@@ -14,6 +14,7 @@ export const DIAGNOSTIC_CODES = {
   GOV1005: { severity: 'error', title: 'invalid escape in string' },
   GOV1006: { severity: 'error', title: 'invalid date' },
   GOV1007: { severity: 'error', title: 'unknown field' },
+  GOV1008: { severity: 'error', title: 'bidirectional control character in source' },
   // Resolution
   GOV2001: { severity: 'error', title: 'unknown name' },
   GOV2002: { severity: 'error', title: 'duplicate declaration' },
@@ -22,6 +23,7 @@ export const DIAGNOSTIC_CODES = {
   GOV2005: { severity: 'error', title: 'import not found' },
   GOV2006: { severity: 'error', title: 'missing or duplicate org' },
   GOV2007: { severity: 'warning', title: 'unused declaration' },
+  GOV2008: { severity: 'error', title: 'file outside the program' },
   // Types and units
   GOV2010: { severity: 'error', title: 'wrong unit' },
   GOV2011: { severity: 'error', title: 'wrong period' },
@@ -79,6 +81,8 @@ export const DIAGNOSTIC_CODES = {
   GOV5002: { severity: 'error', title: 'unreadable source file' },
   GOV5003: { severity: 'error', title: 'too many diagnostics' },
   GOV5004: { severity: 'error', title: 'invalid command-line value' },
+  GOV5005: { severity: 'error', title: 'cannot write output' },
+  GOV5006: { severity: 'error', title: 'invalid request corpus' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

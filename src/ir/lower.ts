@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SemanticModel } from '../check/resolve.js';
-import { sortKeys } from '../check/resolve.js';
+import { recordOf } from '../check/records.js';
 import type { Source } from '../source/Source.js';
 import { IR_VERSION, type IrProgram } from './types.js';
 
@@ -13,10 +13,9 @@ export function revisionOf(sources: readonly Source[]): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** A symbol table as an IR table: own entries even for `__proto__` or `constructor` (check/records.ts). */
 function table<T>(map: ReadonlyMap<string, { ir: T }>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const [name, entry] of map) out[name] = entry.ir;
-  return sortKeys(out);
+  return recordOf([...map].map(([name, entry]) => [name, entry.ir] as const));
 }
 
 /** Lowers a checked program (no errors) to the IR. Tables are key-sorted so the JSON is deterministic. */

@@ -9,7 +9,10 @@ import { loadProgram } from './loadProgram.js';
 
 export interface CompileOptions {
   readonly asOf: string;
+  /** Where relative entry paths start and what diagnostics name files relative to; default `process.cwd()`. */
   readonly cwd?: string;
+  /** The program root (loadProgram's LoadOptions.root); default: the folder of the entry files. */
+  readonly root?: string;
 }
 
 export interface CompileResult {
@@ -22,7 +25,7 @@ export interface CompileResult {
 
 /** Loads, parses, checks and lowers one program (entry files plus imports). */
 export function compileFiles(entryFiles: readonly string[], options: CompileOptions): CompileResult {
-  const loaded = loadProgram(entryFiles, options.cwd);
+  const loaded = loadProgram(entryFiles, options.cwd, options.root === undefined ? {} : { root: options.root });
   return compileLoaded(loaded.sources, loaded.files, loaded.diagnostics, options);
 }
 
@@ -33,8 +36,8 @@ export function compileLoaded(
   options: CompileOptions,
 ): CompileResult {
   const checked = checkFiles(files, { asOf: options.asOf });
-  // A file that could not be read may hold the org; saying "no org" too would only mislead.
-  const unreadable = loadDiagnostics.some((d) => d.code === 'GOV5002');
+  // A file that could not be read (or was refused) may hold the org; saying "no org" too would only mislead.
+  const unreadable = loadDiagnostics.some((d) => d.code === 'GOV5002' || d.code === 'GOV2008' || d.code === 'GOV1004');
   const checkDiagnostics = unreadable ? checked.diagnostics.filter((d) => d.code !== 'GOV2006') : checked.diagnostics;
   const diagnostics = sortDiagnostics([...loadDiagnostics, ...checkDiagnostics]);
   if (hasErrors(diagnostics)) return { sources, diagnostics, model: checked.model };

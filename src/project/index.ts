@@ -1,2 +1,3 @@
 export { compileFiles, compileLoaded, type CompileOptions, type CompileResult } from './compile.js';
-export { loadProgram, govFilesIn, displayPath, STD_DIR } from './loadProgram.js';
+export { loadProgram, govFilesIn, displayPath, commonFolder, STD_DIR, MAX_PROGRAM_BYTES, MAX_PROGRAM_FILES, type LoadOptions } from './loadProgram.js';
+export { readRegularFile, statRegular, isInside, describeProblem, type ReadProblem, type ReadResult } from './readRegularFile.js';

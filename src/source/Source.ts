@@ -1,7 +1,18 @@
-/** A `.gov` source file as the compiler sees it. `path` is as given by the user, posix-separated. */
+/**
+ * A `.gov` source file as the compiler sees it. `path` names it inside the program, posix-separated: relative to the
+ * program root (`models.gov`, `shared/vendors.gov`) or `std/…` for the standard library, so the IR, reasons and the
+ * revision never depend on where the program sits on disk. `display` is how diagnostics name it for a person
+ * (relative to the working directory, so terminals and editors can open it); it defaults to `path`.
+ */
 export interface Source {
   readonly path: string;
   readonly text: string;
+  readonly display?: string;
+}
+
+/** The name diagnostics show for a source. */
+export function displayName(source: Source): string {
+  return source.display ?? source.path;
 }
 
 /** A half-open range of UTF-16 offsets into one source. */

@@ -1,1 +1,2 @@
 export * from './Source.js';
+export * from './invisible.js';

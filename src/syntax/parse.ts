@@ -4,7 +4,7 @@ import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Source, Span } from '../source/Source.js';
 import { CstToAst } from './cstToAst.js';
 import { sharedParser } from './parser.js';
-import { GovLexer, retypeKeywords, StringLiteral } from './tokens.js';
+import { countTokensUpTo, GovLexer, retypeKeywords, StringLiteral } from './tokens.js';
 
 /** Hostile-input bounds (cf. graphql-js maxTokens): beyond these a file is refused, not parsed. */
 export const MAX_TOKENS_PER_FILE = 500_000;
@@ -34,6 +34,11 @@ export function parse(source: Source): ParseResult {
     return { file: emptyFile(source), diagnostics };
   }
 
+  // Counted before lexing: the lexer would otherwise build every token (and every error) of a hostile file first,
+  // about a gigabyte and many seconds for 8 MiB of `;a`. A file cannot hold more tokens than characters.
+  if (source.text.length > MAX_TOKENS_PER_FILE && countTokensUpTo(source.text, MAX_TOKENS_PER_FILE) > MAX_TOKENS_PER_FILE) {
+    return { file: emptyFile(source), diagnostics: [tooManyTokens(span(0, 0))] };
+  }
   const lexed = GovLexer.tokenize(source.text);
   const tokens: IToken[] = [];
   // The lexer skips characters it cannot match and reports each run of them as one error.
@@ -42,12 +47,13 @@ export function parse(source: Source): ParseResult {
     diagnostics.push({
       code: 'GOV1003',
       severity: 'error',
-      message: `unexpected character${[...text].length > 1 ? 's' : ''} \`${text.length > 20 ? text.slice(0, 20) + '...' : text}\``,
+      message: `unexpected character${[...text].length > 1 ? 's' : ''} \`${[...text].length > 20 ? [...text].slice(0, 20).join('') + '...' : text}\``,
       span: span(e.offset, e.offset + e.length),
       label: 'not part of any word, number, string or symbol of the language',
       help: 'names use letters, digits, `_`, `-` and `.`; text goes between double quotes; comments start with `#`',
     });
   }
+  diagnostics.push(...bidiControls(source, lexed.errors));
   for (const t of lexed.tokens) {
     const kind = t.tokenType.name;
     if (kind === 'UnterminatedString') {
@@ -65,15 +71,9 @@ export function parse(source: Source): ParseResult {
     }
     tokens.push(t);
   }
-  if (tokens.length > MAX_TOKENS_PER_FILE) {
-    diagnostics.push({
-      code: 'GOV1004',
-      severity: 'error',
-      message: `file has more than ${MAX_TOKENS_PER_FILE} tokens`,
-      span: span(0, 0),
-      help: 'split the policy into several files joined with `import`',
-    });
-    return { file: emptyFile(source), diagnostics };
+  if (tokens.length + lexed.errors.length > MAX_TOKENS_PER_FILE) {
+    // INVARIANT: countTokensUpTo counts as the lexer does, so this is reached only by files it did not count.
+    return { file: emptyFile(source), diagnostics: [tooManyTokens(span(0, 0))] };
   }
 
   retypeKeywords(tokens);
@@ -106,6 +106,53 @@ export function parse(source: Source): ParseResult {
     diagnostics.push(d);
   }
   return { file, diagnostics };
+}
+
+/** The characters that reorder how text is displayed (Trojan Source, CVE-2021-42574): embeddings, overrides, isolates, marks. */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** Reported one by one up to this many per file; the last says how many more there are. */
+const MAX_BIDI_REPORTS = 20;
+
+/**
+ * GOV1008 for each bidirectional control written raw in a string or comment: a reviewer would read the text in
+ * another order than govc does. (Outside strings and comments the lexer already reports them as GOV1003.)
+ */
+function bidiControls(source: Source, lexErrors: ReadonlyArray<{ offset: number; length: number }>): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let e = 0;
+  let total = 0;
+  BIDI_CONTROLS.lastIndex = 0;
+  for (let m = BIDI_CONTROLS.exec(source.text); m !== null; m = BIDI_CONTROLS.exec(source.text)) {
+    const at = m.index;
+    while (e < lexErrors.length && lexErrors[e]!.offset + lexErrors[e]!.length <= at) e++;
+    if (e < lexErrors.length && lexErrors[e]!.offset <= at) continue;
+    total++;
+    if (out.length >= MAX_BIDI_REPORTS) continue;
+    const code = m[0].charCodeAt(0).toString(16).toUpperCase();
+    out.push({
+      code: 'GOV1008',
+      severity: 'error',
+      message: `bidirectional control character U+${code} in the source`,
+      span: { source, start: at, end: at + 1 },
+      label: 'changes the order in which the text around it is displayed',
+      help: `write it as an escape inside the string, \`\\u{${code}}\`, so that readers of the file see it`,
+    });
+  }
+  if (total > out.length) {
+    const last = out[out.length - 1]!;
+    out[out.length - 1] = { ...last, notes: [`and ${total - out.length} more in this file`] };
+  }
+  return out;
+}
+
+function tooManyTokens(at: Span): Diagnostic {
+  return {
+    code: 'GOV1004',
+    severity: 'error',
+    message: `file has more than ${MAX_TOKENS_PER_FILE} tokens`,
+    span: at,
+    help: 'split the policy into several files joined with `import`',
+  };
 }
 
 function syntaxDiagnostic(e: IRecognitionException, source: Source): Diagnostic {

@@ -160,3 +160,41 @@ export const KEYWORDS: readonly string[] = Object.keys(Kw);
  * silently make every token try every pattern.
  */
 export const GovLexer = new Lexer(lexerTokens, { positionTracking: 'full', ensureOptimizations: true });
+
+/** The lexer's patterns as sticky expressions, in its order: what countTokensUpTo tries at each position. */
+const STICKY: ReadonlyArray<{ readonly re: RegExp; readonly counts: boolean }> = lexerTokens.map((t) => {
+  const p = t.PATTERN;
+  const source = typeof p === 'string' ? p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : (p as RegExp).source;
+  return { re: new RegExp(source, 'y'), counts: t.GROUP !== Lexer.SKIPPED };
+});
+
+/**
+ * How many tokens and error runs the lexer would produce, counting stops once past `limit`: the lexer's own
+ * first-match rule over the same patterns, without building a token. Lets parse() refuse a huge file cheaply.
+ */
+export function countTokensUpTo(text: string, limit: number): number {
+  let count = 0;
+  let at = 0;
+  let inError = false;
+  while (at < text.length && count <= limit) {
+    let matched = false;
+    for (const { re, counts } of STICKY) {
+      re.lastIndex = at;
+      if (re.test(text) && re.lastIndex > at) {
+        if (counts) count++;
+        at = re.lastIndex;
+        matched = true;
+        break;
+      }
+    }
+    if (matched) {
+      inError = false;
+      continue;
+    }
+    // An unmatched character: the lexer reports each run of them as one error.
+    if (!inError) count++;
+    inError = true;
+    at++;
+  }
+  return count;
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IrProgram } from '../../ir/types.js';
+import { compactJson, stableJson } from '../../codegen/json.js';
 import { tarGz } from '../../codegen/tar.js';
 import { signaturesJson, type SigningOptions } from './sign.js';
 import { policyWasm, WASM_ENTRYPOINTS } from '../wasm/index.js';
@@ -61,10 +62,10 @@ export function manifestOf(ir: IrProgram, options: BundleOptions): Record<string
 export function buildBundle(ir: IrProgram, options: BundleOptions = {}): OpaBundle {
   const files: BundleFile[] = [
     // Compact: at 10,000 use cases pretty-printing doubled the file and the time to gzip it.
-    { name: '/data.json', data: Buffer.from(JSON.stringify({ govc: { ir } }) + '\n') },
+    { name: '/data.json', data: Buffer.from(compactJson({ govc: { ir } }) + '\n') },
     { name: '/' + POLICY_PATH, data: Buffer.from(policyRego()) },
     ...(options.withoutWasm ? [] : [{ name: '/policy.wasm', data: policyWasm() }]),
-    { name: '/.manifest', data: Buffer.from(JSON.stringify(manifestOf(ir, options), null, 2) + '\n') },
+    { name: '/.manifest', data: Buffer.from(stableJson(manifestOf(ir, options))) },
   ];
   if (options.signing) {
     files.push({ name: '/.signatures.json', data: Buffer.from(signaturesJson(files, options.signing)) });

@@ -1,6 +1,7 @@
 import { createHash, createHmac, createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { canonicalJson } from '../../codegen/canonicalJson.js';
+import { stableJson } from '../../codegen/json.js';
 
 export type SigningAlg = 'RS256' | 'ES256' | 'HS256';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'HS256'];
@@ -27,9 +28,33 @@ export function bundleFileHash(name: string, data: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** A PEM key or secret is a few KiB; a key "file" larger than this (`/dev/zero`, a wrong path) is refused. */
+const MAX_KEY_BYTES = 1024 * 1024;
+
+/**
+ * The key text: `key` itself, or the file it names. The file may be a pipe (`--signing-key <(vault read ...)`), so it
+ * is read as a stream, but never more than MAX_KEY_BYTES: a device or a huge file cannot stall the build.
+ */
 function loadKeyMaterial(key: string): string {
-  if (!key.includes('-----BEGIN') && existsSync(key)) return readFileSync(key, 'utf8');
-  return key;
+  if (key.includes('-----BEGIN') || !existsSync(key)) return key;
+  let fd: number;
+  try {
+    fd = openSync(key, 'r');
+  } catch (err) {
+    throw new SigningError(`cannot open the signing key file (${(err as { code?: string }).code ?? 'unreadable'})`);
+  }
+  try {
+    const buffer = Buffer.alloc(MAX_KEY_BYTES + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length <= MAX_KEY_BYTES; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_KEY_BYTES) throw new SigningError(`the signing key file is larger than ${MAX_KEY_BYTES / 1024} KiB`);
+    return buffer.subarray(0, length).toString('utf8');
+  } catch (err) {
+    if (err instanceof SigningError) throw err;
+    throw new SigningError(`cannot read the signing key file (${(err as { code?: string }).code ?? 'unreadable'})`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -56,7 +81,7 @@ export function signaturesJson(files: ReadonlyArray<{ name: string; data: Buffer
     // JWS wants ECDSA signatures as r||s (IEEE P1363), not DER.
     signature = cryptoSign('sha256', Buffer.from(signingInput), options.alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key);
   }
-  return JSON.stringify({ signatures: [`${signingInput}.${base64url(signature)}`] }, null, 2) + '\n';
+  return stableJson({ signatures: [`${signingInput}.${base64url(signature)}`] });
 }
 
 export class SigningError extends Error {}

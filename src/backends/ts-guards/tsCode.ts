@@ -1,7 +1,10 @@
+import { escapeInvisibleUtf16 } from '../../source/invisible.js';
+
 /**
  * A small typed builder for generated TypeScript (the counterpart of codegen/rego.ts): text from `.gov` files only
- * ever enters a guard module as a JSON-escaped string literal (U+2028/U+2029 escaped too), and identifiers are
- * govc's own, validated here. `TsCode` is the only thing spliced raw.
+ * ever enters a guard module as a JSON-escaped string literal (with every invisible or bidirectional character
+ * escaped, source/invisible.ts), and identifiers are govc's own, validated here. `TsCode` is the only thing spliced
+ * raw.
  */
 
 const RESERVED = new Set(
@@ -46,12 +49,13 @@ function checkValue(value: unknown): void {
 
 /**
  * Any JSON value as a TypeScript expression (or, for a string, a literal type). JSON is valid TypeScript; line and
- * paragraph separators are escaped so no line break ever appears raw inside a literal.
+ * paragraph separators, bidirectional controls, BOMs and the other invisible characters are `\uXXXX` escapes, so
+ * no line break appears raw inside a literal and a reviewer of the module sees every character.
  */
 export function tsValue(value: unknown): TsCode {
   checkValue(value);
   const json = JSON.stringify(value);
-  return TsCode.trusted(json.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+  return TsCode.trusted(escapeInvisibleUtf16(json));
 }
 
 /** Tagged template: interpolated `TsCode` is spliced raw; anything else becomes a literal. */

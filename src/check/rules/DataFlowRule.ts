@@ -2,6 +2,7 @@ import { fieldsOf } from '../../ast/nodes.js';
 import type { IrDataClass, IrUseCase } from '../../ir/types.js';
 import type { Span } from '../../source/Source.js';
 import type { CheckContext } from '../CheckContext.js';
+import { own } from '../records.js';
 import type { SemanticModel } from '../resolve.js';
 import type { Rule } from './RuleContext.js';
 
@@ -19,7 +20,7 @@ export const DataFlowRule: Rule = {
   run(ctx, model) {
     for (const { ir: uc, decl } of model.useCases.values()) {
       for (const field of fieldsOf(decl, 'Data')) {
-        const flow = uc.data[field.dataClass.text];
+        const flow = own(uc.data, field.dataClass.text);
         const dc = model.dataClasses.get(field.dataClass.text)?.ir;
         if (!flow || !dc || flow.action !== 'allow') continue;
         // Residency: the flow must be confined to the class's regions.
@@ -95,7 +96,7 @@ function checkModelsReceiveData(ctx: CheckContext, model: SemanticModel, uc: IrU
     if (!provider || provider.dpa_signed !== null) continue;
     for (const dc of model.dataClasses.values()) {
       const cls: IrDataClass = dc.ir;
-      if (uc.data[cls.name] || cls.default === 'deny' || !SENSITIVE.has(cls.sensitivity)) continue;
+      if (own(uc.data, cls.name) || cls.default === 'deny' || !SENSITIVE.has(cls.sensitivity)) continue;
       ctx.report('GOV2031', `data class \`${cls.name}\` (default \`${cls.default}\`) may reach provider \`${provider.name}\`, which has no DPA`, spans.get(name) ?? fallbackSpan, {
         label: `model \`${name}\` runs on \`${provider.name}\``,
         help: `add \`data ${cls.name} deny\` to the use case, or sign a DPA with \`${provider.name}\``,

@@ -1,5 +1,6 @@
 import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { compileFiles } from '../../project/compile.js';
+import { printable } from '../../diagnostics/render.js';
 import { EXIT } from '../exitCodes.js';
 import { explain, printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
 
@@ -21,8 +22,8 @@ export function runCheck(paths: string[], opts: OutputOptions & { explain?: stri
   if (typeof start === 'number') return start;
   const { date, programs, found, groups } = start;
   programs.forEach((p, i) => {
-    if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] checking ${p.path}\n`);
-    const result = compileFiles(p.entryFiles, { asOf: date.asOf });
+    if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] checking ${printable(p.path)}\n`);
+    const result = compileFiles(p.entryFiles, { asOf: date.asOf, ...(opts.root !== undefined && { root: opts.root }) });
     groups.push({ program: p.path, diagnostics: result.diagnostics });
   });
   printDiagnostics(groups, opts);

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stableJson } from '../../codegen/json.js';
 import { isCalendarDate } from '../../syntax/cstToAst.js';
 import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { ALL_CODES, type DiagnosticCode } from '../../diagnostics/codes.js';
-import { renderHuman, summary, toJson } from '../../diagnostics/render.js';
-import { discoverPrograms, type ProgramInput } from '../programs.js';
+import { printable, renderHuman, summary, toJson } from '../../diagnostics/render.js';
+import { checkRoot, discoverPrograms, type ProgramInput } from '../programs.js';
 import { EXIT } from '../exitCodes.js';
 
 export interface OutputOptions {
@@ -13,6 +14,8 @@ export interface OutputOptions {
   color?: boolean;
   maxDiagnostics?: string;
   asOf?: string;
+  /** `--root DIR`: the program root of every program (default: each program's own folder). */
+  root?: string;
 }
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -62,7 +65,7 @@ export function printDiagnostics(groups: ReadonlyArray<{ program: string; diagno
   const max = 'max' in resolved ? resolved.max : 100;
   if (opts.format === 'json') {
     const out = groups.map((g) => ({ program: g.program, diagnostics: capDiagnostics(g.diagnostics, max).map(toJson) }));
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    process.stdout.write(stableJson(out));
     return;
   }
   const color = opts.color ?? Boolean(process.stderr.isTTY);
@@ -72,8 +75,9 @@ export function printDiagnostics(groups: ReadonlyArray<{ program: string; diagno
   }
 }
 
+/** `path: N errors, M warnings`; the path is shown as diagnostics show text (escaped, clipped). */
 export function summaryLine(program: string, diagnostics: readonly Diagnostic[]): string {
-  return `${program}: ${summary(diagnostics)}`;
+  return `${printable(program)}: ${summary(diagnostics)}`;
 }
 
 export function explain(code: string): { text: string } | { error: string } {
@@ -105,7 +109,13 @@ export function startRun(paths: readonly string[], opts: OutputOptions): RunStar
     printDiagnostics([{ program: 'govc', diagnostics: [maxDiagnostics.error] }], { ...opts, maxDiagnostics: undefined });
     return EXIT.usage;
   }
-  const { programs, diagnostics: found } = discoverPrograms(paths);
+  const discovered = discoverPrograms(paths);
+  const found = [...discovered.diagnostics, ...(opts.root === undefined ? [] : checkRoot(opts.root, discovered.programs))];
+  if (opts.root !== undefined && found.some((d) => d.code === 'GOV5004')) {
+    printDiagnostics([{ program: 'govc', diagnostics: found }], opts);
+    return EXIT.usage;
+  }
+  const programs = discovered.programs;
   const groups: RunStart['groups'] = found.length ? [{ program: 'govc', diagnostics: found }] : [];
   return { date, programs, found, groups };
 }
