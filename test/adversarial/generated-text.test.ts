@@ -109,7 +109,8 @@ const USE_CASE = `use_case u {
 `;
 
 function request(fields: Record<string, unknown>): Record<string, unknown> {
-  return { trace_id: `t${CHARS}`, use_case: 'u', tenant: `tenant${CHARS}`, region: 'eu', time: '2026-11-26T10:00:00Z', tokens: { input: 10, output: 10 }, spend: {}, rate: { use_case: { requests: 0, tokens: 0 } }, ...fields };
+  // A trace id holds at most 256 code points (docs/semantics.md, RULE C): the first 255 of CHARS.
+  return { trace_id: `t${[...CHARS].slice(0, 255).join('')}`, use_case: 'u', tenant: `tenant${CHARS}`, region: 'eu', time: '2026-11-26T10:00:00Z', tokens: { input: 10, output: 10 }, spend: {}, rate: { use_case: { requests: 0, tokens: 0 } }, ...fields };
 }
 
 const INPUTS = [
