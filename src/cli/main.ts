@@ -8,6 +8,14 @@ import { pruneDecisionLogs } from '../runtime/decisionLog.js';
 import { stableJson } from '../codegen/json.js';
 import { printable } from '../diagnostics/render.js';
 
+// A reader that stops early (`govc decide ... | head`) closes the pipe: that ends the output, it is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const program = new Command();
 program
   .name('govc')
@@ -67,9 +75,10 @@ program
   .command('decide')
   .description('decide requests against one program with the reference evaluator; prints decisions as JSON')
   .argument('<path>', 'the program: a folder of .gov files, a .gov file, or a built ir.json')
-  .requiredOption('--request <file>', 'a JSON request, a JSON array of requests, or - for standard input')
+  .requiredOption('--request <file>', 'a JSON request, a JSON array of requests, a request corpus ({"cases": [{"input": ...}]}), or - for standard input')
   .addOption(asOf)
-  .addHelpText('after', '\nExample:\n  govc decide examples/acme-support --request examples/acme-support/requests/refund.json')
+  .addOption(root)
+  .addHelpText('after', '\nExamples:\n  govc decide examples/acme-support --request examples/acme-support/requests.json --as-of 2026-11-26\n  echo \'{"use_case":"support_assistant","tenant":"t1","region":"eu","time":"2026-11-26T09:30:00Z"}\' | govc decide out/acme/ir.json --request -')
   .action((path: string, opts) => {
     process.exitCode = runDecide(path, opts);
   });
