@@ -156,8 +156,25 @@ describe('retention of entries without a use case', () => {
     expect((log.entries[0]!.input as Record<string, unknown>).user_email).toBe('[REDACTED:pii]');
   });
 
-  it('without it (modules built before), the longest use-case retention and nothing of the payloads', async () => {
+  it('the generated module carries the org defaults: an unknown use case keeps the org retention', async () => {
+    expect((acme.policy as GuardPolicy).defaults).toEqual({ log: ir.org.log, retention_days: ir.org.retention_days });
     const { guard, log } = setup(acme);
+    await guard.invoke(request({ use_case: 'no_such_use_case', user_email: EMAIL }) as never, ok);
+    expect(only(log).retention_days).toBe(ir.org.retention_days);
+  });
+
+  it('without it (modules built before), the longest use-case retention and nothing of the payloads', async () => {
+    const p = acme.policy as GuardPolicy;
+    const withoutDefaults = definePolicy<never, Decision>({
+      revision: p.revision,
+      org: p.org,
+      decide: p.decide,
+      useCases: [...p.useCases.values()],
+      models: [...p.models.values()],
+      dataClasses: [...p.dataClasses.values()],
+    });
+    const log = new MemoryDecisionLog();
+    const guard = createGuard(withoutDefaults as GuardPolicy, { log, clock: () => T0 });
     await guard.invoke(request({ use_case: 'no_such_use_case', user_email: EMAIL, input: EMAIL }) as never, ok);
     const e = only(log);
     expect(e.retention_days).toBe(180);

@@ -985,6 +985,7 @@ export function decide(request: GuardRequest): GuardDecision {
 export const policy: GuardPolicy<GuardRequest, GuardDecision> = definePolicy<GuardRequest, GuardDecision>({
     revision: POLICY_REVISION,
     org: ORG,
+    defaults: ORG_DEFAULTS,
     decide: decideUnknown,
     useCases: USE_CASES.map((u) => ({
         name: u.name,

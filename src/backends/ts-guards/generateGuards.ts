@@ -43,7 +43,7 @@ export interface GuardsFiles extends GuardsModule {
 const T = TsCode.trusted;
 
 const TYPE_IMPORTS = ['Decision', 'Guard', 'GuardOptions', 'GuardPolicy'];
-const ENGINE_TYPE_IMPORTS = ['AnyRequest', 'Limits', 'LogRules', 'Obligations', 'Reason', 'RedactObligation', 'RequestOf'];
+const ENGINE_TYPE_IMPORTS = ['AnyRequest', 'Limits', 'LogRules', 'Obligations', 'PolicyDefaults', 'Reason', 'RedactObligation', 'RequestOf'];
 const VALUE_IMPORTS = [
   'compareCodePoints', 'createGuard as createRuntimeGuard', 'definePolicy', 'distinctSorted', 'EMPTY', 'freezeDeep', 'malformedReason', 'malformedTraceId',
   'modelApprovalReason', 'modelRegionReason', 'requestProblem', 'sortReasons', 'unknownUseCaseReason',
@@ -235,6 +235,12 @@ function moduleText(ir: IrProgram, options: GuardsOptions, tables: readonly Tabl
       kind: StructureKind.VariableStatement,
       declarationKind: VariableDeclarationKind.Const,
       declarations: [{ name: 'ORG', type: 'string', initializer: tsValue(ir.org.name).text }],
+    },
+    {
+      // What applies to a request without a declared use case: the org's log rules and retention.
+      kind: StructureKind.VariableStatement,
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: 'ORG_DEFAULTS', type: 'PolicyDefaults', initializer: tsValue({ log: ir.org.log, retention_days: ir.org.retention_days }).text }],
     },
     ...tables.map((t) => table(t, withRows)),
     (w) => w.write(ENGINE_TYPES),
