@@ -38,7 +38,7 @@ import { BUILTIN_DETECTORS } from './builtinDetectors.js';
 import { own, recordOf } from './records.js';
 import type { CheckContext } from './CheckContext.js';
 import { BLOCK_FIELDS } from './fieldTable.js';
-import { checkPortableRegex } from '../regex/portableRegex.js';
+import { checkPortableRegex } from '../regex/index.js';
 import { count, durationDays, durationSeconds, fraction, moneyMicros, scaled } from './units.js';
 
 /** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
