@@ -52,6 +52,12 @@ describe('the list of back ends', () => {
     }
   });
 
+  it('is the table of targets in docs/cli.md, in build order', () => {
+    const cli = readFileSync(join(REPO_ROOT, 'docs', 'cli.md'), 'utf8');
+    const rows = [...cli.matchAll(/^\| `([a-z][a-z0-9-]*)` \| .* \| docs\/[\w.-]+\.md \|$/gm)].map((m) => m[1]);
+    expect(rows).toEqual(TARGET_NAMES);
+  });
+
   it('has a folder for every back end and a back end for every folder', () => {
     const folders = readdirSync(join(REPO_ROOT, 'src', 'backends')).filter((n) => statSync(join(REPO_ROOT, 'src', 'backends', n)).isDirectory());
     expect(folders.sort()).toEqual([...TARGET_NAMES].sort());
