@@ -27,7 +27,7 @@ export const OpaBackend: Backend = {
           {
             code: 'GOV5004',
             severity: 'error',
-            message: `cannot sign the bundle with \`--signing-key\`: ${message}`,
+            message: `cannot sign the bundle: ${message}`,
             help: '`--signing-key` takes a PEM private key (a file or its text) for RS256 and ES256, or the shared secret for HS256; `--signing-alg` says which',
           },
         ],
