@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { Backend } from '../../backends/Backend.js';
 import { BACKENDS } from '../../backends/index.js';
 import { SIGNING_ALGS, type SigningAlg, type SigningOptions } from '../../backends/opa/index.js';
-import { stableJson } from '../../codegen/json.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { buildArtifacts } from '../../project/buildArtifacts.js';
 import { compileFiles } from '../../project/compile.js';
