@@ -2,7 +2,10 @@
  * govc's programmatic API: compile `.gov` programs to the IR and decide requests with the reference evaluator.
  * The command line (`govc`) is built on exactly these functions.
  */
-export { compileFiles, loadProgram, type CompileOptions, type CompileResult } from './project/index.js';
+// From the files, not the barrel: project/ also holds the build, which loads every back end (ts-morph among them);
+// compiling and deciding should not pay for that. A build is `buildArtifacts` (project/buildArtifacts.ts).
+export { compileFiles, type CompileOptions, type CompileResult } from './project/compile.js';
+export { loadProgram } from './project/loadProgram.js';
 export { parse } from './syntax/index.js';
 export { checkFiles } from './check/index.js';
 export { evaluate, firstRequestProblem } from './eval/index.js';

@@ -171,6 +171,18 @@ const CLI_CASES: Readonly<Record<string, readonly CliCase[]>> = {
       exit: 1,
       says: 'error[GOV5004]: `policy.gov` is not inside `--root sub`',
     },
+    {
+      name: 'a --target that is not a build target',
+      run: () => govc(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF, '--target', 'opa,wsam'], tempProgram({ 'policy.gov': CLEAN_PROGRAM })),
+      exit: 1,
+      says: 'error[GOV5004]: `wsam` is not a build target',
+    },
+    {
+      name: 'a --signing-key that cannot sign',
+      run: () => govc(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF, '--signing-key', 'not a PEM key'], tempProgram({ 'policy.gov': CLEAN_PROGRAM })),
+      exit: 1,
+      says: 'error[GOV5004]: cannot sign the bundle',
+    },
   ],
   GOV5005: [
     {

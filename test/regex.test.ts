@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_DETECTORS } from '../src/check/builtinDetectors.js';
-import { analyseWays, checkPortableRegex, detectorPrefilter, parseRegexSyntax, REGEX_LIMITS } from '../src/check/portableRegex.js';
+import { analyseWays, checkPortableRegex, detectorPrefilter, parseRegexSyntax, REGEX_LIMITS } from '../src/regex/index.js';
 import { compileDetector } from '../src/runtime/detector.js';
 import { EDGE_ACCEPTED, go, python, re2js, wellFormed, type Answer, type Job } from './engines/engines.js';
 import { exampleIr, exampleNames } from './helpers/repo.js';

@@ -1,6 +1,5 @@
 export { checkFiles, type CheckOptions, type CheckResult } from './check.js';
 export type { SemanticModel } from './resolve.js';
-export { checkPortableRegex } from './portableRegex.js';
 export { BUILTIN_DETECTORS } from './builtinDetectors.js';
 export { BLOCK_FIELDS } from './fieldTable.js';
 export { specifiedRules } from './rules/index.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import { BACKENDS } from '../backends/index.js';
 import { runBuild } from './commands/build.js';
 import { runCheck } from './commands/check.js';
 import { runDecide } from './commands/decide.js';
@@ -55,9 +56,10 @@ program
 
 program
   .command('build')
-  .description('check programs and write their artifacts under --out: ir.json, ir.schema.json, the OPA bundle (opa/), manifest.json')
+  .description('check programs and write the artifacts of every target (or those --target names) under --out, with manifest.json')
   .argument('<paths...>', '.gov files or folders of them')
   .requiredOption('--out <dir>', 'output folder (one sub-folder per program when several are built)')
+  .option('--target <names>', `targets to build, separated by commas (default: all): ${BACKENDS.map((b) => b.name).join(', ')}`)
   .addOption(asOf)
   .addOption(format)
   .addOption(color)
@@ -66,7 +68,12 @@ program
   .option('--signing-key <key>', 'sign the OPA bundle: a PEM private key (file or text) for RS256/ES256, or the secret for HS256')
   .option('--signing-alg <alg>', 'RS256 (default), ES256 or HS256')
   .option('--signing-key-id <id>', 'key id written as the JWT `kid` (OPA looks up its verification key by it)')
-  .addHelpText('after', '\nExamples:\n  govc build examples --out out/examples\n  govc build policies/acme --out dist/policy --as-of 2026-11-26 --signing-key keys/bundle.pem')
+  .addHelpText(
+    'after',
+    '\nTargets:\n' +
+      BACKENDS.map((b) => `  ${b.name.padEnd(10)} ${b.title}`).join('\n') +
+      '\n\nExamples:\n  govc build examples --out out/examples\n  govc build policies/acme --out out/acme --target opa,wasm\n  govc build policies/acme --out dist/policy --as-of 2026-11-26 --signing-key keys/bundle.pem',
+  )
   .action((paths: string[], opts) => {
     process.exitCode = runBuild(paths, opts);
   });

@@ -1,7 +1,8 @@
 import type { Span } from '../source/Source.js';
-import type { DiagnosticCode } from './codes.js';
+import type { DiagnosticCode, Severity } from './codes.js';
 
-export type Severity = 'error' | 'warning';
+// Defined beside the registry (codes.ts), which gives every code one; part of a diagnostic's shape, so exported here too.
+export type { Severity } from './codes.js';
 
 export interface Label {
   readonly span: Span;

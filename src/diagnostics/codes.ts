@@ -1,4 +1,4 @@
-import type { Severity } from './Diagnostic.js';
+export type Severity = 'error' | 'warning';
 
 /**
  * The registry of every diagnostic govc can report. Codes are stable: never reuse or renumber one.

@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { detectorPrefilter, type CodePointSet } from '../check/portableRegex.js';
+import { detectorPrefilter, type CodePointSet } from '../regex/index.js';
 
 /**
  * A compiled data-class detector: one pattern of govc's portable regex subset (docs/language.md), matched the same

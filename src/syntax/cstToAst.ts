@@ -18,6 +18,7 @@ import type {
 } from '../ast/nodes.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Source, Span } from '../source/Source.js';
+import { isCalendarDate } from '../util/isCalendarDate.js';
 
 /**
  * Builds the AST from chevrotain's CST. Recovery may leave any child missing or inserted, so every accessor is
@@ -487,15 +488,4 @@ export class CstToAst {
     decls.sort((a, b) => a.span.start - b.span.start);
     return { kind: 'File', span: this.span(0, this.source.text.length), source: this.source, imports, decls };
   }
-}
-
-export function isCalendarDate(text: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) return false;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  if (mo < 1 || mo > 12 || d < 1) return false;
-  const days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return d <= days[mo - 1]!;
 }

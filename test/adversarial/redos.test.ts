@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_DETECTORS } from '../../src/check/builtinDetectors.js';
-import { checkPortableRegex, parsePortableRegex, type RegexNode } from '../../src/check/portableRegex.js';
+import { checkPortableRegex, parsePortableRegex, type RegexNode } from '../../src/regex/index.js';
 import { compileDetector, type Detector } from '../../src/runtime/detector.js';
 import { EDGE_ACCEPTED } from '../engines/engines.js';
 import { exampleIr, exampleNames } from '../helpers/repo.js';

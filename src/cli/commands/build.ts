@@ -1,24 +1,22 @@
-import { createHash } from 'node:crypto';
-import { realpathSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { policyWasm } from '../../backends/wasm/index.js';
-import { guardsArtifacts } from '../../backends/ts-guards/index.js';
-import { buildBundle, regoTestsFromCorpus, SIGNING_ALGS, type CorpusCase, type SigningAlg, type SigningOptions } from '../../backends/opa/index.js';
-import { stableJson } from '../../codegen/json.js';
+import { join } from 'node:path';
+import type { Backend } from '../../backends/Backend.js';
+import { BACKENDS } from '../../backends/index.js';
+import { SIGNING_ALGS, type SigningAlg, type SigningOptions } from '../../backends/opa/index.js';
 import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
-import { IR_SCHEMA } from '../../ir/schema.js';
+import { buildArtifacts } from '../../project/buildArtifacts.js';
 import { compileFiles } from '../../project/compile.js';
-import { describeProblem, isInside, readRegularFile } from '../../project/readRegularFile.js';
+import { readCorpus } from '../../project/readCorpus.js';
 import { printable } from '../../diagnostics/render.js';
+import { didYouMean } from '../../util/suggest.js';
 import { EXIT } from '../exitCodes.js';
 import { OutputDir, OutputError, outputFolderNames } from '../outputs.js';
 import { printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
 
-export { stableJson };
-
 export interface BuildOptions extends OutputOptions {
   out: string;
   root?: string;
+  /** `--target NAME[,NAME]`: the back ends to run (default: all, BACKENDS). */
+  target?: string;
   signingKey?: string;
   signingAlg?: string;
   signingKeyId?: string;
@@ -31,49 +29,33 @@ function signingOf(opts: BuildOptions): SigningOptions | undefined | string {
   return { alg: alg as SigningAlg, key: opts.signingKey, ...(opts.signingKeyId !== undefined && { keyId: opts.signingKeyId }) };
 }
 
-/** A request corpus is read whole; this bounds it (the examples' are about 100 KiB). */
-const MAX_CORPUS_BYTES = 16 * 1024 * 1024;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const usage = (message: string, help: string): Diagnostic => ({ code: 'GOV5004', severity: 'error', message, help });
+const quoted = (names: readonly string[]): string => names.map((n) => `\`${n}\``).join(', ');
 
 /**
- * The request corpus beside a program (`requests.json`), if any: turned into Rego tests for `opa test`. It is read
- * like a source file: a regular file of bounded size, in the program's folder after links are resolved (its content
- * is copied into the output, so a link to a file elsewhere must not smuggle that file in). A problem is a GOV5006.
+ * The back ends `--target` chooses, in BACKENDS' order whatever the order written (so output does not depend on
+ * it), or a GOV5004 for a name that is not a target, with did-you-mean.
  */
-function corpusOf(programPath: string): { cases?: CorpusCase[]; problem?: Diagnostic } {
-  let folder: string;
-  try {
-    folder = statSync(programPath, { throwIfNoEntry: false })?.isDirectory() ? programPath : dirname(programPath);
-  } catch {
-    return {};
+export function selectBackends(value: string | undefined, all: readonly Backend[] = BACKENDS): { backends: readonly Backend[] } | { error: Diagnostic } {
+  if (value === undefined) return { backends: all };
+  const known = all.map((b) => b.name);
+  const names = value.split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (name === '') return { error: usage(`\`--target ${value}\` names an empty target`, `write target names separated by commas, e.g. \`--target ${known.slice(0, 2).join(',')}\``) };
+    if (!known.includes(name)) {
+      const targets = `the targets are ${quoted(known)}`;
+      // A typo, or a part of a name (`ts`, `guards` for `ts-guards`).
+      const parts = known.filter((k) => name.length >= 2 && (k.startsWith(name) || k.split('-').includes(name)));
+      const suggestion = didYouMean(name, known) ?? (parts.length > 0 ? `did you mean ${parts.map((k) => `\`${k}\``).join(' or ')}?` : undefined);
+      return { error: { ...usage(`\`${name}\` is not a build target`, suggestion ?? targets), ...(suggestion && { notes: [targets] }) } };
+    }
   }
-  const path = join(folder, 'requests.json');
-  const shown = path.split('\\').join('/');
-  const problem = (message: string, help: string): { problem: Diagnostic } => ({ problem: { code: 'GOV5006', severity: 'error', message, help } });
-  let real: string;
-  let folderReal: string;
-  try {
-    folderReal = realpathSync.native(folder);
-    real = realpathSync.native(path);
-  } catch {
-    return {};
-  }
-  if (!isInside(folderReal, real)) return problem(`\`${shown}\` leads, through a symbolic link, outside the program's folder`, 'keep the request corpus in the program\'s folder as a regular file');
-  const read = readRegularFile(real, MAX_CORPUS_BYTES);
-  if ('problem' in read) return problem(`\`${shown}\` ${describeProblem(read.problem, MAX_CORPUS_BYTES)}`, 'the request corpus is a regular JSON file beside the program');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(read.bytes.toString('utf8'));
-  } catch {
-    return problem(`\`${shown}\` is not valid JSON`, 'fix the file, or move it away to build without Rego tests');
-  }
-  if (!isRecord(parsed) || !Array.isArray(parsed.cases)) return problem(`\`${shown}\` has no \`cases\` list`, 'a corpus is `{"cases": [{"description", "input", "expect": {"decision", ...}}]}`');
-  const bad = parsed.cases.findIndex((c) => !isRecord(c) || !isRecord(c.expect) || typeof c.expect.decision !== 'string');
-  if (bad >= 0) return problem(`case ${bad + 1} of \`${shown}\` has no \`expect.decision\``, 'every case states at least the decision it expects: `"expect": {"decision": "allow"}`');
-  return { cases: parsed.cases as CorpusCase[] };
+  return { backends: all.filter((b) => names.includes(b.name)) };
+}
+
+function refuse(error: Diagnostic, opts: OutputOptions): number {
+  printDiagnostics([{ program: 'govc', diagnostics: [error] }], opts);
+  return EXIT.usage;
 }
 
 export function runBuild(paths: string[], opts: BuildOptions): number {
@@ -82,11 +64,18 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
     process.stderr.write(`govc: ${signing}\n`);
     return EXIT.usage;
   }
+  const selected = selectBackends(opts.target);
+  if ('error' in selected) return refuse(selected.error, opts);
+  if (signing && !selected.backends.some((b) => b.needs.includes('signing'))) {
+    const signed = BACKENDS.filter((b) => b.needs.includes('signing')).map((b) => b.name);
+    return refuse(usage('`--signing-key` signs nothing: no chosen target is signed', `add ${quoted(signed)} to \`--target\`, or leave out \`--signing-key\``), opts);
+  }
+  const backends = selected.backends;
+  const needsCorpus = backends.some((b) => b.needs.includes('corpus'));
   const start = startRun(paths, opts);
   if (typeof start === 'number') return start;
   const { date, programs, found, groups } = start;
   const written: string[] = [];
-  let failedSigning = false;
   let out: OutputDir;
   try {
     out = OutputDir.open(opts.out);
@@ -102,41 +91,23 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
     const diagnostics: Diagnostic[] = [...result.diagnostics];
     groups.push({ program: p.path, diagnostics });
     if (!result.ir) return;
-    const corpus = corpusOf(p.path);
+    const corpus = needsCorpus ? readCorpus(p.path) : {};
     if (corpus.problem) {
       diagnostics.push(corpus.problem);
       return;
     }
-    let bundle;
-    try {
-      bundle = buildBundle(result.ir, signing ? { signing } : {});
-    } catch (err) {
-      process.stderr.write(`govc: cannot sign the bundle: ${err instanceof Error ? err.message : String(err)}\n`);
-      failedSigning = true;
-      return;
-    }
-    const files: Record<string, string | Buffer> = {
-      'ir.json': stableJson(result.ir),
-      'ir.schema.json': stableJson(IR_SCHEMA),
-      'opa/bundle.tar.gz': bundle.tarGz,
-      ...guardsArtifacts(result.ir),
-    };
-    files['policy.wasm'] = policyWasm();
-    for (const f of bundle.files) files[`opa/bundle${f.name}`] = f.data;
-    if (corpus.cases) files['opa/tests/govc_test.rego'] = regoTestsFromCorpus(corpus.cases);
-    const manifest = {
-      revision: result.ir.revision,
-      org: result.ir.org.name,
-      as_of: date.asOf,
-      sources: result.sources.map((s) => s.path).sort(),
-      files: Object.fromEntries(Object.entries(files).map(([name, text]) => [name, createHash('sha256').update(text).digest('hex')])),
-    };
-    files['manifest.json'] = stableJson(manifest);
+    const built = buildArtifacts(
+      { ir: result.ir, sources: result.sources, ...(corpus.cases && { corpus: corpus.cases }) },
+      { asOf: date.asOf, ...(signing && { signing }) },
+      backends,
+    );
+    diagnostics.push(...built.diagnostics);
+    if (hasErrors(built.diagnostics)) return;
     try {
       // Several programs: one folder each, named after the program but made safe and unique (outputs.ts).
       const dir = programs.length > 1 ? out.sub(folderNames[i]!) : out;
-      dir.remove('opa');
-      for (const [name, text] of Object.entries(files)) dir.write(name, text);
+      for (const folder of built.replaces) dir.remove(folder);
+      for (const [name, data] of built.files) dir.write(name, data);
       written.push(programs.length > 1 ? join(opts.out, folderNames[i]!) : opts.out);
     } catch (err) {
       diagnostics.push(outputDiagnostic(err));
@@ -148,7 +119,8 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
     for (const dir of written) process.stderr.write(`wrote ${printable(dir)}\n`);
   }
   const failed = groups.some((g) => hasErrors(g.diagnostics));
-  if (failedSigning || groups.some((g) => g.diagnostics.some((d) => d.code === 'GOV5005'))) return EXIT.usage;
+  // A bad --signing-key (GOV5004) or an output that cannot be written (GOV5005) is a usage problem, not the policy's.
+  if (groups.some((g) => g.diagnostics.some((d) => d.code === 'GOV5004' || d.code === 'GOV5005'))) return EXIT.usage;
   return found.length && programs.length === 0 ? EXIT.usage : failed ? EXIT.checkFailed : EXIT.ok;
 }
 

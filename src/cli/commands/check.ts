@@ -1,4 +1,4 @@
-import { hasErrors, type Diagnostic } from '../../diagnostics/Diagnostic.js';
+import { hasErrors } from '../../diagnostics/Diagnostic.js';
 import { compileFiles } from '../../project/compile.js';
 import { printable } from '../../diagnostics/render.js';
 import { EXIT } from '../exitCodes.js';

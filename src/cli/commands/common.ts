@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stableJson } from '../../codegen/json.js';
-import { isCalendarDate } from '../../syntax/cstToAst.js';
+import { isCalendarDate } from '../../util/isCalendarDate.js';
 import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
 import { ALL_CODES, type DiagnosticCode } from '../../diagnostics/codes.js';
 import { printable, renderHuman, summary, toJson } from '../../diagnostics/render.js';

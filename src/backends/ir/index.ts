@@ -1,0 +1,1 @@
+export { IrBackend } from './IrBackend.js';

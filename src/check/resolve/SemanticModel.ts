@@ -1,0 +1,30 @@
+import type { DeclNode } from '../../ast/nodes.js';
+import type { IrDataClass, IrModel, IrOrg, IrProvider, IrTier, IrTool, IrUseCase } from '../../ir/types.js';
+
+/** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
+export interface Resolved<T> {
+  readonly ir: T;
+  readonly decl: DeclNode;
+}
+
+export interface SemanticModel {
+  org: Resolved<IrOrg> | undefined;
+  readonly providers: Map<string, Resolved<IrProvider>>;
+  readonly models: Map<string, Resolved<IrModel>>;
+  readonly dataClasses: Map<string, Resolved<IrDataClass>>;
+  readonly tiers: Map<string, Resolved<IrTier>>;
+  readonly tools: Map<string, Resolved<IrTool>>;
+  readonly useCases: Map<string, Resolved<IrUseCase>>;
+}
+
+export function emptyModel(): SemanticModel {
+  return {
+    org: undefined,
+    providers: new Map(),
+    models: new Map(),
+    dataClasses: new Map(),
+    tiers: new Map(),
+    tools: new Map(),
+    useCases: new Map(),
+  };
+}

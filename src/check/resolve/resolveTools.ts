@@ -1,0 +1,21 @@
+import { fieldOf } from '../../ast/nodes.js';
+import type { CheckContext } from '../CheckContext.js';
+import { approvalsOf, loc, title } from './commonFields.js';
+import type { SemanticModel } from './SemanticModel.js';
+
+/** `tool` blocks: scopes, owner, approvals. */
+export function resolveTools(ctx: CheckContext, model: SemanticModel): void {
+  for (const decl of ctx.decls.Tool.values()) {
+    model.tools.set(decl.name.text, {
+      decl,
+      ir: {
+        name: decl.name.text,
+        title: title(decl),
+        scopes: [...new Set(fieldOf(decl, 'Scopes')?.values.map((v) => v.value) ?? [])],
+        owner: fieldOf(decl, 'Owner')?.value.value ?? null,
+        approvals: approvalsOf(decl),
+        source: loc(decl.name.span),
+      },
+    });
+  }
+}
