@@ -396,7 +396,7 @@ describe('files named on the command line are read within bounds', () => {
     writeFileSync(join(dir, 'policy.gov'), CLEAN);
     const r = govcWithin(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF, '--signing-key', '/dev/zero', '--signing-alg', 'HS256'], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('govc: cannot sign the bundle: the signing key file is larger than 1024 KiB');
+    expect(r.stderr).toContain('error[GOV5004]: cannot sign the bundle: the signing key file is larger than 1024 KiB');
   });
 });
 
