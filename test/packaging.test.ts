@@ -84,7 +84,7 @@ function project(name: string, pkg: object, files: Readonly<Record<string, strin
 }
 
 interface AppOutput {
-  readonly [form: string]: { readonly decisions: unknown[]; readonly invoked: { ok: boolean; output: unknown; cost_micros: unknown } };
+  readonly [form: string]: { readonly decisions: unknown[]; readonly invoked: { ok: boolean; output: unknown; cost_micros: unknown; logged: number } };
 }
 
 /** Runs an app (`node ENTRY inputs.json`) and reads what it printed. */
@@ -96,15 +96,17 @@ function tsconfig(options: Readonly<Record<string, unknown>>, include: readonly 
   return JSON.stringify({ compilerOptions: { target: 'ES2022', strict: true, outDir: 'dist', rootDir: 'src', types: ['node'], typeRoots: [NODE_TYPES], ...options }, include }, null, 2);
 }
 
-// The apps' code. Each form of the guards decides the inputs and runs one invoke.
+// The apps' code. Each form of the guards decides the inputs and runs one invoke, with a store and a log made by the
+// app's own copy of govc/runtime (`runtime`), which need not be the copy the form loads (ESM and CommonJS each have one).
 const JS_BODY = (forms: string): string => `
 const T0 = ${T0};
 const REQUEST = ${JSON.stringify(INVOKE_REQUEST)};
 async function main(forms, inputs) {
   const out = {};
   for (const [form, g] of Object.entries(forms)) {
-    const r = await g.createGuard({ clock: () => T0 }).invoke(REQUEST, ({ input }) => ({ output: input, usage: { input_tokens: 10, output_tokens: 10 } }));
-    out[form] = { decisions: inputs.map((x) => g.decideUnknown(x)), invoked: { ok: r.ok, output: r.output, cost_micros: r.cost_micros } };
+    const log = new runtime.MemoryDecisionLog();
+    const r = await g.createGuard({ clock: () => T0, store: new runtime.MemoryStore(), log }).invoke(REQUEST, ({ input }) => ({ output: input, usage: { input_tokens: 10, output_tokens: 10 } }));
+    out[form] = { decisions: inputs.map((x) => g.decideUnknown(x)), invoked: { ok: r.ok, output: r.output, cost_micros: r.cost_micros, logged: log.entries.length } };
   }
   process.stdout.write(JSON.stringify(out));
 }
@@ -113,7 +115,7 @@ main(${forms}, JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8
 
 const TS_BODY = (imports: string, forms: string): string => `${imports}
 import { readFileSync } from 'node:fs';
-import { MemoryStore } from 'govc/runtime';
+import { MemoryDecisionLog, MemoryStore } from 'govc/runtime';
 
 const T0 = ${T0};
 interface Forms { readonly [form: string]: typeof guards }
@@ -121,8 +123,9 @@ async function main(forms: Forms, inputs: readonly unknown[]): Promise<void> {
   const out: Record<string, unknown> = {};
   for (const [form, g] of Object.entries(forms)) {
     const request = { use_case: 'support_assistant', tenant: 't-1', region: 'eu', tokens: { input: 10, output: 10 }, input: ${JSON.stringify(INVOKE_REQUEST.input)} } as const;
-    const r = await g.createGuard({ clock: () => T0, store: new MemoryStore() }).invoke(request, ({ input }) => ({ output: input, usage: { input_tokens: 10, output_tokens: 10 } }));
-    out[form] = { decisions: inputs.map((x) => g.decideUnknown(x)), invoked: { ok: r.ok, output: r.ok ? r.output : null, cost_micros: r.ok ? r.cost_micros : null } };
+    const log = new MemoryDecisionLog();
+    const r = await g.createGuard({ clock: () => T0, store: new MemoryStore(), log }).invoke(request, ({ input }) => ({ output: input, usage: { input_tokens: 10, output_tokens: 10 } }));
+    out[form] = { decisions: inputs.map((x) => g.decideUnknown(x)), invoked: { ok: r.ok, output: r.ok ? r.output : null, cost_micros: r.ok ? r.cost_micros : null, logged: log.entries.length } };
   }
   process.stdout.write(JSON.stringify(out));
 }
@@ -191,7 +194,7 @@ describe('govc from its packed tarball, in a fresh project', () => {
       expect(r.ok).toBe(true);
       const output = r.ok ? r.output : null;
       expect(JSON.stringify(output)).toContain('[REDACTED:pii]');
-      expected = { decisions: JSON.stringify(inputs.map((x) => evaluate(ir, x))), invoked: JSON.stringify({ ok: r.ok, output, cost_micros: r.ok ? r.cost_micros : null }) };
+      expected = { decisions: JSON.stringify(inputs.map((x) => evaluate(ir, x))), invoked: JSON.stringify({ ok: r.ok, output, cost_micros: r.ok ? r.cost_micros : null, logged: 1 }) };
     });
 
     const check = (out: AppOutput, forms: readonly string[]): void => {
@@ -204,8 +207,8 @@ describe('govc from its packed tarball, in a fresh project', () => {
 
     it('a CommonJS project (npm init -y): require the .cjs; import the .mjs and the .cjs from an .mjs', () => {
       const dir = project('cjs', {}, {
-        'app.js': `const guards = require('./generated/guards.cjs');\n${JS_BODY('{ cjs: guards }')}`,
-        'app.mjs': `import * as mjs from './generated/guards.mjs';\nimport { decideUnknown, createGuard } from './generated/guards.cjs';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${JS_BODY('{ mjs, cjsNamed: { decideUnknown, createGuard } }')}`,
+        'app.js': `const runtime = require('govc/runtime');\nconst guards = require('./generated/guards.cjs');\n${JS_BODY('{ cjs: guards }')}`,
+        'app.mjs': `import * as runtime from 'govc/runtime';\nimport * as mjs from './generated/guards.mjs';\nimport { decideUnknown, createGuard } from './generated/guards.cjs';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\n${JS_BODY('{ mjs, cjsNamed: { decideUnknown, createGuard } }')}`,
       });
       check(runApp(dir, 'app.js'), ['cjs']);
       check(runApp(dir, 'app.mjs'), ['mjs', 'cjsNamed']);
@@ -213,7 +216,7 @@ describe('govc from its packed tarball, in a fresh project', () => {
 
     it('a "type": "module" project: import the .mjs, import and require the .cjs', () => {
       const dir = project('esm', { type: 'module' }, {
-        'app.js': `import * as mjs from './generated/guards.mjs';\nimport * as cjs from './generated/guards.cjs';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nconst required = require('./generated/guards.cjs');\n${JS_BODY('{ mjs, cjs: { decideUnknown: cjs.decideUnknown, createGuard: cjs.createGuard }, required }')}`,
+        'app.js': `import * as runtime from 'govc/runtime';\nimport * as mjs from './generated/guards.mjs';\nimport * as cjs from './generated/guards.cjs';\nimport { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nconst required = require('./generated/guards.cjs');\n${JS_BODY('{ mjs, cjs: { decideUnknown: cjs.decideUnknown, createGuard: cjs.createGuard }, required }')}`,
       });
       check(runApp(dir, 'app.js'), ['mjs', 'cjs', 'required']);
     });
