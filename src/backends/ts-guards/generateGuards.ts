@@ -2,7 +2,7 @@ import type { IrProgram } from '../../ir/types.js';
 import type { GuardTables } from '../../runtime/engine/tables.js';
 import { guardNames, guardTables, type GuardNames } from './guardTables.js';
 import { TsModule, type ModuleFormat } from './TsModule.js';
-import { TsCode, tsRecord, tsUnion, tsValue } from './tsCode.js';
+import { joinTs, ts, TsCode, tsRecord, tsUnion, tsValue } from './tsCode.js';
 
 /**
  * Generates the guard module of one program: its names as literal types (`UseCaseName`, `ModelName`... and
@@ -52,13 +52,14 @@ function header(ir: IrProgram): string[] {
 
 /** The exported types: names as literal unions, the request and the decision. */
 function typeStatements(m: TsModule, ir: IrProgram, names: GuardNames): void {
-  m.type(T(`export type UseCaseName = ${tsUnion(names.useCases).text};`));
-  m.type(T(`export type ModelName = ${tsUnion(names.models).text};`));
-  m.type(T(`export type ProviderName = ${tsUnion(names.providers).text};`));
-  m.type(T(`export type DataClassName = ${tsUnion(names.classes).text};`));
-  m.type(T(`export type ToolName = ${tsUnion(names.tools).text};`));
-  const fields = names.useCases.map((u) => `    readonly ${tsValue(u).text}: ${tsUnion([...ir.use_cases[u]!.models]).text};\n`).join('');
-  m.type(T(`export interface UseCaseModels {\n${fields}}`), 'The models each use case may ask for: primary first, then fallbacks.');
+  m.type(ts`export type UseCaseName = ${tsUnion(names.useCases)};`);
+  m.type(ts`export type ModelName = ${tsUnion(names.models)};`);
+  m.type(ts`export type ProviderName = ${tsUnion(names.providers)};`);
+  m.type(ts`export type DataClassName = ${tsUnion(names.classes)};`);
+  m.type(ts`export type ToolName = ${tsUnion(names.tools)};`);
+  // A use case's name as a property key is a string literal (any text), its models a union of literals.
+  const fields = joinTs(names.useCases.map((u) => ts`    readonly ${u}: ${tsUnion([...ir.use_cases[u]!.models])};\n`), '');
+  m.type(ts`export interface UseCaseModels {\n${fields}}`, 'The models each use case may ask for: primary first, then fallbacks.');
   m.type(
     T('export type GuardRequest = { readonly [U in UseCaseName]: RequestOf<U, UseCaseModels[U], DataClassName, ToolName>; }[UseCaseName];'),
     'A request: `model`, `data_classes` and `tool` are names of this program, per use case.',
@@ -81,9 +82,7 @@ function rowsOf(tables: GuardTables): Rows {
     dataClasses: tables.dataClasses.map((r) => tsRecord(r)),
     tools: tables.tools.map((r) => tsRecord(r)),
     useCases: tables.useCases.map((r) => tsRecord(r)),
-    args: T(
-      `{ revision: POLICY_REVISION, org: ${tsValue(tables.org).text}, defaults: ${tsValue(tables.defaults).text}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES }`,
-    ),
+    args: ts`{ revision: POLICY_REVISION, org: ${tables.org}, defaults: ${tables.defaults}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES }`,
   };
 }
 
@@ -102,8 +101,8 @@ function moduleText(format: ModuleFormat, ir: IrProgram, names: GuardNames, rows
   m.const({
     name: 'guards',
     type: T('Guards<GuardRequest, GuardDecision>'),
-    value: T(`defineGuards<GuardRequest, GuardDecision>(${rows.args.text})`),
-    jsValue: T(`defineGuards(${rows.args.text})`),
+    value: ts`defineGuards<GuardRequest, GuardDecision>(${rows.args})`,
+    jsValue: ts`defineGuards(${rows.args})`,
   });
   m.blank();
   m.const({
