@@ -3,9 +3,9 @@
 //
 // For each size N (default 10, 1,000 and 10,000 use cases; programs from bench/generate.mjs), in a fresh Node
 // process of its own (so one size's code, feedback and heap do not colour the next), it compiles the program, builds
-// the guard files exactly as `govc build` does (guardsArtifacts: guards.ts, guards.js, guards.d.ts; timed), imports
-// guards.js, checks that the guards agree with the reference evaluator on the request mix of bench/requests.mjs,
-// then measures:
+// the guard files exactly as `govc build` does (guardsArtifacts: guards.ts, .mjs, .cjs and their declarations;
+// timed), imports the ES module (guards.mjs, or the guards.js of an older build given with --dist), checks that the
+// guards agree with the reference evaluator on the request mix of bench/requests.mjs, then measures:
 //   decide   per-decision p50/p99 of the generated `decide` over the allow/degrade/deny mix (per-call timing with
 //            the timer's own cost subtracted), and the batched mean; the median of --rounds rounds
 //   floor    the same for a hand-written decision: a Map lookup and a few comparisons
@@ -159,7 +159,7 @@ async function runSize(n, redisPort) {
     const files = guardsArtifacts(ir);
     const buildMs = Number(hr() - t0) / 1e6;
     const file = join(dir, 'guards.mjs');
-    writeFileSync(file, files['ts/guards.js'].replaceAll('"govc/runtime"', JSON.stringify(pathToFileURL(join(DIST, 'runtime', 'index.js')).href)));
+    writeFileSync(file, (files['ts/guards.mjs'] ?? files['ts/guards.js']).replaceAll('"govc/runtime"', JSON.stringify(pathToFileURL(join(DIST, 'runtime', 'index.js')).href)));
     let t = hr();
     const mod = await import(pathToFileURL(file).href);
     const importMs = Number(hr() - t) / 1e6;
@@ -206,7 +206,7 @@ try {
 }
 
 const f = (x) => (x === null || x === undefined ? '—' : x.toFixed(x < 10 ? 2 : 0));
-console.log('| use cases | guards p50 (ns) | guards p99 (ns) | guards mean (ns) | floor p50 (ns) | floor p99 (ns) | floor mean (ns) | invoke, memory p50/p99 (µs) | invoke, Redis p50/p99 (µs) | guards.ts size | build guards.{ts,js,d.ts} (ms) | import (ms) |');
+console.log('| use cases | guards p50 (ns) | guards p99 (ns) | guards mean (ns) | floor p50 (ns) | floor p99 (ns) | floor mean (ns) | invoke, memory p50/p99 (µs) | invoke, Redis p50/p99 (µs) | guards.ts size | build guards (ms) | import (ms) |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   console.log(

@@ -31,7 +31,9 @@ const { guardsArtifacts } = await import(pathToFileURL(join(DIST, 'backends', 't
 const ir = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'examples', 'acme-support', 'ir.json'), 'utf8'));
 const dir = mkdtempSync(join(tmpdir(), 'govc-bench-invoke-'));
 const file = join(dir, 'guards.mjs');
-writeFileSync(file, guardsArtifacts(ir)['ts/guards.js'].replaceAll('"govc/runtime"', JSON.stringify(pathToFileURL(join(DIST, 'runtime', 'index.js')).href)));
+// The ES module (`guards.js` in a build before `guards.mjs`, given with --dist).
+const artifacts = guardsArtifacts(ir);
+writeFileSync(file, (artifacts['ts/guards.mjs'] ?? artifacts['ts/guards.js']).replaceAll('"govc/runtime"', JSON.stringify(pathToFileURL(join(DIST, 'runtime', 'index.js')).href)));
 const mod = await import(pathToFileURL(file).href);
 rmSync(dir, { recursive: true, force: true });
 

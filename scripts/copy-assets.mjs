@@ -1,5 +1,7 @@
-// Copies non-TypeScript assets that the compiled package reads at run time (the Rego policy) from src/ to dist/.
-import { cpSync, readdirSync, statSync } from 'node:fs';
+// Copies non-TypeScript assets that the compiled package reads at run time (the Rego policy) from src/ to dist/,
+// and marks dist/cjs/ (the CommonJS build of govc/runtime, tsconfig.cjs.json) as CommonJS: the package is
+// `"type": "module"`, so without it Node would read those `.js` files as ES modules.
+import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,3 +16,4 @@ function walk(dir) {
   }
 }
 walk(join(root, 'src'));
+if (existsSync(join(root, 'dist', 'cjs'))) writeFileSync(join(root, 'dist', 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');

@@ -1,14 +1,18 @@
 import fc from 'fast-check';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundle } from '../src/backends/opa/index.js';
-import { compileGuards, generateGuards, generateGuardsFiles, generateGuardsModule, guardsArtifacts, transpileGuards } from '../src/backends/ts-guards/index.js';
+import { generateGuards, generateGuardsFiles, guardsArtifacts, guardTables } from '../src/backends/ts-guards/index.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import { firstRequestProblem } from '../src/eval/validateRequest.js';
 import type { IrProgram } from '../src/ir/types.js';
-import { requestProblem } from '../src/runtime/index.js';
+import { classList } from '../src/runtime/engine/classList.js';
+import { timeOk } from '../src/runtime/engine/wellFormed.js';
+import { defineGuards, isValidTime, requestProblem } from '../src/runtime/index.js';
+import { compareCodePoints } from '../src/util/compare.js';
 import { loadCorpora } from './helpers/corpus.js';
 import { GUARDS_WORK, loadGuards, type LoadedGuards } from './helpers/guards.js';
 import { opa, requireOpa } from './helpers/opa.js';
@@ -156,38 +160,62 @@ describe('the generated module', () => {
     });
   }
 
-  it('is deterministic', () => {
+  it('is deterministic, and every form carries the same table rows', () => {
     const ir = irs.get(names[0]!)!;
-    expect(generateGuards(ir)).toBe(generateGuards(ir));
+    const files = generateGuardsFiles(ir);
+    expect(generateGuardsFiles(ir)).toEqual(files);
+    expect(files.ts).toBe(generateGuards(ir));
+    const rows = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('    { name: '));
+    expect(rows(files.ts).length).toBe(Object.keys(ir.models).length + Object.keys(ir.data_classes).length + Object.keys(ir.tools).length + Object.keys(ir.use_cases).length);
+    expect(rows(files.mjs)).toEqual(rows(files.ts));
+    expect(rows(files.cjs)).toEqual(rows(files.ts));
+    expect(rows(files.dts)).toEqual([]);
   });
 
-  it('writes the same .d.ts as TypeScript’s declaration emit would (no emit needed at build time)', () => {
+  it('writes the declarations TypeScript’s declaration emit would, and the .mjs TypeScript’s transpile would (no emit at build time)', () => {
     const norm = (t: string): string => t.replace(/^\/\/.*$|^\/\* eslint-disable \*\/$/gm, '').replace(/\s+/g, ' ').trim();
+    // Comments aside: TypeScript drops the header with the `import type` it is attached to.
+    const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: true });
+    const printed = (text: string): string => printer.printFile(ts.createSourceFile('x.mjs', text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS));
+    const options: ts.CompilerOptions = { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, declaration: true, isolatedDeclarations: true, strict: true, noResolve: true, noLib: true, types: [] };
     for (const name of names) {
-      const m = generateGuardsModule(irs.get(name)!);
-      expect(norm(m.dts)).toBe(norm(compileGuards(m.ts).dts));
+      const files = generateGuardsFiles(irs.get(name)!);
+      const transpiled = { compilerOptions: options, fileName: 'guards.ts', reportDiagnostics: false };
+      expect(norm(files.dts)).toBe(norm(ts.transpileDeclaration(files.ts, transpiled).outputText));
+      expect(printed(files.mjs)).toBe(printed(ts.transpileModule(files.ts, transpiled).outputText));
     }
   });
 
-  it('writes the .js TypeScript would (transpiled without its data, the data put back), and `govc build` writes all three', async () => {
-    const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed });
-    const printed = (text: string): string => printer.printFile(ts.createSourceFile('x.js', text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.JS));
+  it('`govc build` writes the .ts, an .mjs and a .cjs with their declarations, and no ambiguous .js', () => {
+    const ir = irs.get('acme-support')!;
+    const artifacts = guardsArtifacts(ir);
+    const files = generateGuardsFiles(ir);
+    expect(artifacts).toEqual({ 'ts/guards.ts': files.ts, 'ts/guards.mjs': files.mjs, 'ts/guards.d.mts': files.dts, 'ts/guards.cjs': files.cjs, 'ts/guards.d.cts': files.dts });
+  });
+
+  it('the .mjs and the .cjs decide like the reference, and export the same names', async () => {
+    const cjsRuntime = join(REPO_ROOT, 'dist', 'cjs', 'runtime', 'index.js');
+    if (!existsSync(cjsRuntime)) throw new Error('dist/cjs is missing: run `npm run build` first (npm test does)');
+    const require = createRequire(import.meta.url);
     for (const name of names) {
       const ir = irs.get(name)!;
-      const files = generateGuardsFiles(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') });
-      expect(files.ts).toBe(generateGuards(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') }));
-      expect(printed(files.js)).toBe(printed(transpileGuards(files.ts)));
-      const path = join(work, `spliced-${name}.mjs`);
-      writeFileSync(path, files.js);
-      const mod = (await import(path)) as { decide: (x: unknown) => unknown };
-      for (const c of loadCorpora().find((x) => x.example === name)!.cases) expect(JSON.stringify(mod.decide(c.input))).toBe(JSON.stringify(evaluate(ir, c.input)));
+      const mjs = join(work, `${name}.mjs`);
+      writeFileSync(mjs, generateGuardsFiles(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') }).mjs);
+      const cjs = join(work, `${name}.cjs`);
+      writeFileSync(cjs, generateGuardsFiles(ir, { runtimeImport: cjsRuntime }).cjs);
+      const esm = (await import(mjs)) as Record<string, unknown> & { decide: (x: unknown) => unknown };
+      const common = require(cjs) as Record<string, unknown> & { decide: (x: unknown) => unknown; decideUnknown: (x: unknown) => unknown };
+      expect(Object.keys(common).sort()).toEqual(Object.keys(esm).sort());
+      expect(Object.keys(esm).sort()).toEqual(['POLICY_REVISION', 'createGuard', 'decide', 'decideUnknown', 'policy']);
+      for (const c of loadCorpora().find((x) => x.example === name)!.cases) {
+        const reference = JSON.stringify(evaluate(ir, c.input));
+        expect(JSON.stringify(esm.decide(c.input))).toBe(reference);
+        expect(JSON.stringify(common.decideUnknown(c.input))).toBe(reference);
+      }
     }
-    const artifacts = guardsArtifacts(irs.get('acme-support')!);
-    expect(Object.keys(artifacts).sort()).toEqual(['ts/guards.d.ts', 'ts/guards.js', 'ts/guards.ts']);
-    expect(artifacts['ts/guards.d.ts']).toBe(generateGuardsModule(irs.get('acme-support')!).dts);
   });
 
-  it('is one decide over data tables: the module’s statements do not depend on the number of use cases, and it grows ~1 KB per use case', () => {
+  it('is one call of the engine over data tables: the module’s statements do not depend on the number of use cases, and it grows ~1 KB per use case', () => {
     const ir = irs.get('acme-support')!;
     const many = (k: number): IrProgram => ({
       ...ir,
@@ -195,24 +223,60 @@ describe('the generated module', () => {
         Object.values(ir.use_cases).flatMap((u) => Array.from({ length: k }, (_, i) => [`${u.name}_${i}`, { ...u, name: `${u.name}_${i}` }])),
       ),
     });
-    const small = generateGuards(many(1));
-    const large = generateGuards(many(200));
-    expect(shape(large)).toEqual(shape(small));
-    expect((large.length - small.length) / (3 * 199)).toBeLessThan(2000);
-    expect(large.match(/\bfunction\b/g)!.length).toBe(small.match(/\bfunction\b/g)!.length);
+    const small = generateGuardsFiles(many(1));
+    const large = generateGuardsFiles(many(200));
+    expect(shape(large.ts)).toEqual(shape(small.ts));
+    expect(shape(large.mjs, 'js')).toEqual(shape(small.mjs, 'js'));
+    expect(shape(large.cjs, 'js')).toEqual(shape(small.cjs, 'js'));
+    expect((large.ts.length - small.ts.length) / (3 * 199)).toBeLessThan(2000);
+    // No code of its own: no function or class in any form of the module (the engine is in govc/runtime).
+    for (const [form, text] of Object.entries(large)) expect([form, functionsIn(text)]).toEqual([form, 0]);
+  });
+});
+
+describe('the engine (govc/runtime) decides from the tables alone', () => {
+  it('defineGuards over each example’s tables decides every corpus case as the reference', () => {
+    for (const corpus of loadCorpora()) {
+      const ir = irs.get(corpus.example)!;
+      const g = defineGuards(guardTables(ir));
+      const mismatches = corpus.cases.filter((c) => JSON.stringify(g.decideUnknown(c.input)) !== JSON.stringify(evaluate(ir, c.input)));
+      expect(mismatches.map((c) => c.description).slice(0, 3)).toEqual([]);
+      expect(g.decide).toBe(g.decideUnknown);
+      expect(g.policy.decide).toBe(g.decideUnknown);
+      expect(g.policy.revision).toBe(ir.revision);
+    }
   });
 
-  it('compiles to .js and .d.ts, and the .js decides like the .ts', async () => {
-    const ir = irs.get('acme-support')!;
-    const source = generateGuards(ir, { runtimeImport: join(REPO_ROOT, 'src', 'runtime', 'index.js') });
-    const out = compileGuards(source);
-    expect(transpileGuards(source)).toBe(out.js);
-    expect(out.dts).toContain('export declare function decide(request: GuardRequest): GuardDecision;');
-    expect(out.dts).toContain('export type UseCaseName = "kb_tagging" | "support_assistant" | "ticket_summary";');
-    const path = join(work, 'compiled.mjs');
-    writeFileSync(path, out.js);
-    const mod = (await import(path)) as { decide: (x: unknown) => unknown };
-    for (const c of loadCorpora().find((x) => x.example === 'acme-support')!.cases) expect(JSON.stringify(mod.decide(c.input))).toBe(JSON.stringify(evaluate(ir, c.input)));
+  it('two programs in one process keep their own tables and scratch space', () => {
+    const [a, b] = [names[0]!, names[1]!];
+    const ga = defineGuards(guardTables(irs.get(a)!));
+    const gb = defineGuards(guardTables(irs.get(b)!));
+    const ca = loadCorpora().find((c) => c.example === a)!.cases;
+    const cb = loadCorpora().find((c) => c.example === b)!.cases;
+    for (let i = 0; i < Math.max(ca.length, cb.length); i++) {
+      const x = ca[i % ca.length]!.input;
+      const y = cb[i % cb.length]!.input;
+      expect(JSON.stringify(ga.decide(x as never))).toBe(JSON.stringify(evaluate(irs.get(a)!, x)));
+      expect(JSON.stringify(gb.decide(y as never))).toBe(JSON.stringify(evaluate(irs.get(b)!, y)));
+    }
+  });
+
+  it('its fast time check agrees with the exact one (validate.ts) on every kind of timestamp', () => {
+    const digits = (n: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '9'), minLength: n, maxLength: n });
+    const stamp = fc
+      .tuple(digits(4), fc.constantFrom('-', '/'), digits(2), digits(2), fc.constantFrom('T', 't', ' '), digits(2), digits(2), digits(2), fc.oneof(fc.constant(''), fc.constant('.'), digits(3).map((d) => `.${d}`), digits(10).map((d) => `.${d}`)), fc.constantFrom('Z', 'z', '+00:00', ''))
+      .map(([y, s, m, d, t, h, i, sec, frac, z]) => `${y}${s}${m}-${d}${t}${h}:${i}:${sec}${frac}${z}`);
+    fc.assert(fc.property(fc.oneof(stamp, fc.string({ maxLength: 32 })), (s) => {
+      expect(timeOk(s)).toBe(isValidTime(s));
+    }), { numRuns: 20_000, seed: 9 });
+    for (const s of ['2024-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2000-02-29T23:59:59.123456789Z', '2026-04-31T00:00:00Z', '2026-12-31T23:59:59Z']) expect(timeOk(s)).toBe(isValidTime(s));
+  });
+
+  it('its class list is the reference’s: distinct, in code-point order', () => {
+    const name = fc.constantFrom('pii', 'phi', 'a', 'b', '\uffff', '\u{10000}', 'é', 'e');
+    fc.assert(fc.property(fc.array(name, { maxLength: 6 }), (list) => {
+      expect([...classList(list)]).toEqual([...new Set(list)].sort(compareCodePoints));
+    }), { numRuns: 5_000, seed: 3 });
   });
 });
 
@@ -250,23 +314,29 @@ describe('types', () => {
     expect(typecheck(files)).toEqual([]);
   }, 60_000);
 
-  it('a wrong use-case, model, data-class or tool name is a compile error in the caller; right ones compile', () => {
-    const guardsTs = generateGuards(irs.get('acme-support')!);
-    const base = `import { decide, createGuard } from './guards.js';\nconst t = { tenant: 't', region: 'eu', time: '2026-11-26T10:00:00Z' } as const;\n`;
-    const ok = `${base}decide({ ...t, use_case: 'support_assistant', model: 'claude-sonnet-4', data_classes: ['pii'], tool: { name: 'refund', scope: 'payments:refund' } });\ndecide({ ...t, use_case: 'kb_tagging' });\nconst g = createGuard();\nvoid g.invoke({ ...t, use_case: 'ticket_summary', model: 'claude-3-5-haiku', input: 'hi' }, async ({ model }) => ({ model, usage: { input_tokens: 1, output_tokens: 1 } }));\n`;
-    expect(typecheck({ 'guards.ts': guardsTs, 'ok.ts': ok })).toEqual([]);
-    const wrong: Record<string, string> = {
-      useCase: `${base}decide({ ...t, use_case: 'support_asistant' });\n`,
-      model: `${base}decide({ ...t, use_case: 'kb_tagging', model: 'gpt-4.1' });\n`,
-      dataClass: `${base}decide({ ...t, use_case: 'kb_tagging', data_classes: ['pi'] });\n`,
-      tool: `${base}decide({ ...t, use_case: 'kb_tagging', tool: { name: 'refnd', scope: 'x' } });\n`,
-      invokeModel: `${base}void createGuard().invoke({ ...t, use_case: 'kb_tagging', model: 'gpt-4.1' }, async () => 1);\n`,
-    };
-    for (const [what, text] of Object.entries(wrong)) {
-      const errors = typecheck({ 'guards.ts': guardsTs, [`${what}.ts`]: text });
-      expect([what, errors.length > 0 && errors.every((e) => e.startsWith(`/${what}.ts`))]).toEqual([what, true]);
+  it('a wrong use-case, model, data-class or tool name is a compile error in the caller; right ones compile (the .ts, and the .mjs and .cjs through their declarations)', () => {
+    const files = generateGuardsFiles(irs.get('acme-support')!);
+    const forms: Array<[string, Record<string, string>]> = [
+      ['./guards.js', { 'guards.ts': files.ts }],
+      ['./guards.mjs', { 'guards.d.mts': files.dts }],
+      ['./guards.cjs', { 'guards.d.cts': files.dts }],
+    ];
+    for (const [from, module] of forms) {
+      const base = `import { decide, createGuard } from '${from}';\nconst t = { tenant: 't', region: 'eu', time: '2026-11-26T10:00:00Z' } as const;\n`;
+      const ok = `${base}decide({ ...t, use_case: 'support_assistant', model: 'claude-sonnet-4', data_classes: ['pii'], tool: { name: 'refund', scope: 'payments:refund' } });\ndecide({ ...t, use_case: 'kb_tagging' });\nconst g = createGuard();\nvoid g.invoke({ ...t, use_case: 'ticket_summary', model: 'claude-3-5-haiku', input: 'hi' }, async ({ model }) => ({ model, usage: { input_tokens: 1, output_tokens: 1 } }));\n`;
+      const wrong: Record<string, string> = {
+        useCase: `${base}decide({ ...t, use_case: 'support_asistant' });\n`,
+        model: `${base}decide({ ...t, use_case: 'kb_tagging', model: 'gpt-4.1' });\n`,
+        dataClass: `${base}decide({ ...t, use_case: 'kb_tagging', data_classes: ['pi'] });\n`,
+        tool: `${base}decide({ ...t, use_case: 'kb_tagging', tool: { name: 'refnd', scope: 'x' } });\n`,
+        invokeModel: `${base}void createGuard().invoke({ ...t, use_case: 'kb_tagging', model: 'gpt-4.1' }, async () => 1);\n`,
+      };
+      // One program per form: each caller's errors are its own (files do not see each other's).
+      const errors = typecheck({ ...module, 'ok.ts': ok, ...Object.fromEntries(Object.entries(wrong).map(([what, text]) => [`${what}.ts`, text])) });
+      const files = new Set(errors.map((e) => e.slice(1, e.indexOf(':'))));
+      expect([from, [...files].sort()]).toEqual([from, Object.keys(wrong).map((w) => `${w}.ts`).sort()]);
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -302,8 +372,8 @@ function hostileIr(ir: IrProgram, mark: (s: string, i: number) => string): IrPro
 }
 
 /** The module's top-level structure: statement kinds and declared names, which no string may change. */
-function shape(text: string): string[] {
-  const sf = ts.createSourceFile('guards.ts', text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+function shape(text: string, kind: 'ts' | 'js' = 'ts'): string[] {
+  const sf = ts.createSourceFile(kind === 'ts' ? 'guards.ts' : 'guards.js', text, ts.ScriptTarget.ES2022, true, kind === 'ts' ? ts.ScriptKind.TS : ts.ScriptKind.JS);
   const diagnostics = (sf as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics;
   expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
   return sf.statements.map((s) => {
@@ -313,18 +383,34 @@ function shape(text: string): string[] {
   });
 }
 
+/** How many functions, methods and classes a module defines (function types do not count). */
+function functionsIn(text: string): number {
+  let n = 0;
+  const visit = (node: ts.Node): void => {
+    if (ts.isFunctionLike(node) && !ts.isFunctionTypeNode(node) && !ts.isConstructorTypeNode(node) && !ts.isMethodSignature(node) && !ts.isCallSignatureDeclaration(node)) n++;
+    if (ts.isClassLike(node)) n++;
+    ts.forEachChild(node, visit);
+  };
+  visit(ts.createSourceFile('guards.ts', text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS));
+  return n;
+}
+
 describe('injection safety of generated TypeScript', () => {
   const ir = irs.get('acme-support')!;
-  const cleanShape = shape(generateGuards(ir));
+  const clean = generateGuardsFiles(ir);
+  const cleanShape = shape(clean.ts);
 
-  it('hostile names and messages stay literals: same statements, same decisions as the reference', async () => {
+  it('hostile names and messages stay literals in every form: same statements, same decisions as the reference', async () => {
     const samples = fc.sample(fc.array(fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 4 }), { numRuns: 12, seed: 2028 });
     for (const [k, parts] of samples.entries()) {
       const evil = parts.join('');
       const hostile = hostileIr(ir, (s, i) => `${s}${evil}${i}`);
-      const text = generateGuards(hostile);
-      expect(shape(text)).toEqual(cleanShape);
-      expect(text).not.toMatch(/[\u2028\u2029]/);
+      const files = generateGuardsFiles(hostile);
+      expect(shape(files.ts)).toEqual(cleanShape);
+      expect(shape(files.dts)).toEqual(shape(clean.dts));
+      expect(shape(files.mjs, 'js')).toEqual(shape(clean.mjs, 'js'));
+      expect(shape(files.cjs, 'js')).toEqual(shape(clean.cjs, 'js'));
+      for (const text of Object.values(files)) expect(text).not.toMatch(/[\u2028\u2029]/);
       const g = await loadGuards(hostile, `hostile-${k}`);
       try {
         fc.assert(

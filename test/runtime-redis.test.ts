@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileGuards, generateGuards } from '../src/backends/ts-guards/index.js';
+import { generateGuardsFiles } from '../src/backends/ts-guards/index.js';
 import { budgetKey, createGuard, MemoryDecisionLog, RedisStore, rateKey, type GuardPolicy, type InvokeResult, type Decision } from '../src/runtime/index.js';
 import { GUARDS_WORK } from './helpers/guards.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
@@ -28,7 +28,7 @@ let admin: Redis;
 beforeAll(async () => {
   if (!existsSync(DIST_RUNTIME)) throw new Error('dist/runtime is missing: run `npm run build` first (npm test does)');
   mkdirSync(work, { recursive: true });
-  writeFileSync(guardsJs, compileGuards(generateGuards(ir, { runtimeImport: DIST_RUNTIME })).js);
+  writeFileSync(guardsJs, generateGuardsFiles(ir, { runtimeImport: DIST_RUNTIME }).mjs);
   redis = await startRedis();
   admin = new Redis({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: 1 });
 });

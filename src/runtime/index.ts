@@ -1,9 +1,24 @@
 /**
- * govc/runtime: what generated TypeScript guards (`ts/guards.ts`) depend on, and nothing else does. `decide`
- * support for generated code, `createGuard` (invoke: inspect, decide, redact, meter, call, record, log), counter stores
- * (memory, Redis) and decision logs. See docs/guards.md.
+ * govc/runtime: what generated TypeScript guards (`ts/guards.*`) depend on, and nothing else does. The guards engine
+ * (`defineGuards`: a program's tables in, `decide` out), `createGuard` (invoke: inspect, decide, redact, meter, call,
+ * record, log), counter stores (memory, Redis) and decision logs. Loadable by `import` and by `require` (a CommonJS
+ * build in dist/cjs/). See docs/guards.md.
  */
 export type * from './types.js';
+export {
+  defineGuards,
+  type ApprovalSpec,
+  type BudgetSpec,
+  type ClassSpec,
+  type FlowSpec,
+  type GrantSpec,
+  type Guards,
+  type GuardTables,
+  type ModelSpec,
+  type RateSpec,
+  type ToolSpec,
+  type UseCaseSpec,
+} from './engine/index.js';
 export { requestProblem, malformedTraceId, isValidTime } from './validate.js';
 export { compareCodePoints } from '../util/compare.js';
 export {

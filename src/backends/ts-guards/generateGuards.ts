@@ -1,24 +1,22 @@
-import { Project, StructureKind, VariableDeclarationKind, type CodeBlockWriter, type StatementStructures, type WriterFunction } from 'ts-morph';
-import type { IrApproval, IrProgram } from '../../ir/types.js';
-import { compareCodePoints } from '../../util/compare.js';
-import { transpileGuards } from './compileGuards.js';
-import { ENGINE_CODE, ENGINE_TYPES } from './engine.js';
-import { ts, tsName, tsUnion, tsValue, TsCode } from './tsCode.js';
+import type { IrProgram } from '../../ir/types.js';
+import type { GuardTables } from '../../runtime/engine/tables.js';
+import { guardNames, guardTables, type GuardNames } from './guardTables.js';
+import { TsModule, type ModuleFormat } from './TsModule.js';
+import { joinTs, ts, TsCode, tsRecord, tsUnion, tsValue } from './tsCode.js';
 
 /**
- * Generates `guards.ts`: a TypeScript module that decides requests in-process for one program. The module has
+ * Generates the guard module of one program: its names as literal types (`UseCaseName`, `ModelName`... and
+ * `GuardRequest`, a union discriminated by `use_case`, so a typo in a caller is a compile error), its data as four
+ * tables of JSON literals (`MODELS`, `DATA_CLASSES`, `TOOLS`, `USE_CASES`: every name and string from the `.gov`
+ * sources enters the module there, escaped by tsCode.ts, and nowhere else), and one call of the runtime's engine,
+ * `defineGuards` (src/runtime/engine/), whose results it exports: `decide`, `decideUnknown`, `policy`,
+ * `createGuard`. The engine is govc's own code, type-checked and tested as such; the module is glue and data,
+ * about 1 KB per use case.
  *
- * - the program's names as literal types (`UseCaseName`, `ModelName`... and `GuardRequest`, a union discriminated
- *   by `use_case`), so a typo in a caller is a compile error;
- * - the program's data as four tables of JSON literals (`MODELS`, `DATA_CLASSES`, `TOOLS`, `USE_CASES`): every name
- *   and string from the `.gov` sources enters the module there, escaped (tsCode.ts), and nowhere else;
- * - the engine (engine.ts): govc's own code, the same for every program, which builds one deeply frozen record per
- *   use case when the module loads (model candidates with their static facts, data-flow and tool tables, limits,
- *   and the precomputed parts of decisions) and one `decideUnknown` over them. One hot function instead of one
- *   function per use case keeps decisions fast and flat in the number of use cases, and the module small
- *   (about 1 KB per use case).
- *
- * The module imports only `govc/runtime`. Every identifier is govc's own.
+ * One set of statements (TsModule.ts) is written four ways: `guards.ts`, `guards.mjs` (ES module), `guards.cjs`
+ * (CommonJS) and the declarations `guards.d.mts` / `guards.d.cts`. Each JavaScript file says its module system by
+ * its extension, so it loads the same wherever it is put: in a CommonJS project or a `"type": "module"` one, by
+ * `import` or `require`, under `tsc` with `nodenext` or `bundler` resolution. Every identifier is govc's own.
  */
 
 export interface GuardsOptions {
@@ -27,261 +25,132 @@ export interface GuardsOptions {
 }
 
 export const GUARDS_FILE = 'guards.ts';
-export const GUARDS_DTS_FILE = 'guards.d.ts';
 
-/** The generated module and its declarations (written by the generator: no TypeScript emit needed). */
-export interface GuardsModule {
+/** The module in each of its forms. */
+export interface GuardsFiles {
+  /** `guards.ts`: TypeScript, an ES module in syntax (a TypeScript project compiles it to its own module system). */
   readonly ts: string;
+  /** `guards.mjs`: JavaScript, ES module. */
+  readonly mjs: string;
+  /** `guards.cjs`: JavaScript, CommonJS. */
+  readonly cjs: string;
+  /** `guards.d.mts` and `guards.d.cts`: the declarations of both (the same text; each resolves `govc/runtime` its own way). */
   readonly dts: string;
-}
-
-/** What `govc build` writes: the module, its JavaScript and its declarations. */
-export interface GuardsFiles extends GuardsModule {
-  readonly js: string;
 }
 
 const T = TsCode.trusted;
 
-const TYPE_IMPORTS = ['Decision', 'Guard', 'GuardOptions', 'GuardPolicy'];
-const ENGINE_TYPE_IMPORTS = ['AnyRequest', 'Limits', 'LogRules', 'Obligations', 'PolicyDefaults', 'Reason', 'RedactObligation', 'RequestOf'];
-const VALUE_IMPORTS = [
-  'compareCodePoints', 'createGuard as createRuntimeGuard', 'definePolicy', 'distinctSorted', 'EMPTY', 'freezeDeep', 'malformedReason', 'malformedTraceId',
-  'modelApprovalReason', 'modelRegionReason', 'requestProblem', 'sortReasons', 'unknownUseCaseReason',
-];
+const TYPE_IMPORTS = ['ClassSpec', 'Decision', 'Guard', 'GuardOptions', 'GuardPolicy', 'Guards', 'ModelSpec', 'RequestOf', 'ToolSpec', 'UseCaseSpec'];
+const DTS_TYPE_IMPORTS = ['Decision', 'Guard', 'GuardOptions', 'GuardPolicy', 'RequestOf'];
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-function approvalSpec(a: IrApproval): TsCode {
-  // INVARIANT: the IR schema's dates are YYYY-MM-DD; the engine compares them as numbers YYYYMMDD.
-  for (const d of [a.on, a.expires]) if (d !== null && !DATE.test(d)) throw new Error(`INVARIANT: approval date \`${d}\` is not YYYY-MM-DD`);
-  return tsValue([a.approver, a.on, a.expires, a.source]);
-}
-
-function list(items: readonly TsCode[]): TsCode {
-  return T(`[${items.map((i) => i.text).join(', ')}]`);
-}
-
-interface Table {
-  readonly name: string;
-  readonly type: string;
-  readonly rows: readonly TsCode[];
-}
-
-/** One table as `const NAME: readonly TYPE[] = [` then one literal per line, so the module diffs line by line. */
-function table(t: Table, withRows: boolean): WriterFunction {
-  return (w: CodeBlockWriter) => {
-    w.writeLine(`const ${tsName(t.name).text}: readonly ${tsName(t.type).text}[] = [`);
-    if (withRows) for (const row of t.rows) w.writeLine(`    ${row.text},`);
-    w.writeLine('];');
-  };
-}
-
-function header(ir: IrProgram): WriterFunction {
-  return (w) => {
-    w.writeLine('// Generated by govc from policy revision ' + /^[A-Za-z0-9]*$/.exec(ir.revision)?.[0] + '. Do not edit: rebuild with `govc build`.');
-    w.writeLine('// Decision semantics: docs/semantics.md. The module depends on nothing but govc/runtime.');
-    w.writeLine('/* eslint-disable */');
-  };
-}
-
-/** The exported types: names as literal unions, the request and the decision. Shared by the module and its .d.ts. */
-function typeStatements(ir: IrProgram, names: Names): StatementStructures[] {
-  const typeAlias = (name: string, type: TsCode, docs?: string): StatementStructures => ({
-    kind: StructureKind.TypeAlias,
-    isExported: true,
-    name: tsName(name).text,
-    type: type.text,
-    ...(docs !== undefined && { docs: [docs] }),
-  });
+function header(ir: IrProgram): string[] {
   return [
-    typeAlias('UseCaseName', tsUnion(names.useCases)),
-    typeAlias('ModelName', tsUnion(names.models)),
-    typeAlias('ProviderName', tsUnion(names.providers)),
-    typeAlias('DataClassName', tsUnion(names.classes)),
-    typeAlias('ToolName', tsUnion(names.tools)),
-    {
-      kind: StructureKind.Interface,
-      isExported: true,
-      name: 'UseCaseModels',
-      docs: ['The models each use case may ask for: primary first, then fallbacks.'],
-      properties: names.useCases.map((u) => ({ name: tsValue(u).text, isReadonly: true, type: tsUnion([...ir.use_cases[u]!.models]).text })),
-    },
-    typeAlias('GuardRequest', T('{ readonly [U in UseCaseName]: RequestOf<U, UseCaseModels[U], DataClassName, ToolName>; }[UseCaseName]'), 'A request: `model`, `data_classes` and `tool` are names of this program, per use case.'),
-    typeAlias('GuardDecision', T('Decision<ModelName, ProviderName>')),
+    `Generated by govc from policy revision ${/^[A-Za-z0-9]*$/.exec(ir.revision)?.[0] ?? '(see POLICY_REVISION)'}. Do not edit: rebuild with \`govc build\`.`,
+    'Decision semantics: docs/semantics.md. The module depends on nothing but govc/runtime.',
   ];
 }
 
-interface Names {
-  readonly useCases: readonly string[];
-  readonly models: readonly string[];
-  readonly providers: readonly string[];
-  readonly classes: readonly string[];
-  readonly tools: readonly string[];
+/** The exported types: names as literal unions, the request and the decision. */
+function typeStatements(m: TsModule, ir: IrProgram, names: GuardNames): void {
+  m.type(ts`export type UseCaseName = ${tsUnion(names.useCases)};`);
+  m.type(ts`export type ModelName = ${tsUnion(names.models)};`);
+  m.type(ts`export type ProviderName = ${tsUnion(names.providers)};`);
+  m.type(ts`export type DataClassName = ${tsUnion(names.classes)};`);
+  m.type(ts`export type ToolName = ${tsUnion(names.tools)};`);
+  // A use case's name as a property key is a string literal (any text), its models a union of literals.
+  const fields = joinTs(names.useCases.map((u) => ts`    readonly ${u}: ${tsUnion([...ir.use_cases[u]!.models])};\n`), '');
+  m.type(ts`export interface UseCaseModels {\n${fields}}`, 'The models each use case may ask for: primary first, then fallbacks.');
+  m.type(
+    T('export type GuardRequest = { readonly [U in UseCaseName]: RequestOf<U, UseCaseModels[U], DataClassName, ToolName>; }[UseCaseName];'),
+    'A request: `model`, `data_classes` and `tool` are names of this program, per use case.',
+  );
+  m.type(T('export type GuardDecision = Decision<ModelName, ProviderName>;'));
 }
 
-function namesOf(ir: IrProgram): Names {
-  const models = Object.keys(ir.models).sort(compareCodePoints);
+/** The tables' rows, written once for every form (they are the same text in each). */
+interface Rows {
+  readonly models: readonly TsCode[];
+  readonly dataClasses: readonly TsCode[];
+  readonly tools: readonly TsCode[];
+  readonly useCases: readonly TsCode[];
+  readonly args: TsCode;
+}
+
+function rowsOf(tables: GuardTables): Rows {
   return {
-    useCases: Object.keys(ir.use_cases).sort(compareCodePoints),
-    models,
-    providers: [...new Set(models.map((m) => ir.models[m]!.provider))].sort(compareCodePoints),
-    classes: Object.keys(ir.data_classes).sort(compareCodePoints),
-    tools: Object.keys(ir.tools).sort(compareCodePoints),
+    models: tables.models.map((r) => tsRecord(r)),
+    dataClasses: tables.dataClasses.map((r) => tsRecord(r)),
+    tools: tables.tools.map((r) => tsRecord(r)),
+    useCases: tables.useCases.map((r) => tsRecord(r)),
+    args: ts`{ revision: POLICY_REVISION, org: ${tables.org}, defaults: ${tables.defaults}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES }`,
   };
 }
 
-function checkRuntimeImport(runtime: string): void {
-  // ts-morph escapes the module specifier itself; make sure it is a plain one anyway.
-  if (!/^[A-Za-z0-9@._/-]+$/.test(runtime) && !/^\.{0,2}\/[^'"\\\n\r\u2028\u2029]*$/.test(runtime)) throw new Error('INVARIANT: unsafe runtime import');
+function moduleText(format: ModuleFormat, ir: IrProgram, names: GuardNames, rows: Rows, runtime: string): string {
+  const m = new TsModule(format).header(header(ir));
+  m.importTypes(format === 'dts' ? DTS_TYPE_IMPORTS : TYPE_IMPORTS, runtime);
+  m.importValues(['defineGuards'], runtime);
+  m.blank();
+  m.const({ name: 'POLICY_REVISION', value: tsValue(ir.revision), exported: true, declareValue: true });
+  typeStatements(m, ir, names);
+  if (format !== 'dts') m.blank();
+  m.const({ name: 'MODELS', type: T('readonly ModelSpec<ModelName, ProviderName>[]'), value: rows.models });
+  m.const({ name: 'DATA_CLASSES', type: T('readonly ClassSpec<DataClassName>[]'), value: rows.dataClasses });
+  m.const({ name: 'TOOLS', type: T('readonly ToolSpec<ToolName>[]'), value: rows.tools });
+  m.const({ name: 'USE_CASES', type: T('readonly UseCaseSpec<UseCaseName, ModelName, DataClassName, ToolName>[]'), value: rows.useCases });
+  m.const({
+    name: 'guards',
+    type: T('Guards<GuardRequest, GuardDecision>'),
+    value: ts`defineGuards<GuardRequest, GuardDecision>(${rows.args})`,
+    jsValue: ts`defineGuards(${rows.args})`,
+  });
+  m.blank();
+  m.const({
+    name: 'decideUnknown',
+    type: T('(input: unknown) => GuardDecision'),
+    value: T('guards.decideUnknown'),
+    exported: true,
+    docs: 'Decides any value (parsed JSON, say): a malformed request is denied with a reason, never thrown.',
+  });
+  m.const({
+    name: 'decide',
+    type: T('(request: GuardRequest) => GuardDecision'),
+    value: T('guards.decide'),
+    exported: true,
+    docs: 'Decides a request as docs/semantics.md defines; the same decision as every other govc target.',
+  });
+  m.const({
+    name: 'policy',
+    type: T('GuardPolicy<GuardRequest, GuardDecision>'),
+    value: T('guards.policy'),
+    exported: true,
+    docs: 'The tables `invoke` needs: budgets with their degrade caps, rate limits, messages, prices, detectors.',
+  });
+  m.const({
+    name: 'createGuard',
+    type: T('(options?: GuardOptions) => Guard<GuardRequest, GuardDecision>'),
+    value: T('guards.createGuard'),
+    exported: true,
+    docs: 'A guard for this policy: `guard.invoke(request, call)` decides, redacts, meters budgets and rates, and logs.',
+  });
+  return m.text();
 }
 
-/** The data tables: the only place where the program's names and strings appear, each as a JSON literal. */
-function dataTables(ir: IrProgram, names: Names): Table[] {
-  const models = names.models.map((name) => {
-    const m = ir.models[name]!;
-    return ts`{ name: ${name}, provider: ${m.provider}, status: ${m.status}, regions: ${m.regions}, approvals: ${list(m.approvals.map(approvalSpec))}, price: ${[m.price.input_nanos_per_token, m.price.output_nanos_per_token]}, source: ${m.source} }`;
-  });
-  const classes = names.classes.map((name) => {
-    const c = ir.data_classes[name]!;
-    return ts`{ name: ${name}, default: ${c.default}, residency: ${c.residency}, detectors: ${c.detectors.map((d) => [d.name, d.regex])}, source: ${c.source} }`;
-  });
-  const tools = names.tools.map((name) => ts`{ name: ${name}, approvals: ${list(ir.tools[name]!.approvals.map(approvalSpec))} }`);
-  const useCases = names.useCases.map((name) => {
-    const u = ir.use_cases[name]!;
-    // INVARIANT: the IR's use-case models are declared models (the checker's GOV2003); lowering never emits others.
-    for (const m of u.models) if (!Object.prototype.hasOwnProperty.call(ir.models, m)) throw new Error(`INVARIANT: use case \`${name}\` lists an undeclared model`);
-    // INVARIANT: data rules name declared classes (the checker's unknown-name diagnostics); the engine indexes by class.
-    for (const c of Object.keys(u.data)) if (!Object.prototype.hasOwnProperty.call(ir.data_classes, c)) throw new Error(`INVARIANT: use case \`${name}\` has a rule for an undeclared data class`);
-    const data = Object.keys(u.data)
-      .sort(compareCodePoints)
-      .map((c) => {
-        const f = u.data[c]!;
-        return f.action === 'deny' ? tsValue([c, 'deny', f.source]) : tsValue([c, 'allow', f.providers, f.regions, f.redacted, f.source]);
-      });
-    // INVARIANT: grants name declared tools (the checker's unknown-name diagnostics); the engine indexes by tool.
-    for (const t of Object.keys(u.tools)) if (!Object.prototype.hasOwnProperty.call(ir.tools, t)) throw new Error(`INVARIANT: use case \`${name}\` grants an undeclared tool`);
-    const tools = Object.keys(u.tools)
-      .sort(compareCodePoints)
-      .map((t) => {
-        const g = u.tools[t]!;
-        return tsValue([t, g.scopes, g.human_approval, g.source]);
-      });
-    const budgets = u.budgets.map((b) => tsValue([b.scope, b.period, b.amount_micros, b.hard_limit_micros, b.source]));
-    const rates = u.rate_limits.map((l) => tsValue([l.scope, l.kind, l.per_minute, l.source]));
-    const p = u.on_budget_exhausted;
-    return ts`{ name: ${name}, owner: ${u.owner}, source: ${u.source}, required_approvers: ${u.required_approvers}, approvals: ${list(u.approvals.map(approvalSpec))}, models: ${u.models}, data: ${list(data)}, tools: ${list(tools)}, budgets: ${list(budgets)}, rates: ${list(rates)}, on_budget_exhausted: ${p === null ? null : [p.degrade_to, p.message, p.source]}, rate_message: ${u.on_rate_limited.message}, log: ${{ ...u.log }}, retention_days: ${u.retention_days}, human_oversight: ${u.human_oversight !== null}, disclosure: ${u.disclosure} }`;
-  });
-  return [
-    { name: 'MODELS', type: 'ModelSpec', rows: models },
-    { name: 'DATA_CLASSES', type: 'ClassSpec', rows: classes },
-    { name: 'TOOLS', type: 'ToolSpec', rows: tools },
-    { name: 'USE_CASES', type: 'UseCaseSpec', rows: useCases },
-  ];
-}
-
-function newProject(): Project {
-  return new Project({ useInMemoryFileSystem: true });
-}
-
-/** The generated module's text. Deterministic: same IR and options, same bytes. */
+/** `guards.ts`. Deterministic: same IR and options, same bytes. */
 export function generateGuards(ir: IrProgram, options: GuardsOptions = {}): string {
-  return moduleText(ir, options, dataTables(ir, namesOf(ir)), true);
+  const names = guardNames(ir);
+  return moduleText('ts', ir, names, rowsOf(guardTables(ir, names)), options.runtimeImport ?? 'govc/runtime');
 }
 
-/** The module and its declarations. */
-export function generateGuardsModule(ir: IrProgram, options: GuardsOptions = {}): GuardsModule {
-  const tables = dataTables(ir, namesOf(ir));
-  return { ts: moduleText(ir, options, tables, true), dts: declarations(ir, options) };
-}
-
-/**
- * The module, its declarations, and its JavaScript: `ts.transpileModule` of the module without its data rows, which
- * are then put back in. The rows are object and array literals of JSON values, the same text in TypeScript and in
- * JavaScript, so the result is what transpiling the whole module gives (tested) without parsing megabytes of data a
- * second time: that is most of the cost at 10,000 use cases.
- */
+/** Every form of the module, from one set of tables. Deterministic: same IR and options, same bytes. */
 export function generateGuardsFiles(ir: IrProgram, options: GuardsOptions = {}): GuardsFiles {
-  const tables = dataTables(ir, namesOf(ir));
-  let js = transpileGuards(moduleText(ir, options, tables, false));
-  for (const t of tables) {
-    const empty = `const ${t.name} = [];\n`;
-    const at = js.indexOf(empty);
-    // INVARIANT: transpiling an empty table declaration gives exactly this line, once.
-    if (at < 0 || js.indexOf(empty, at + 1) >= 0) throw new Error(`INVARIANT: no single \`${t.name}\` table in the transpiled module`);
-    js = js.slice(0, at) + `const ${t.name} = [\n${t.rows.map((r) => `    ${r.text},\n`).join('')}];\n` + js.slice(at + empty.length);
-  }
-  return { ts: moduleText(ir, options, tables, true), dts: declarations(ir, options), js };
-}
-
-function revisionStatement(ir: IrProgram): StatementStructures {
+  const names = guardNames(ir);
+  const rows = rowsOf(guardTables(ir, names));
+  const runtime = options.runtimeImport ?? 'govc/runtime';
   return {
-    kind: StructureKind.VariableStatement,
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name: 'POLICY_REVISION', initializer: tsValue(ir.revision).text }],
+    ts: moduleText('ts', ir, names, rows, runtime),
+    mjs: moduleText('esm', ir, names, rows, runtime),
+    cjs: moduleText('cjs', ir, names, rows, runtime),
+    dts: moduleText('dts', ir, names, rows, runtime),
   };
-}
-
-function moduleText(ir: IrProgram, options: GuardsOptions, tables: readonly Table[], withRows: boolean): string {
-  const runtime = options.runtimeImport ?? 'govc/runtime';
-  checkRuntimeImport(runtime);
-  const names = namesOf(ir);
-  const statements: Array<StatementStructures | WriterFunction | string> = [
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: runtime, namedImports: [...TYPE_IMPORTS, ...ENGINE_TYPE_IMPORTS].sort() },
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: runtime, namedImports: VALUE_IMPORTS },
-    revisionStatement(ir),
-    ...typeStatements(ir, names),
-    {
-      kind: StructureKind.VariableStatement,
-      declarationKind: VariableDeclarationKind.Const,
-      declarations: [{ name: 'ORG', type: 'string', initializer: tsValue(ir.org.name).text }],
-    },
-    {
-      // What applies to a request without a declared use case: the org's log rules and retention.
-      kind: StructureKind.VariableStatement,
-      declarationKind: VariableDeclarationKind.Const,
-      declarations: [{ name: 'ORG_DEFAULTS', type: 'PolicyDefaults', initializer: tsValue({ log: ir.org.log, retention_days: ir.org.retention_days }).text }],
-    },
-    ...tables.map((t) => table(t, withRows)),
-    (w) => w.write(ENGINE_TYPES),
-    (w) => w.write(ENGINE_CODE),
-  ];
-  return newProject().createSourceFile(GUARDS_FILE, { leadingTrivia: header(ir), statements }).getFullText();
-}
-
-/** The declarations: the same exported types, and the exported values' declared types (no emit, no checker). */
-function declarations(ir: IrProgram, options: GuardsOptions): string {
-  const runtime = options.runtimeImport ?? 'govc/runtime';
-  checkRuntimeImport(runtime);
-  const dtsStatements: Array<StatementStructures | WriterFunction | string> = [
-    { kind: StructureKind.ImportDeclaration, isTypeOnly: true, moduleSpecifier: runtime, namedImports: [...TYPE_IMPORTS, 'RequestOf'].sort() },
-    { ...revisionStatement(ir), hasDeclareKeyword: true } as StatementStructures,
-    ...typeStatements(ir, namesOf(ir)),
-    ...declaredFunction('decideUnknown', [['input', 'unknown']], 'GuardDecision', 'Decides any value (parsed JSON, say): a malformed request is denied with a reason, never thrown.'),
-    ...declaredFunction('decide', [['request', 'GuardRequest']], 'GuardDecision', 'Decides a request as docs/semantics.md defines; the same decision as every other govc target.'),
-    {
-      kind: StructureKind.VariableStatement,
-      isExported: true,
-      hasDeclareKeyword: true,
-      declarationKind: VariableDeclarationKind.Const,
-      docs: ['The tables `invoke` needs: budgets with their degrade caps, rate limits, messages, prices, detectors.'],
-      declarations: [{ name: 'policy', type: 'GuardPolicy<GuardRequest, GuardDecision>' }],
-    },
-    ...declaredFunction('createGuard', [['options?', 'GuardOptions']], 'Guard<GuardRequest, GuardDecision>', 'A guard for this policy: `guard.invoke(request, call)` decides, redacts, meters budgets and rates, and logs.'),
-  ];
-  return newProject().createSourceFile(GUARDS_DTS_FILE, { leadingTrivia: header(ir), statements: dtsStatements }).getFullText();
-}
-
-function declaredFunction(name: string, params: Array<[string, string]>, returnType: string, doc: string): StatementStructures[] {
-  return [
-    {
-      kind: StructureKind.Function,
-      isExported: true,
-      hasDeclareKeyword: true,
-      name: tsName(name).text,
-      docs: [doc],
-      parameters: params.map(([n, t]) => ({ name: tsName(n.replace(/\?$/, '')).text, hasQuestionToken: n.endsWith('?'), type: t })),
-      returnType,
-    },
-  ];
 }

@@ -1,4 +1,5 @@
-export { generateGuards, generateGuardsFiles, generateGuardsModule, GUARDS_FILE, GUARDS_DTS_FILE, type GuardsFiles, type GuardsModule, type GuardsOptions } from './generateGuards.js';
-export { compileGuards, transpileGuards, type CompiledGuards } from './compileGuards.js';
-export { TsCode, ts, tsName, tsValue, tsUnion } from './tsCode.js';
+export { generateGuards, generateGuardsFiles, GUARDS_FILE, type GuardsFiles, type GuardsOptions } from './generateGuards.js';
+export { guardNames, guardTables, type GuardNames } from './guardTables.js';
+export { TsModule, type ConstStatement, type ModuleFormat } from './TsModule.js';
+export { TsCode, ts, tsName, tsRecord, tsValue, tsUnion } from './tsCode.js';
 export { guardsArtifacts } from './guardsArtifacts.js';

@@ -71,6 +71,18 @@ export function joinTs(parts: readonly TsCode[], separator: string): TsCode {
   return TsCode.trusted(parts.map((p) => p.text).join(separator));
 }
 
+/**
+ * An object literal with govc's own keys (plain identifiers, written bare) and any JSON values (tsValue). A bare
+ * `__proto__` key would set the prototype, so it is refused.
+ */
+export function tsRecord(entries: object): TsCode {
+  const fields = Object.entries(entries).map(([k, v]) => {
+    if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) || k === '__proto__') throw new Error(`INVARIANT: \`${k}\` is not a safe property name`);
+    return `${k}: ${tsValue(v).text}`;
+  });
+  return TsCode.trusted(fields.length === 0 ? '{}' : `{ ${fields.join(', ')} }`);
+}
+
 /** A union of string literal types, or `never`. */
 export function tsUnion(names: readonly string[]): TsCode {
   return names.length === 0 ? TsCode.trusted('never') : joinTs(names.map((n) => tsValue(n)), ' | ');

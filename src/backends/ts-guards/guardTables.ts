@@ -1,0 +1,100 @@
+import type { IrApproval, IrProgram } from '../../ir/types.js';
+import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, ToolSpec, UseCaseSpec } from '../../runtime/engine/tables.js';
+import { compareCodePoints } from '../../util/compare.js';
+
+/**
+ * The program's tables as the guards engine takes them (`defineGuards`, src/runtime/engine/tables.ts): plain data
+ * derived from the IR, in a fixed order (names in code-point order), so that the module written from them is the
+ * same bytes for the same IR. The generator writes them as literals; tests hand them to the engine directly.
+ */
+
+/** The names a module declares as literal unions, in code-point order. */
+export interface GuardNames {
+  readonly useCases: readonly string[];
+  readonly models: readonly string[];
+  readonly providers: readonly string[];
+  readonly classes: readonly string[];
+  readonly tools: readonly string[];
+}
+
+export function guardNames(ir: IrProgram): GuardNames {
+  const models = Object.keys(ir.models).sort(compareCodePoints);
+  return {
+    useCases: Object.keys(ir.use_cases).sort(compareCodePoints),
+    models,
+    providers: [...new Set(models.map((m) => ir.models[m]!.provider))].sort(compareCodePoints),
+    classes: Object.keys(ir.data_classes).sort(compareCodePoints),
+    tools: Object.keys(ir.tools).sort(compareCodePoints),
+  };
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+function approvalSpec(a: IrApproval): ApprovalSpec {
+  // INVARIANT: the IR schema's dates are YYYY-MM-DD; the engine compares them as numbers YYYYMMDD.
+  for (const d of [a.on, a.expires]) if (d !== null && !DATE.test(d)) throw new Error(`INVARIANT: approval date \`${d}\` is not YYYY-MM-DD`);
+  return [a.approver, a.on, a.expires, a.source];
+}
+
+function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
+  const u = ir.use_cases[name]!;
+  // INVARIANT: the IR's use-case models are declared models (the checker's GOV2003); lowering never emits others.
+  for (const m of u.models) if (!has(ir.models, m)) throw new Error(`INVARIANT: use case \`${name}\` lists an undeclared model`);
+  // INVARIANT: data rules name declared classes (the checker's unknown-name diagnostics); the engine indexes by class.
+  for (const c of Object.keys(u.data)) if (!has(ir.data_classes, c)) throw new Error(`INVARIANT: use case \`${name}\` has a rule for an undeclared data class`);
+  // INVARIANT: grants name declared tools (the checker's unknown-name diagnostics); the engine indexes by tool.
+  for (const t of Object.keys(u.tools)) if (!has(ir.tools, t)) throw new Error(`INVARIANT: use case \`${name}\` grants an undeclared tool`);
+  const p = u.on_budget_exhausted;
+  return {
+    name,
+    owner: u.owner,
+    source: u.source,
+    required_approvers: u.required_approvers,
+    approvals: u.approvals.map(approvalSpec),
+    models: u.models,
+    data: Object.keys(u.data)
+      .sort(compareCodePoints)
+      .map((c) => {
+        const f = u.data[c]!;
+        return f.action === 'deny' ? [c, 'deny', f.source] : [c, 'allow', f.providers, f.regions, f.redacted, f.source];
+      }),
+    tools: Object.keys(u.tools)
+      .sort(compareCodePoints)
+      .map((t) => {
+        const g = u.tools[t]!;
+        return [t, g.scopes, g.human_approval, g.source];
+      }),
+    budgets: u.budgets.map((b) => [b.scope, b.period, b.amount_micros, b.hard_limit_micros, b.source]),
+    rates: u.rate_limits.map((l) => [l.scope, l.kind, l.per_minute, l.source]),
+    on_budget_exhausted: p === null ? null : [p.degrade_to, p.message, p.source],
+    rate_message: u.on_rate_limited.message,
+    // As the reference copies it (key order included: decisions are compared as JSON text).
+    log: { ...u.log },
+    retention_days: u.retention_days,
+    human_oversight: u.human_oversight !== null,
+    disclosure: u.disclosure,
+  };
+}
+
+/** The tables of one program, from its IR. */
+export function guardTables(ir: IrProgram, names: GuardNames = guardNames(ir)): GuardTables {
+  const models = names.models.map((name): ModelSpec => {
+    const m = ir.models[name]!;
+    return { name, provider: m.provider, status: m.status, regions: m.regions, approvals: m.approvals.map(approvalSpec), price: [m.price.input_nanos_per_token, m.price.output_nanos_per_token], source: m.source };
+  });
+  const dataClasses = names.classes.map((name): ClassSpec => {
+    const c = ir.data_classes[name]!;
+    return { name, default: c.default, residency: c.residency, detectors: c.detectors.map((d) => [d.name, d.regex]), source: c.source };
+  });
+  const tools = names.tools.map((name): ToolSpec => ({ name, approvals: ir.tools[name]!.approvals.map(approvalSpec) }));
+  return {
+    revision: ir.revision,
+    org: ir.org.name,
+    defaults: { log: { ...ir.org.log }, retention_days: ir.org.retention_days },
+    models,
+    dataClasses,
+    tools,
+    useCases: names.useCases.map((name) => useCaseSpec(ir, name)),
+  };
+}

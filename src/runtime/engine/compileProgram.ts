@@ -1,0 +1,240 @@
+import { EMPTY, freezeDeep } from '../decideSupport.js';
+import type { Obligations, Reason, RedactObligation } from '../types.js';
+import {
+  allowedReason,
+  budgetCounterMissingReason,
+  budgetExhaustedReason,
+  dataClassDeniedReason,
+  degradedReason,
+  fallbackReason,
+  humanApprovalReason,
+  modelRevokedReason,
+  rateCounterMissingReason,
+  rateLimitedReason,
+} from './reasons.js';
+import type { Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, Span, UseCaseRec } from './records.js';
+import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, ToolSpec, UseCaseSpec } from './tables.js';
+
+/**
+ * Compiles a program's tables into the records a decision reads (records.ts): the model candidates with their
+ * static facts, the data-flow table indexed by data class, the tool grants, the approvals, rate limits, budgets and
+ * data rules packed into one Float64Array, and the precomputed parts of decisions (reasons, obligations, limits),
+ * deeply frozen so that decisions can hand them out as they are.
+ */
+
+const PERIODS = ['day', 'week', 'month', 'quarter', 'year'];
+
+/**
+ * Freezes a record's objects, deeply (Map entries included). Arrays are left as they are: every array a decision
+ * returns (reasons, redactions, limits, detectors) is frozen with freezeDeep where it is built, and the others are
+ * lookup lists the decision reads, which V8 (Node 20) would read on a slow path once frozen (about 100 ns a
+ * decision, measured); no code outside the engine can reach them.
+ */
+function freezeRecord<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    if (value instanceof Map) for (const v of value.values()) freezeRecord(v);
+    for (const v of Object.values(value)) freezeRecord(v);
+    if (!Array.isArray(value)) Object.freeze(value);
+  }
+  return value;
+}
+
+/** `YYYY-MM-DD` as the number YYYYMMDD; null (an open bound) as `open`. */
+function dayNumber(date: string | null, open: number): number {
+  return date === null ? open : Number(date.slice(0, 4)) * 10000 + Number(date.slice(5, 7)) * 100 + Number(date.slice(8, 10));
+}
+
+function approvalOf(a: ApprovalSpec): Approval {
+  return { approver: a[0], on: dayNumber(a[1], -1), expires: dayNumber(a[2], 1e9), source: a[3] };
+}
+
+function modelRec(m: ModelSpec): ModelRec {
+  return {
+    name: m.name,
+    provider: m.provider,
+    revoked: m.status === 'revoked' ? modelRevokedReason(m.name, m.source) : null,
+    windows: m.approvals.map(approvalOf),
+    approvalSource: m.approvals.length > 0 ? m.approvals[0]![3] : m.source,
+    regions: m.regions,
+    inNanos: m.price[0],
+    outNanos: m.price[1],
+    source: m.source,
+  };
+}
+
+function classRec(c: ClassSpec, index: number): ClassRec {
+  return {
+    name: c.name,
+    index,
+    deny: c.default === 'deny',
+    redact: c.default === 'redact',
+    residency: c.residency,
+    residencyText: c.residency.join(', '),
+    obligation: freezeDeep({ data_class: c.name, detectors: c.detectors.map((d) => d[0]) }),
+    source: c.source,
+  };
+}
+
+/** The program-wide tables a use case's record is built against, and the numbers being packed. */
+interface Context {
+  readonly models: ReadonlyMap<string, ModelRec>;
+  readonly classRecs: readonly ClassRec[];
+  readonly classes: ReadonlyMap<string, ClassRec>;
+  readonly tools: ReadonlyMap<string, ToolSpec>;
+  readonly toolIndex: ReadonlyMap<string, number>;
+  readonly nums: number[];
+}
+
+function obligationsOf(u: UseCaseSpec, redact: readonly RedactObligation[], humanApproval: boolean): Obligations {
+  return freezeDeep({ redact, log: u.log, retention_days: u.retention_days, human_oversight: u.human_oversight, human_approval: humanApproval, disclosure: u.disclosure });
+}
+
+function packApprovals(u: UseCaseSpec, nums: number[]): number {
+  const byApprover = new Map<string, Span[]>();
+  for (const a of u.approvals) {
+    const list = byApprover.get(a[0]);
+    if (list === undefined) byApprover.set(a[0], [approvalOf(a)]);
+    else list.push(approvalOf(a));
+  }
+  const at = nums.length;
+  nums.push(u.required_approvers, byApprover.size);
+  for (const spans of byApprover.values()) {
+    nums.push(spans.length);
+    for (const span of spans) nums.push(span.on, span.expires);
+  }
+  return at;
+}
+
+function flowRecs(u: UseCaseSpec, rule: string, cx: Context): (FlowRec | null)[] {
+  const flows: (FlowRec | null)[] = cx.classRecs.map(() => null);
+  for (const f of u.data) {
+    // INVARIANT (checked by the generator): data rules name declared classes.
+    const index = cx.classes.get(f[0])!.index;
+    if (f[1] === 'deny') flows[index] = { denied: dataClassDeniedReason(rule, u.name, f[0], f[2]), providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] };
+    else flows[index] = { denied: null, providers: f[2], regions: f[3], redacted: f[4], source: f[5] };
+  }
+  return flows;
+}
+
+function grantRec(rule: string, grant: UseCaseSpec['tools'][number], cx: Context): GrantRec {
+  const [tool, scopes, humanApproval, source] = grant;
+  const approvals = cx.tools.get(tool)?.approvals ?? EMPTY;
+  return freezeRecord({
+    exact: scopes.filter((s) => !s.endsWith('*')),
+    prefixes: scopes.filter((s) => s.endsWith('*')).map((s) => s.slice(0, -1)),
+    humanApproval,
+    humanRequired: humanApprovalReason(rule, tool, source),
+    windows: approvals.map(approvalOf),
+    approvalSource: approvals.length > 0 ? approvals[0]![3] : source,
+    source,
+  });
+}
+
+function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
+  const rule = `use_case/${u.name}`;
+  const nums = cx.nums;
+  // INVARIANT (checked by the generator): use cases name declared models.
+  const models = u.models.map((m) => cx.models.get(m)!);
+  const at = packApprovals(u, nums);
+  const rateAt = nums.length;
+  nums.push(u.rates.length);
+  for (const [scope, kind, perMinute] of u.rates) nums.push((scope === 'tenant' ? 2 : 0) + (kind === 'tokens' ? 1 : 0), perMinute);
+  const budgetAt = nums.length;
+  nums.push(u.budgets.length);
+  for (const [scope, period, amount, hard] of u.budgets) nums.push((scope === 'tenant' ? 8 : 0) + PERIODS.indexOf(period), amount, hard);
+  const flows = flowRecs(u, rule, cx);
+  // INVARIANT (checked by the generator): grants name declared tools.
+  const toolIds = u.tools.map(([tool]) => cx.toolIndex.get(tool)!);
+  const grants = u.tools.map((g) => grantRec(rule, g, cx));
+  const redactedAlone = (c: ClassRec): boolean => {
+    const f = flows[c.index] ?? null;
+    return f === null ? c.redact : f.redacted;
+  };
+  const single = cx.classRecs.map((c) => (redactedAlone(c) ? obligationsOf(u, freezeDeep([c.obligation]), false) : null));
+  const singleHA = cx.classRecs.map((c) => (redactedAlone(c) ? obligationsOf(u, freezeDeep([c.obligation]), true) : null));
+  const maskable = models.length <= 31;
+  let flowAt = -1;
+  if (u.data.length > 0) {
+    flowAt = nums.length;
+    for (const f of flows) {
+      let mask = 0;
+      if (f !== null && f.denied === null && maskable) models.forEach((m, k) => { if (!f.providers.includes(m.provider)) mask |= 1 << k; });
+      nums.push(f === null ? 0 : 1 + (f.denied !== null ? 2 : 0) + (f.redacted ? 4 : 0) + (f.regions.length > 0 ? 8 : 0), mask);
+    }
+  }
+  const allowed: Reason = allowedReason(rule, u.name, u.source);
+  const fallback = (k: number): Reason => fallbackReason(rule, u.models[0]!, u.models[k]!, u.source);
+  const policy = u.on_budget_exhausted;
+  const degrade = policy === null || policy[0] === null ? null : cx.models.get(policy[0]) ?? null;
+  // The degrade reasons exist only for a use case that can degrade (they are read only when it does).
+  const degraded = (k: number): Reason => degradedReason(rule, u.models[k]!, degrade!.name, policy![2]);
+  return {
+    name: u.name,
+    required: u.required_approvers,
+    at,
+    rateAt,
+    budgetAt,
+    flowAt,
+    maskable,
+    models,
+    toolIds,
+    grants,
+    degrade,
+    allowed: freezeDeep([allowed]),
+    obligations: obligationsOf(u, EMPTY, false),
+    obligationsHA: obligationsOf(u, EMPTY, true),
+    limits: freezeDeep({
+      budgets: u.budgets.map(([scope, period, amount_micros]) => ({ scope, period, amount_micros })),
+      rate_limits: u.rates.map(([scope, kind, per_minute]) => ({ scope, kind, per_minute })),
+    }),
+    single,
+    singleHA,
+    rule,
+    source: u.source,
+    approvals: u.approvals.map(approvalOf),
+    flows: u.data.length > 0 ? flows : null,
+    rateReasons: u.rates.flatMap(([scope, kind, perMinute, source]): Reason[] => [
+      rateCounterMissingReason(rule, u.name, scope, kind, source),
+      rateLimitedReason(rule, scope, kind, perMinute, source),
+    ]),
+    budgetReasons: u.budgets.flatMap(([scope, period, , , source]): Reason[] => [
+      budgetCounterMissingReason(rule, u.name, scope, period, source),
+      budgetExhaustedReason(rule, scope, period, source),
+    ]),
+    allowedFallback: models.map((_, k) => freezeDeep(k === 0 ? [allowed] : [allowed, fallback(k)])),
+    degraded: degrade === null ? EMPTY : models.map((_, k) => freezeDeep([allowed, degraded(k)])),
+    degradedFallback: degrade === null ? EMPTY : models.map((_, k) => freezeDeep(k === 0 ? [allowed, degraded(k)] : [allowed, degraded(k), fallback(k)])),
+    log: u.log,
+    retention: u.retention_days,
+    oversight: u.human_oversight,
+    disclosure: u.disclosure,
+    budgetMessage: policy === null ? null : policy[1],
+    rateMessage: u.rate_message,
+  };
+}
+
+/** Compiles one program's tables. */
+export function compileProgram(t: GuardTables): Program {
+  const models = new Map(t.models.map((m) => [m.name, freezeRecord(modelRec(m))]));
+  const classRecs = t.dataClasses.map((c, i) => freezeRecord(classRec(c, i)));
+  const classes = new Map(classRecs.map((c) => [c.name, c]));
+  const cx: Context = {
+    models,
+    classRecs,
+    classes,
+    tools: new Map(t.tools.map((tool) => [tool.name, tool])),
+    toolIndex: new Map(t.tools.map((tool, i) => [tool.name, i])),
+    nums: [],
+  };
+  const useCases = new Map(t.useCases.map((u) => [u.name, freezeRecord(useCaseRec(u, cx))]));
+  return {
+    revision: t.revision,
+    useCases,
+    classes,
+    classRecs,
+    toolIndex: cx.toolIndex,
+    nums: new Float64Array(cx.nums),
+    scratch: [],
+    spent: new Float64Array(t.useCases.reduce((n, u) => Math.max(n, u.budgets.length), 0)),
+  };
+}

@@ -1,0 +1,91 @@
+import type { LogRules, PolicyDefaults } from '../types.js';
+
+/**
+ * The tables a generated guard module passes to `defineGuards`: one program's facts as plain data (JSON values, so
+ * the generator writes them as literals and the module's JavaScript is the same text as its TypeScript). Compact
+ * tuples where a table repeats a shape per use case, so a module grows about 1 KB per use case. The name parameters
+ * default to `string`; a generated module narrows them to its program's literal unions, so the compiler checks the
+ * tables against the program's names too.
+ */
+
+/** One approval: `[approver, on, expires, source]`; valid from `on` through `expires` (`YYYY-MM-DD`), a null bound is open. */
+export type ApprovalSpec = readonly [approver: string, on: string | null, expires: string | null, source: string];
+
+/** A use case's rule for one data class: `data C deny`, or `data C allow ...`. */
+export type FlowSpec<C extends string = string> =
+  | readonly [dataClass: C, action: 'deny', source: string]
+  | readonly [dataClass: C, action: 'allow', providers: readonly string[], regions: readonly string[], redacted: boolean, source: string];
+
+/** A tool grant: `[tool, scopes, requires a human approval, source]`; a scope ending in `*` is a prefix. */
+export type GrantSpec<T extends string = string> = readonly [tool: T, scopes: readonly string[], human_approval: boolean, source: string];
+
+export type BudgetSpec = readonly [
+  scope: 'use_case' | 'tenant',
+  period: 'day' | 'week' | 'month' | 'quarter' | 'year',
+  amount_micros: number,
+  hard_limit_micros: number,
+  source: string,
+];
+
+export type RateSpec = readonly [scope: 'use_case' | 'tenant', kind: 'requests' | 'tokens', per_minute: number, source: string];
+
+export interface ModelSpec<M extends string = string, P extends string = string> {
+  readonly name: M;
+  readonly provider: P;
+  readonly status: 'approved' | 'deprecated' | 'revoked';
+  readonly regions: readonly string[];
+  readonly approvals: readonly ApprovalSpec[];
+  readonly price: readonly [input_nanos_per_token: number, output_nanos_per_token: number];
+  readonly source: string;
+}
+
+export interface ClassSpec<C extends string = string> {
+  readonly name: C;
+  readonly default: 'allow' | 'redact' | 'deny';
+  readonly residency: readonly string[];
+  readonly detectors: readonly (readonly [name: string, regex: string])[];
+  readonly source: string;
+}
+
+export interface ToolSpec<T extends string = string> {
+  readonly name: T;
+  readonly approvals: readonly ApprovalSpec[];
+}
+
+export interface UseCaseSpec<U extends string = string, M extends string = string, C extends string = string, T extends string = string> {
+  readonly name: U;
+  readonly owner: string;
+  readonly source: string;
+  readonly required_approvers: number;
+  readonly approvals: readonly ApprovalSpec[];
+  /** Primary first, then fallbacks. */
+  readonly models: readonly M[];
+  /** At most one rule per data class. */
+  readonly data: readonly FlowSpec<C>[];
+  /** At most one grant per tool. */
+  readonly tools: readonly GrantSpec<T>[];
+  readonly budgets: readonly BudgetSpec[];
+  readonly rates: readonly RateSpec[];
+  /** `[degrade_to, refusal message, source]` of `on budget_exhausted`. */
+  readonly on_budget_exhausted: readonly [degrade_to: M | null, message: string, source: string] | null;
+  readonly rate_message: string;
+  readonly log: LogRules;
+  readonly retention_days: number;
+  readonly human_oversight: boolean;
+  readonly disclosure: string | null;
+}
+
+/**
+ * One program, as `defineGuards` takes it. Every name a table refers to is declared in its own table (the generator
+ * checks it: use-case models, degrade models, data rules and grants name declared models, classes and tools).
+ */
+export interface GuardTables {
+  readonly revision: string;
+  readonly org: string;
+  /** What applies to a request without a declared use case: the org's log rules and retention. */
+  readonly defaults: PolicyDefaults;
+  readonly models: readonly ModelSpec[];
+  readonly dataClasses: readonly ClassSpec[];
+  readonly tools: readonly ToolSpec[];
+  readonly useCases: readonly UseCaseSpec[];
+}
