@@ -2,7 +2,7 @@
  * govc's programmatic API: compile `.gov` programs to the IR and decide requests with the reference evaluator.
  * The command line (`govc`) is built on exactly these functions.
  */
-// From the files, not the barrel: project/ also holds the build, which loads every back end (ts-morph among them);
+// From the files, not the barrel: project/ also holds the build, which loads every back end;
 // compiling and deciding should not pay for that. A build is `buildArtifacts` (project/buildArtifacts.ts).
 export { compileFiles, type CompileOptions, type CompileResult } from './project/compile.js';
 export { loadProgram } from './project/loadProgram.js';

@@ -77,8 +77,10 @@ describe('buildArtifacts', () => {
       'ir.schema.json',
       'opa/bundle.tar.gz',
       'ts/guards.ts',
-      'ts/guards.js',
-      'ts/guards.d.ts',
+      'ts/guards.mjs',
+      'ts/guards.d.mts',
+      'ts/guards.cjs',
+      'ts/guards.d.cts',
       'policy.wasm',
       'opa/bundle/data.json',
       'opa/bundle/govc/policy.rego',
@@ -87,7 +89,7 @@ describe('buildArtifacts', () => {
       'opa/tests/govc_test.rego',
       MANIFEST_FILE,
     ]);
-    expect(all.replaces).toEqual(['opa']);
+    expect(all.replaces).toEqual(['opa', 'ts']);
   });
 
   it('writes exactly what each target\'s generator makes', () => {

@@ -88,7 +88,7 @@ describe('govc build', () => {
     execFileSync('node', [CLI, 'build', relative(cwdB, b), '--out', relative(cwdB, outB), '--as-of', AS_OF], { cwd: cwdB, stdio: 'pipe' });
     const files = (readdirSync(outA, { recursive: true }) as string[]).filter((f) => statSync(join(outA, f)).isFile()).sort();
     expect(files).toEqual((readdirSync(outB, { recursive: true }) as string[]).filter((f) => statSync(join(outB, f)).isFile()).sort());
-    expect(files).toEqual(expect.arrayContaining(['ir.json', 'manifest.json', 'opa/bundle.tar.gz', 'ts/guards.ts', 'ts/guards.js', 'ts/guards.d.ts', 'policy.wasm']));
+    expect(files).toEqual(expect.arrayContaining(['ir.json', 'manifest.json', 'opa/bundle.tar.gz', 'ts/guards.ts', 'ts/guards.mjs', 'ts/guards.d.mts', 'ts/guards.cjs', 'ts/guards.d.cts', 'policy.wasm']));
     for (const f of files) expect([f, readFileSync(join(outB, f)).equals(readFileSync(join(outA, f)))]).toEqual([f, true]);
     // And the same as compiled in place: the revision is the golden's.
     const manifest = JSON.parse(readFileSync(join(outA, 'manifest.json'), 'utf8')) as { revision: string; sources: string[] };

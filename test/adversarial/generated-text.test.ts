@@ -181,7 +181,7 @@ describe('generated files hold no invisible character raw', () => {
   it('in every file govc build writes', () => {
     const files = textFiles();
     expect([...files.keys()]).toEqual(
-      expect.arrayContaining(['ir.json', 'manifest.json', 'opa/bundle/data.json', 'opa/bundle/.manifest', 'opa/bundle/govc/policy.rego', 'opa/tests/govc_test.rego', 'ts/guards.ts', 'ts/guards.js', 'ts/guards.d.ts']),
+      expect.arrayContaining(['ir.json', 'manifest.json', 'opa/bundle/data.json', 'opa/bundle/.manifest', 'opa/bundle/govc/policy.rego', 'opa/tests/govc_test.rego', 'ts/guards.ts', 'ts/guards.mjs', 'ts/guards.d.mts', 'ts/guards.cjs', 'ts/guards.d.cts']),
     );
     const offenders = [...files].map(([name, text]) => [name, rawInvisible(text)] as const).filter(([, found]) => found.length > 0);
     expect(offenders).toEqual([]);
@@ -245,11 +245,13 @@ describe('the escaped values read back identically', () => {
       paths: { 'govc/runtime': [join(REPO_ROOT, 'src', 'runtime', 'index.ts')] },
     });
     expect(ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))).toEqual([]);
-    const dts = ts.createSourceFile('guards.d.ts', readFileSync(join(out, 'ts', 'guards.d.ts'), 'utf8'), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
-    expect((dts as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics).toEqual([]);
+    for (const name of ['guards.d.mts', 'guards.d.cts']) {
+      const dts = ts.createSourceFile(name, readFileSync(join(out, 'ts', name), 'utf8'), ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+      expect((dts as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics).toEqual([]);
+    }
     // The emitted JavaScript, run as written (it imports `govc/runtime`: the package resolves itself from inside it).
     const js = join(work, `guards-${process.pid}.mjs`);
-    writeFileSync(js, readFileSync(join(out, 'ts', 'guards.js'), 'utf8'));
+    writeFileSync(js, readFileSync(join(out, 'ts', 'guards.mjs'), 'utf8'));
     const fromJs = (await import(js)) as { decide: (input: unknown) => unknown };
     const fromTs = await loadGuards(ir, 'generated-text');
     for (const input of INPUTS) {
