@@ -188,16 +188,17 @@ const CLI_CASES: Readonly<Record<string, readonly CliCase[]>> = {
     {
       name: 'a symbolic link in --out where govc writes a folder',
       run: () => {
-        const dir = tempProgram({ 'policy.gov': CLEAN_PROGRAM });
+        // Several programs: each gets a folder under --out, which govc writes into and never follows.
+        const dir = tempProgram({ 'a/policy.gov': CLEAN_PROGRAM, 'b/policy.gov': CLEAN_PROGRAM });
         const elsewhere = mkdtempSync(join(tmpdir(), 'govc-elsewhere-'));
         mkdirSync(join(dir, 'out'));
-        symlinkSync(elsewhere, join(dir, 'out', 'ts'));
-        const r = govc(['build', 'policy.gov', '--out', 'out', '--as-of', AS_OF], dir);
+        symlinkSync(elsewhere, join(dir, 'out', 'a'));
+        const r = govc(['build', 'a', 'b', '--out', 'out', '--as-of', AS_OF], dir);
         // Nothing was written through the link.
         return readdirSync(elsewhere).length === 0 ? r : { ...r, stderr: 'wrote through the link' };
       },
       exit: 1,
-      says: 'error[GOV5005]: `ts` in --out is a symbolic link; govc does not write through links: remove it',
+      says: 'error[GOV5005]: `a` in --out is a symbolic link; govc does not write through links: remove it',
     },
   ],
   GOV5006: [

@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Diagnostic } from '../../src/diagnostics/Diagnostic.js';
 import { renderHuman } from '../../src/diagnostics/render.js';
@@ -100,7 +100,10 @@ export function govc(args: readonly string[], cwd: string = REPO_ROOT): CliResul
 /** A fresh temporary folder holding the given files (name → contents). */
 export function tempProgram(files: Readonly<Record<string, string | Buffer>>): string {
   const dir = mkdtempSync(join(tmpdir(), 'govc-cli-'));
-  for (const [name, contents] of Object.entries(files)) writeFileSync(join(dir, name), contents);
+  for (const [name, contents] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), contents);
+  }
   return dir;
 }
 
