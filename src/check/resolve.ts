@@ -30,7 +30,7 @@ import type {
   IrTier,
   IrTool,
   IrToolGrant,
-  IrUseCase,
+  IrUseCaseFacts,
   LogLevel,
   Period,
 } from '../ir/types.js';
@@ -54,7 +54,7 @@ export interface SemanticModel {
   readonly dataClasses: Map<string, Resolved<IrDataClass>>;
   readonly tiers: Map<string, Resolved<IrTier>>;
   readonly tools: Map<string, Resolved<IrTool>>;
-  readonly useCases: Map<string, Resolved<IrUseCase>>;
+  readonly useCases: Map<string, Resolved<IrUseCaseFacts>>;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['none', 'redacted', 'full'];
