@@ -94,7 +94,15 @@ export function keyMessage(f: RequestField, key: string): string {
   return f.message.replace('{key}', () => echo(key));
 }
 
+const CHILDREN = new Map<string, readonly RequestField[]>();
+
 /** The fields directly under `path`, in table order. */
-export function childFields(path: readonly string[]): RequestField[] {
-  return REQUEST_FIELDS.filter((f) => f.path.length === path.length + 1 && path.every((k, i) => f.path[i] === k));
+export function childFields(path: readonly string[]): readonly RequestField[] {
+  const key = path.join('.');
+  let children = CHILDREN.get(key);
+  if (children === undefined) {
+    children = REQUEST_FIELDS.filter((f) => f.path.length === path.length + 1 && path.every((k, i) => f.path[i] === k));
+    CHILDREN.set(key, children);
+  }
+  return children;
 }

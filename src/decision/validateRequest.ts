@@ -63,12 +63,13 @@ function fits(f: RequestField, v: Json): boolean {
 function problemOf(r: Json, f: RequestField): string | undefined {
   if (f.path.length === 0) return isObject(r) ? undefined : f.message;
   let parent = r as Record<string, Json>;
-  for (const k of f.path.slice(0, -1)) {
+  const last = f.path.length - 1;
+  for (let i = 0; i < last; i++) {
     // An absent parent has no fields; a present one is an object (its own entry came earlier).
-    if (!has(parent, k)) return undefined;
-    parent = parent[k] as Record<string, Json>;
+    if (!has(parent, f.path[i]!)) return undefined;
+    parent = parent[f.path[i]!] as Record<string, Json>;
   }
-  const key = f.path[f.path.length - 1]!;
+  const key = f.path[last]!;
   if (key === '*') {
     for (const k of Object.keys(parent).sort(compareCodePoints)) if (!fits(f, parent[k])) return keyMessage(f, k);
     return undefined;

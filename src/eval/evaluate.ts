@@ -246,7 +246,7 @@ function viewOf(value: unknown, field: RequestField): unknown {
   const key = (f: RequestField): string => f.path[f.path.length - 1]!;
   if (children.some((f) => key(f) === '*')) return pick(value, Object.keys(value));
   const out = pick(value, children.map(key));
-  for (const f of children) if (key(f) in out) out[key(f)] = viewOf(out[key(f)], f);
+  for (const f of children) if (Object.prototype.hasOwnProperty.call(out, key(f))) out[key(f)] = viewOf(out[key(f)], f);
   return out;
 }
 
