@@ -208,6 +208,15 @@ describe('the request-field table', () => {
     }
   });
 
+  it('lists every field’s descendants right after it (depth first), so reading it as a tree keeps its order', () => {
+    REQUEST_FIELDS.forEach((f, i) => {
+      const under = (g: RequestField): boolean => g.path.length > f.path.length && f.path.every((k, j) => g.path[j] === k);
+      const end = REQUEST_FIELDS.findIndex((g, j) => j > i && !under(g));
+      const descendants = REQUEST_FIELDS.filter(under).length;
+      expect([name(f), (end < 0 ? REQUEST_FIELDS.length : end) - i - 1]).toEqual([name(f), descendants]);
+    });
+  });
+
   it('is what the reference and the runtime report, field by field, with every kind of bad value', () => {
     expect(BROKEN.length).toBeGreaterThan(2 * REQUEST_FIELDS.length);
     expect(firstRequestProblem(fullRequest())).toBeUndefined();

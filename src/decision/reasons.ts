@@ -336,44 +336,43 @@ export interface BuiltReason<C extends ReasonCode = ReasonCode> {
   readonly source: string | null;
 }
 
+/** A template part as `reason()` renders it: literal text, or a parameter with its kind. */
+type CompiledPart = string | { readonly param: string; readonly kind: ParamKind };
+
 interface Compiled {
   readonly code: ReasonCode;
-  readonly rule: readonly TemplatePart[];
-  readonly message: readonly TemplatePart[];
-  readonly kinds: Readonly<Record<string, ParamKind>>;
+  readonly rule: readonly CompiledPart[];
+  readonly message: readonly CompiledPart[];
+}
+
+function compile(template: string, kinds: Readonly<Record<string, ParamKind>>): CompiledPart[] {
+  return templateParts(template).map((p) => (typeof p === 'string' ? p : { param: p.param, kind: kinds[p.param]! }));
 }
 
 const COMPILED = Object.fromEntries(
-  Object.entries(REASONS).map(([id, spec]: [string, ReasonSpec]) => [
-    id,
-    { code: spec.code as ReasonCode, rule: templateParts(spec.rule), message: templateParts(spec.message), kinds: spec.params },
-  ]),
+  Object.entries(REASONS).map(([id, spec]: [string, ReasonSpec]) => [id, { code: spec.code as ReasonCode, rule: compile(spec.rule, spec.params), message: compile(spec.message, spec.params) }]),
 ) as unknown as Readonly<Record<ReasonId, Compiled>>;
 
-function render(parts: readonly TemplatePart[], kinds: Readonly<Record<string, ParamKind>>, params: Readonly<Record<string, unknown>>): string {
+function text(kind: ParamKind, v: unknown): string {
+  switch (kind) {
+    case 'echo':
+      return echo(v as string);
+    case 'names':
+      return (v as readonly string[]).join(', ');
+    case 'per_scope':
+      return v === 'tenant' ? PER_SCOPE.tenant : PER_SCOPE.use_case;
+    case 'int':
+      return String(v);
+    default:
+      return v as string;
+  }
+}
+
+function render(parts: readonly CompiledPart[], params: Readonly<Record<string, unknown>>): string {
   let out = '';
-  for (const p of parts) {
-    if (typeof p === 'string') {
-      out += p;
-      continue;
-    }
-    const v = params[p.param];
-    switch (kinds[p.param]) {
-      case 'echo':
-        out += echo(v as string);
-        break;
-      case 'names':
-        out += (v as readonly string[]).join(', ');
-        break;
-      case 'per_scope':
-        out += v === 'tenant' ? PER_SCOPE.tenant : PER_SCOPE.use_case;
-        break;
-      case 'int':
-        out += String(v);
-        break;
-      default:
-        out += v as string;
-    }
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    out += typeof p === 'string' ? p : text(p.kind, params[p.param]);
   }
   return out;
 }
@@ -387,8 +386,8 @@ export function reason<I extends ReasonId>(id: I, params: ReasonParams<I>, sourc
   const values = params as Readonly<Record<string, unknown>>;
   return {
     code: c.code as (typeof REASONS)[I]['code'],
-    rule: render(c.rule, c.kinds, values),
-    message: render(c.message, c.kinds, values),
+    rule: render(c.rule, values),
+    message: render(c.message, values),
     source,
   };
 }

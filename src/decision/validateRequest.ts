@@ -5,7 +5,7 @@
  */
 import { compareCodePoints } from '../util/compare.js';
 import { atMostCodePoints, echo } from './echo.js';
-import { keyMessage, MAX_TRACE_ID, REQUEST_FIELDS, type RequestField } from './requestFields.js';
+import { childFields, keyMessage, MAX_TRACE_ID, REQUEST_FIELDS, type RequestField } from './requestFields.js';
 
 export const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
@@ -38,51 +38,70 @@ function isNonEmptyString(v: Json): boolean {
 }
 
 /** Whether a present value has the field's type. */
-function fits(f: RequestField, v: Json): boolean {
+function checkOf(f: RequestField): (v: Json) => boolean {
   switch (f.type) {
     case 'object':
-      return isObject(v);
+      return isObject;
     case 'string':
-      return isNonEmptyString(v);
+      return isNonEmptyString;
     case 'time':
-      return typeof v === 'string' && isValidTime(v);
-    case 'trace_id':
-      return typeof v === 'string' && atMostCodePoints(v, f.max!);
-    case 'string_array': {
-      if (!Array.isArray(v)) return false;
-      // Every index, holes included (a hole is no string), as JSON would carry it.
-      for (let i = 0; i < v.length; i++) if (!isNonEmptyString((v as Json[])[i])) return false;
-      return true;
+      return (v) => typeof v === 'string' && isValidTime(v);
+    case 'trace_id': {
+      const max = f.max!;
+      return (v) => typeof v === 'string' && atMostCodePoints(v, max);
     }
-    case 'integer':
-      return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= f.max!;
+    case 'string_array':
+      return (v) => {
+        if (!Array.isArray(v)) return false;
+        // Every index, holes included (a hole is no string), as JSON would carry it.
+        for (let i = 0; i < v.length; i++) if (!isNonEmptyString((v as Json[])[i])) return false;
+        return true;
+      };
+    case 'integer': {
+      const max = f.max!;
+      return (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+    }
   }
 }
 
-/** The field's problem, if it has one; its parents have passed their own checks (they come first in the table). */
-function problemOf(r: Json, f: RequestField): string | undefined {
-  if (f.path.length === 0) return isObject(r) ? undefined : f.message;
-  let parent = r as Record<string, Json>;
-  const last = f.path.length - 1;
-  for (let i = 0; i < last; i++) {
-    // An absent parent has no fields; a present one is an object (its own entry came earlier).
-    if (!has(parent, f.path[i]!)) return undefined;
-    parent = parent[f.path[i]!] as Record<string, Json>;
+/** A field of the table with its check made once, and the fields under it. */
+interface Node {
+  readonly field: RequestField;
+  readonly key: string;
+  readonly fits: (v: Json) => boolean;
+  readonly children: readonly Node[];
+}
+
+function nodeOf(f: RequestField): Node {
+  return { field: f, key: f.path[f.path.length - 1] ?? '', fits: checkOf(f), children: childFields(f.path).map(nodeOf) };
+}
+
+/** The table as a tree. Read depth first it is the table's order, which lists every field's descendants right after it. */
+const ROOT = nodeOf(REQUEST_FIELDS[0]!);
+
+/** The first problem among `nodes`, fields of the object `o`, and their descendants. */
+function problemIn(o: Record<string, Json>, nodes: readonly Node[]): string | undefined {
+  for (const n of nodes) {
+    if (n.key === '*') {
+      for (const k of Object.keys(o).sort(compareCodePoints)) if (!n.fits(o[k])) return keyMessage(n.field, k);
+      continue;
+    }
+    // An absent field has no problem unless it is required; a present one must fit before its own fields are read.
+    if (!has(o, n.key)) {
+      if (n.field.required) return n.field.message;
+      continue;
+    }
+    const v = o[n.key];
+    if (!n.fits(v)) return n.field.message;
+    if (n.children.length > 0) {
+      const problem = problemIn(v as Record<string, Json>, n.children);
+      if (problem !== undefined) return problem;
+    }
   }
-  const key = f.path[last]!;
-  if (key === '*') {
-    for (const k of Object.keys(parent).sort(compareCodePoints)) if (!fits(f, parent[k])) return keyMessage(f, k);
-    return undefined;
-  }
-  if (!has(parent, key)) return f.required ? f.message : undefined;
-  return fits(f, parent[key]) ? undefined : f.message;
+  return undefined;
 }
 
 /** Returns the message for the first invalid field, or undefined for a well-formed request. */
 export function firstRequestProblem(r: Json): string | undefined {
-  for (const f of REQUEST_FIELDS) {
-    const problem = problemOf(r, f);
-    if (problem !== undefined) return problem;
-  }
-  return undefined;
+  return isObject(r) ? problemIn(r, ROOT.children) : ROOT.field.message;
 }

@@ -64,13 +64,16 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   }
   const problemsOf = (name: string): Reason[] => modelProblems(ir, uc, name, r.region, classes, date);
   let chosen: string | null = null;
-  for (const name of candidates) {
-    if (problemsOf(name).length === 0) {
+  let firstProblems: Reason[] = [];
+  for (const [i, name] of candidates.entries()) {
+    const problems = problemsOf(name);
+    if (i === 0) firstProblems = problems;
+    if (problems.length === 0) {
       chosen = name;
       break;
     }
   }
-  if (chosen === null && candidates.length > 0) deny.push(...problemsOf(candidates[0]!));
+  if (chosen === null) deny.push(...firstProblems);
   if (chosen !== null && chosen !== candidates[0]) {
     info.push(reason('fallback_model', { use_case: uc.name, model: candidates[0]!, fallback: chosen }, uc.source));
   }
@@ -227,27 +230,50 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * request-field table (REQUEST_FIELDS). What is validated is then exactly what is decided.
  */
 function requestView(input: unknown): unknown {
-  return viewOf(input, REQUEST_FIELDS[0]!);
+  return viewOf(input, REQUEST_VIEW);
 }
 
-function viewOf(value: unknown, field: RequestField): unknown {
-  if (field.type === 'string_array' && Array.isArray(value)) {
-    const copy: unknown[] = [];
-    // Up to the first element that is not a name: the request is malformed there, whatever follows.
-    for (let i = 0; i < value.length; i++) {
-      const c: unknown = value[i];
-      copy.push(c);
-      if (typeof c !== 'string' || c === '') break;
-    }
-    return copy;
+/** What to read of an object field: its own keys named in the table (or all, for a `*` field), and how to read each. */
+interface ViewPlan {
+  readonly keys: readonly string[] | null;
+  readonly children: ReadonlyArray<readonly [string, ViewPlan | 'names']>;
+}
+
+function planOf(f: RequestField): ViewPlan {
+  const children = childFields(f.path);
+  const key = (c: RequestField): string => c.path[c.path.length - 1]!;
+  if (children.some((c) => key(c) === '*')) return { keys: null, children: [] };
+  return {
+    keys: children.map(key),
+    children: children.flatMap((c): Array<readonly [string, ViewPlan | 'names']> =>
+      c.type === 'object' ? [[key(c), planOf(c)]] : c.type === 'string_array' ? [[key(c), 'names']] : [],
+    ),
+  };
+}
+
+/** The request-field table as a reading plan, made once. */
+const REQUEST_VIEW = planOf(REQUEST_FIELDS[0]!);
+
+function viewOf(value: unknown, plan: ViewPlan): unknown {
+  if (!isRecord(value)) return value;
+  const out = pick(value, plan.keys ?? Object.keys(value));
+  for (const [k, child] of plan.children) {
+    if (!Object.prototype.hasOwnProperty.call(out, k)) continue;
+    out[k] = child === 'names' ? namesView(out[k]) : viewOf(out[k], child);
   }
-  if (field.type !== 'object' || !isRecord(value)) return value;
-  const children = childFields(field.path);
-  const key = (f: RequestField): string => f.path[f.path.length - 1]!;
-  if (children.some((f) => key(f) === '*')) return pick(value, Object.keys(value));
-  const out = pick(value, children.map(key));
-  for (const f of children) if (Object.prototype.hasOwnProperty.call(out, key(f))) out[key(f)] = viewOf(out[key(f)], f);
   return out;
+}
+
+/** An array of names read by index, up to the first element that is not a name (the request is malformed there). */
+function namesView(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  const copy: unknown[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c: unknown = value[i];
+    copy.push(c);
+    if (typeof c !== 'string' || c === '') break;
+  }
+  return copy;
 }
 
 function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {

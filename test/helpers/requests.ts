@@ -127,6 +127,14 @@ export function renameIr(ir: IrProgram, names: Readonly<Record<string, string>>)
 }
 
 /**
+ * The program with every use case's precomputed decision parts computed again from its facts, as lowering does:
+ * for tests that edit an IR's facts (names, messages, sources) by hand, since every target copies those parts.
+ */
+export function relowered(ir: IrProgram): IrProgram {
+  return { ...ir, use_cases: Object.fromEntries(Object.entries(ir.use_cases).map(([k, u]) => [k, loweredUseCase(u)])) };
+}
+
+/**
  * The decision-contract program: acme-support with names that are Object.prototype members, and a declared name
  * longer than RULE B's 64 code points (printed whole, as every declared name is).
  */
