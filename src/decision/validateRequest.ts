@@ -38,42 +38,36 @@ function isNonEmptyString(v: Json): boolean {
 }
 
 /** Whether a present value has the field's type. */
-function checkOf(f: RequestField): (v: Json) => boolean {
+function fits(f: RequestField, v: Json): boolean {
   switch (f.type) {
     case 'object':
-      return isObject;
+      return isObject(v);
     case 'string':
-      return isNonEmptyString;
+      return isNonEmptyString(v);
     case 'time':
-      return (v) => typeof v === 'string' && isValidTime(v);
-    case 'trace_id': {
-      const max = f.max!;
-      return (v) => typeof v === 'string' && atMostCodePoints(v, max);
+      return typeof v === 'string' && isValidTime(v);
+    case 'trace_id':
+      return typeof v === 'string' && atMostCodePoints(v, f.max!);
+    case 'string_array': {
+      if (!Array.isArray(v)) return false;
+      // Every index, holes included (a hole is no string), as JSON would carry it.
+      for (let i = 0; i < v.length; i++) if (!isNonEmptyString((v as Json[])[i])) return false;
+      return true;
     }
-    case 'string_array':
-      return (v) => {
-        if (!Array.isArray(v)) return false;
-        // Every index, holes included (a hole is no string), as JSON would carry it.
-        for (let i = 0; i < v.length; i++) if (!isNonEmptyString((v as Json[])[i])) return false;
-        return true;
-      };
-    case 'integer': {
-      const max = f.max!;
-      return (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
-    }
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= f.max!;
   }
 }
 
-/** A field of the table with its check made once, and the fields under it. */
+/** A field of the table and the fields under it. */
 interface Node {
   readonly field: RequestField;
   readonly key: string;
-  readonly fits: (v: Json) => boolean;
   readonly children: readonly Node[];
 }
 
 function nodeOf(f: RequestField): Node {
-  return { field: f, key: f.path[f.path.length - 1] ?? '', fits: checkOf(f), children: childFields(f.path).map(nodeOf) };
+  return { field: f, key: f.path[f.path.length - 1] ?? '', children: childFields(f.path).map(nodeOf) };
 }
 
 /** The table as a tree. Read depth first it is the table's order, which lists every field's descendants right after it. */
@@ -81,9 +75,10 @@ const ROOT = nodeOf(REQUEST_FIELDS[0]!);
 
 /** The first problem among `nodes`, fields of the object `o`, and their descendants. */
 function problemIn(o: Record<string, Json>, nodes: readonly Node[]): string | undefined {
-  for (const n of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     if (n.key === '*') {
-      for (const k of Object.keys(o).sort(compareCodePoints)) if (!n.fits(o[k])) return keyMessage(n.field, k);
+      for (const k of Object.keys(o).sort(compareCodePoints)) if (!fits(n.field, o[k])) return keyMessage(n.field, k);
       continue;
     }
     // An absent field has no problem unless it is required; a present one must fit before its own fields are read.
@@ -92,7 +87,7 @@ function problemIn(o: Record<string, Json>, nodes: readonly Node[]): string | un
       continue;
     }
     const v = o[n.key];
-    if (!n.fits(v)) return n.field.message;
+    if (!fits(n.field, v)) return n.field.message;
     if (n.children.length > 0) {
       const problem = problemIn(v as Record<string, Json>, n.children);
       if (problem !== undefined) return problem;

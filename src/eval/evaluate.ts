@@ -65,7 +65,8 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   const problemsOf = (name: string): Reason[] => modelProblems(ir, uc, name, r.region, classes, date);
   let chosen: string | null = null;
   let firstProblems: Reason[] = [];
-  for (const [i, name] of candidates.entries()) {
+  for (let i = 0; i < candidates.length; i++) {
+    const name = candidates[i]!;
     const problems = problemsOf(name);
     if (i === 0) firstProblems = problems;
     if (problems.length === 0) {
@@ -257,7 +258,8 @@ const REQUEST_VIEW = planOf(REQUEST_FIELDS[0]!);
 function viewOf(value: unknown, plan: ViewPlan): unknown {
   if (!isRecord(value)) return value;
   const out = pick(value, plan.keys ?? Object.keys(value));
-  for (const [k, child] of plan.children) {
+  for (let i = 0; i < plan.children.length; i++) {
+    const [k, child] = plan.children[i]!;
     if (!Object.prototype.hasOwnProperty.call(out, k)) continue;
     out[k] = child === 'names' ? namesView(out[k]) : viewOf(out[k], child);
   }

@@ -3,7 +3,6 @@
 // texts and request checks are generated from src/decision (contract.ts); what the request cannot change is copied
 // from the use case's precomputed parts (`decision` in the IR).
 import { alloc, bytesEqual } from "./mem";
-import * as text from "./text";
 import { echoValue, inStrArray, intOf, isObj, isStr, isValidTraceId, strCmp, strEq, hasKey } from "./checks";
 import {
   C_BUDGET_EXHAUSTED, C_RATE_LIMITED, firstProblem, initContract, reasonApprovalExpired, reasonApprovalNotYetValid,
@@ -17,7 +16,7 @@ import {
 import { addReason, hasCode, initReasons, newReasonList, reasonValues, useReasons } from "./reasons";
 import {
   elem, len, newArray, newBool, newNull, newNumber, newObject, numberOf, objectGet, objectPush, push, strLen, strPtr,
-  tag, T_ARRAY, T_BOOL, T_NULL, T_STRING, boolOf, utf8,
+  tag, T_ARRAY, T_BOOL, T_STRING, boolOf, utf8,
 } from "./value";
 
 // ---- interned keys and texts ----
