@@ -10,6 +10,7 @@ export { parse } from './syntax/index.js';
 export { checkFiles } from './check/index.js';
 export { evaluate, firstRequestProblem } from './eval/index.js';
 export type { Decision, DecisionRequest, Reason, ReasonCode, Obligations, Limits } from './eval/index.js';
-export { lower, validateIr, IR_SCHEMA, type IrProgram } from './ir/index.js';
+export { validateIr, IR_SCHEMA, type IrProgram } from './ir/index.js';
+export { lower } from './check/lower.js';
 export { renderHuman, toJson, type Diagnostic, type DiagnosticCode, DIAGNOSTIC_CODES } from './diagnostics/index.js';
 export type { Source, Span } from './source/index.js';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../src/eval/evaluate.js';
-import type { DecisionRequest } from '../src/eval/types.js';
+import type { DecisionRequest } from '../src/decision/types.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { checkFiles } from '../src/check/check.js';
-import { lower } from '../src/ir/lower.js';
+import { lower } from '../src/check/lower.js';
 import { parse } from '../src/syntax/parse.js';
-import { atMostCodePoints, echo } from '../src/runtime/decideSupport.js';
+import { atMostCodePoints, echo } from '../src/decision/echo.js';
 import fcheck from 'fast-check';
 
 /** A small program with every knob the algorithm has, so each rule can be exercised in isolation. */

@@ -16,7 +16,7 @@ import { compareCodePoints } from '../src/util/compare.js';
 import { loadCorpora } from './helpers/corpus.js';
 import { GUARDS_WORK, loadGuards, type LoadedGuards } from './helpers/guards.js';
 import { opa, requireOpa } from './helpers/opa.js';
-import { canonical, requestArbitrary } from './helpers/requests.js';
+import { canonical, relowered, requestArbitrary } from './helpers/requests.js';
 import { exampleIr, exampleNames, REPO_ROOT } from './helpers/repo.js';
 
 const names = exampleNames();
@@ -368,7 +368,8 @@ function hostileIr(ir: IrProgram, mark: (s: string, i: number) => string): IrPro
     disclosure: u.disclosure && mark(u.disclosure, 7),
     source: mark(u.source, 8),
   }));
-  return { ...ir, revision: mark(ir.revision, 9), models, data_classes: classes, tools, use_cases: useCases };
+  // Lowering precomputes each use case's decision parts from these facts, and every target copies them.
+  return relowered({ ...ir, revision: mark(ir.revision, 9), models, data_classes: classes, tools, use_cases: useCases });
 }
 
 /** The module's top-level structure: statement kinds and declared names, which no string may change. */

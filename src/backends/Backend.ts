@@ -1,12 +1,9 @@
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { IrProgram } from '../ir/types.js';
 import type { Source } from '../source/Source.js';
-import type { CorpusCase } from './opa/regoTests.js';
+import type { CorpusCase } from '../decision/corpus.js';
 import type { SigningOptions } from './opa/sign.js';
 
-// The request corpus's shape is the decision contract's (a request and the decision it expects); it lives in the OPA
-// back end, its first reader, until src/decision/ holds it.
-export type { CorpusCase } from './opa/regoTests.js';
 
 /**
  * What a back end reads besides the IR, which every back end reads. `govc build` reads or accepts only what the

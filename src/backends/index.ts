@@ -4,7 +4,7 @@ import { OpaBackend } from './opa/OpaBackend.js';
 import { TsGuardsBackend } from './ts-guards/TsGuardsBackend.js';
 import { WasmBackend } from './wasm/WasmBackend.js';
 
-export type { Backend, BackendFiles, BackendInput, BackendNeed, BackendOutput, BuildOptions, CorpusCase } from './Backend.js';
+export type { Backend, BackendFiles, BackendInput, BackendNeed, BackendOutput, BuildOptions } from './Backend.js';
 
 /**
  * Every target of `govc build`, in build order, like the checker's list of rules (check/rules/index.ts). The order

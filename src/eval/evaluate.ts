@@ -1,16 +1,19 @@
 import type { IrApproval, IrModel, IrProgram, IrUseCase } from '../ir/types.js';
-import type { Decision, DecisionKind, Limits, Obligations, Reason, ReasonCode, RedactObligation } from './types.js';
-import { firstRequestProblem, isTraceId } from './validateRequest.js';
+import type { Decision, DecisionKind, Limits, Obligations, Reason, RedactObligation } from '../decision/types.js';
+import { echo } from '../decision/echo.js';
+import { reason } from '../decision/reasons.js';
+import { childFields, REQUEST_FIELDS, type RequestField } from '../decision/requestFields.js';
+import { sortReasons } from '../decision/sortReasons.js';
+import { firstRequestProblem, isTraceId } from '../decision/validateRequest.js';
 import { compareCodePoints } from '../util/compare.js';
-import { echo, sortReasons } from '../runtime/decideSupport.js';
 
 /**
  * The reference evaluator: the decision semantics of docs/semantics.md, written for clarity rather than speed.
  * Every other target (Rego, Wasm, TypeScript guards) is tested against it. It never throws on any input.
  *
- * Request strings that a reason or the decision repeats go through `echo` (RULE B): names the program declares
- * are the program's and printed whole; everything else the request chose (an unknown name, a region, a scope) is
- * bounded.
+ * Every reason is made by the contract's `reason()` (src/decision/reasons.ts), which prints names the program
+ * declares whole and echoes (RULE B) what the request chose; what does not depend on the request (the `allowed`
+ * reason, the limits, most obligations, the refusal texts) is copied from the use case's precomputed `decision`.
  */
 export function evaluate(ir: IrProgram, input: unknown): Decision {
   let view: unknown;
@@ -23,7 +26,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   const problem = firstRequestProblem(view);
   if (problem !== undefined) {
     const traceId = isRecord(view) && isTraceId(view.trace_id) ? view.trace_id : null;
-    return denyEarly(ir, null, traceId, { code: 'malformed_request', rule: 'request', message: problem, source: null });
+    return denyEarly(ir, null, traceId, reason('malformed_request', { problem }, null));
   }
   // From here the request is well-formed (validateRequest's guarantees) plain data.
   const r = view as Req;
@@ -32,17 +35,11 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   // 1. Use case.
   const uc = own(ir.use_cases, r.use_case);
   if (!uc) {
-    return denyEarly(ir, echo(r.use_case), traceId, {
-      code: 'unknown_use_case',
-      rule: 'request',
-      message: `use case \`${echo(r.use_case)}\` is not declared`,
-      source: null,
-    });
+    return denyEarly(ir, echo(r.use_case), traceId, reason('unknown_use_case', { use_case: r.use_case }, null));
   }
   const date = r.time.slice(0, 10);
   const deny: Reason[] = [];
   const info: Reason[] = [];
-  const ucRule = `use_case/${uc.name}`;
   const classes = [...new Set(r.data_classes ?? [])].sort(compareCodePoints);
   const tokensIn = r.tokens?.input ?? 0;
   const tokensOut = r.tokens?.output ?? 0;
@@ -53,43 +50,33 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     const expired = uc.approvals.find((a) => a.expires !== null && a.expires < date);
     const pending = uc.approvals.find((a) => !approvalValid(a, date));
     const culprit = expired ?? pending;
-    deny.push({
-      code: expired ? 'approval_expired' : 'approval_not_yet_valid',
-      rule: `${ucRule}/approved_by`,
-      message: `use case \`${uc.name}\` has ${valid.size} valid approval(s) on ${date}; its tier requires ${uc.required_approvers}`,
-      source: culprit?.source ?? uc.source,
-    });
+    const params = { use_case: uc.name, valid: valid.size, date, required: uc.required_approvers };
+    deny.push(reason(expired ? 'approval_expired' : 'approval_not_yet_valid', params, culprit?.source ?? uc.source));
   }
 
   // 3. Model: the requested one, or the first usable of primary then fallbacks.
   let candidates: string[] = [...uc.models];
   if (r.model !== undefined) {
     if (!uc.models.includes(r.model)) {
-      deny.push({
-        code: 'model_not_allowed',
-        rule: `${ucRule}/models`,
-        message: `model \`${echo(r.model)}\` is not allowed for use case \`${uc.name}\``,
-        source: uc.source,
-      });
+      deny.push(reason('model_not_allowed', { use_case: uc.name, model: r.model }, uc.source));
       candidates = [];
     } else candidates = [r.model];
   }
   const problemsOf = (name: string): Reason[] => modelProblems(ir, uc, name, r.region, classes, date);
   let chosen: string | null = null;
-  for (const name of candidates) {
-    if (problemsOf(name).length === 0) {
+  let firstProblems: Reason[] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    const name = candidates[i]!;
+    const problems = problemsOf(name);
+    if (i === 0) firstProblems = problems;
+    if (problems.length === 0) {
       chosen = name;
       break;
     }
   }
-  if (chosen === null && candidates.length > 0) deny.push(...problemsOf(candidates[0]!));
+  if (chosen === null) deny.push(...firstProblems);
   if (chosen !== null && chosen !== candidates[0]) {
-    info.push({
-      code: 'fallback_model',
-      rule: `${ucRule}/models`,
-      message: `model \`${candidates[0]}\` cannot serve this request; using fallback \`${chosen}\``,
-      source: uc.source,
-    });
+    info.push(reason('fallback_model', { use_case: uc.name, model: candidates[0]!, fallback: chosen }, uc.source));
   }
 
   // 4. Data classes, independent of the model.
@@ -97,40 +84,25 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   for (const c of classes) {
     const dc = own(ir.data_classes, c);
     if (!dc) {
-      deny.push({ code: 'unknown_data_class', rule: 'request', message: `data class \`${echo(c)}\` is not declared`, source: null });
+      deny.push(reason('unknown_data_class', { data_class: c }, null));
       continue;
     }
     const flow = own(uc.data, c);
     let redacted = false;
     if (flow) {
       if (flow.action === 'deny') {
-        deny.push({ code: 'data_class_denied', rule: `${ucRule}/data/${c}`, message: `data class \`${c}\` may not be sent in use case \`${uc.name}\``, source: flow.source });
+        deny.push(reason('data_class_denied', { use_case: uc.name, data_class: c }, flow.source));
       } else {
         if (flow.regions.length > 0 && !flow.regions.includes(r.region)) {
-          deny.push({
-            code: 'data_region_not_permitted',
-            rule: `${ucRule}/data/${c}`,
-            message: `data class \`${c}\` may not be sent from region \`${echo(r.region)}\` in use case \`${uc.name}\``,
-            source: flow.source,
-          });
+          deny.push(reason('data_region_not_permitted', { use_case: uc.name, data_class: c, region: r.region }, flow.source));
         }
         redacted = flow.redacted;
       }
     } else if (dc.default === 'deny') {
-      deny.push({
-        code: 'data_class_not_permitted',
-        rule: `data_class/${c}/default`,
-        message: `data class \`${c}\` is denied by default and use case \`${uc.name}\` has no rule for it`,
-        source: dc.source,
-      });
+      deny.push(reason('data_class_not_permitted', { data_class: c, use_case: uc.name }, dc.source));
     } else redacted = dc.default === 'redact';
     if (dc.residency.length > 0 && !dc.residency.includes(r.region)) {
-      deny.push({
-        code: 'residency_violation',
-        rule: `data_class/${c}/residency`,
-        message: `data class \`${c}\` must stay in ${dc.residency.join(', ')}, request region is \`${echo(r.region)}\``,
-        source: dc.source,
-      });
+      deny.push(reason('residency_violation', { data_class: c, residency: dc.residency, region: r.region }, dc.source));
     }
     if (redacted) redact.push({ data_class: c, detectors: dc.detectors.map((d) => d.name) });
   }
@@ -140,33 +112,18 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   if (r.tool !== undefined) {
     const grant = own(uc.tools, r.tool.name);
     if (!grant) {
-      deny.push({ code: 'tool_not_allowed', rule: `${ucRule}/tools`, message: `tool \`${echo(r.tool.name)}\` is not granted to use case \`${uc.name}\``, source: uc.source });
+      deny.push(reason('tool_not_allowed', { use_case: uc.name, tool: r.tool.name }, uc.source));
     } else {
       humanApproval = grant.human_approval;
       const tool = own(ir.tools, r.tool.name);
       if (tool && tool.approvals.length > 0 && !tool.approvals.some((a) => approvalValid(a, date))) {
-        deny.push({
-          code: 'tool_approval_expired',
-          rule: `tool/${r.tool.name}/approved_by`,
-          message: `tool \`${r.tool.name}\` has no valid approval on ${date}`,
-          source: tool.approvals[0]!.source,
-        });
+        deny.push(reason('tool_approval_expired', { tool: r.tool.name, date }, tool.approvals[0]!.source));
       }
       const scope = r.tool.scope;
       if (!grant.scopes.some((g) => (g.endsWith('*') ? scope.startsWith(g.slice(0, -1)) : g === scope))) {
-        deny.push({
-          code: 'tool_scope_not_allowed',
-          rule: `${ucRule}/tool/${r.tool.name}`,
-          message: `scope \`${echo(scope)}\` is not granted for tool \`${r.tool.name}\``,
-          source: grant.source,
-        });
+        deny.push(reason('tool_scope_not_allowed', { use_case: uc.name, tool: r.tool.name, scope }, grant.source));
       } else if (grant.human_approval && r.tool.human_approved_by === undefined) {
-        deny.push({
-          code: 'human_approval_required',
-          rule: `${ucRule}/tool/${r.tool.name}`,
-          message: `tool \`${r.tool.name}\` needs a human approval before each call`,
-          source: grant.source,
-        });
+        deny.push(reason('human_approval_required', { use_case: uc.name, tool: r.tool.name }, grant.source));
       }
     }
   }
@@ -174,19 +131,13 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   // 6. Rate limits.
   for (const limit of uc.rate_limits) {
     const used = r.rate?.[limit.scope]?.[limit.kind];
-    const field = `rate.${limit.scope}.${limit.kind}`;
     if (used === undefined) {
-      deny.push({ code: 'counter_missing', rule: `${ucRule}/rate`, message: `\`${field}\` is required by a rate limit of use case \`${uc.name}\``, source: limit.source });
+      deny.push(reason('counter_missing_rate', { use_case: uc.name, scope: limit.scope, kind: limit.kind }, limit.source));
       continue;
     }
     const increment = limit.kind === 'requests' ? 1 : tokensIn + tokensOut;
     if (used + increment > limit.per_minute) {
-      deny.push({
-        code: 'rate_limited',
-        rule: `${ucRule}/rate`,
-        message: `${limit.scope === 'tenant' ? 'per-tenant ' : ''}${limit.kind} per minute would exceed ${limit.per_minute}`,
-        source: limit.source,
-      });
+      deny.push(reason('rate_limited', { use_case: uc.name, scope: limit.scope, kind: limit.kind, per_minute: limit.per_minute }, limit.source));
     }
   }
 
@@ -202,12 +153,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     for (const b of uc.budgets) {
       if (spendOf(b.scope, b.period) === undefined) {
         missing = true;
-        deny.push({
-          code: 'counter_missing',
-          rule: `${ucRule}/budget`,
-          message: `\`spend.${b.scope}.${b.period}\` is required by a budget of use case \`${uc.name}\``,
-          source: b.source,
-        });
+        deny.push(reason('counter_missing_budget', { use_case: uc.name, scope: b.scope, period: b.period }, b.source));
       }
     }
     if (!missing) {
@@ -225,45 +171,39 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
         if (canDegrade) {
           decision = 'degrade';
           model = target;
-          info.push({
-            code: 'budget_degraded',
-            rule: `${ucRule}/on_budget_exhausted`,
-            message: `budget exhausted; degraded from \`${chosen}\` to \`${target}\``,
-            source: policy!.source,
-          });
+          info.push(reason('budget_degraded', { use_case: uc.name, model: chosen, degrade_to: target }, policy!.source));
         } else {
           const first = exceeded[0]!;
-          deny.push({
-            code: 'budget_exhausted',
-            rule: `${ucRule}/budget`,
-            message: `${first.scope === 'tenant' ? 'per-tenant ' : ''}budget per ${first.period} is exhausted`,
-            source: first.source,
-          });
+          deny.push(reason('budget_exhausted', { use_case: uc.name, scope: first.scope, period: first.period }, first.source));
         }
       }
     }
   }
 
+  // 8. Result. What the request cannot change is copied from the use case's precomputed parts.
+  const parts = uc.decision;
   const obligations: Obligations = {
     redact,
-    log: { ...uc.log },
-    retention_days: uc.retention_days,
-    human_oversight: uc.human_oversight !== null,
+    log: { ...parts.obligations.log },
+    retention_days: parts.obligations.retention_days,
+    human_oversight: parts.obligations.human_oversight,
     human_approval: humanApproval,
-    disclosure: uc.disclosure,
+    disclosure: parts.obligations.disclosure,
   };
-  // 8. Result.
-  const limits = limitsOf(uc);
+  const limits: Limits = {
+    budgets: parts.limits.budgets.map((b) => ({ ...b })),
+    rate_limits: parts.limits.rate_limits.map((l) => ({ ...l })),
+  };
   if (deny.length > 0) {
     const reasons = sortReasons(deny);
     const message = reasons.some((x) => x.code === 'budget_exhausted')
-      ? uc.on_budget_exhausted?.message ?? null
+      ? parts.budget_message
       : reasons.some((x) => x.code === 'rate_limited')
-        ? uc.on_rate_limited.message
+        ? parts.rate_message
         : null;
     return decisionOf(ir, 'deny', uc.name, null, reasons, message, obligations, limits, traceId);
   }
-  info.push({ code: 'allowed', rule: ucRule, message: `allowed by use case \`${uc.name}\``, source: uc.source });
+  info.push({ ...(parts.allowed as Reason) });
   return decisionOf(ir, decision, uc.name, model, sortReasons(info), null, obligations, limits, traceId);
 }
 
@@ -285,43 +225,57 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time'];
-
 /**
  * The request as plain data, each field read once: its own properties only (inherited ones are absent, as in JSON),
- * array elements by index (a hole is `undefined`), into objects without a prototype. What is validated is then
- * exactly what is decided. Fields the semantics ignores are left out.
+ * array elements by index (a hole is `undefined`), into objects without a prototype, and only the fields of the
+ * request-field table (REQUEST_FIELDS). What is validated is then exactly what is decided.
  */
 function requestView(input: unknown): unknown {
-  if (!isRecord(input)) return input;
-  const out = pick(input, FIELDS);
-  if (isRecord(out.tool)) out.tool = pick(out.tool, ['name', 'scope', 'human_approved_by']);
-  if (isRecord(out.tokens)) out.tokens = pick(out.tokens, ['input', 'output']);
-  if (isRecord(out.rate)) {
-    const rate = pick(out.rate, ['use_case', 'tenant']);
-    for (const scope of ['use_case', 'tenant']) if (isRecord(rate[scope])) rate[scope] = pick(rate[scope], ['requests', 'tokens']);
-    out.rate = rate;
-  }
-  if (isRecord(out.spend)) {
-    const spend = pick(out.spend, ['use_case', 'tenant']);
-    for (const scope of ['use_case', 'tenant']) {
-      const byPeriod = spend[scope];
-      if (isRecord(byPeriod)) spend[scope] = pick(byPeriod, Object.keys(byPeriod));
-    }
-    out.spend = spend;
-  }
-  const classes = out.data_classes;
-  if (Array.isArray(classes)) {
-    const copy: unknown[] = [];
-    // Up to the first element that is not a name: the request is malformed there, whatever follows.
-    for (let i = 0; i < classes.length; i++) {
-      const c: unknown = classes[i];
-      copy.push(c);
-      if (typeof c !== 'string' || c === '') break;
-    }
-    out.data_classes = copy;
+  return viewOf(input, REQUEST_VIEW);
+}
+
+/** What to read of an object field: its own keys named in the table (or all, for a `*` field), and how to read each. */
+interface ViewPlan {
+  readonly keys: readonly string[] | null;
+  readonly children: ReadonlyArray<readonly [string, ViewPlan | 'names']>;
+}
+
+function planOf(f: RequestField): ViewPlan {
+  const children = childFields(f.path);
+  const key = (c: RequestField): string => c.path[c.path.length - 1]!;
+  if (children.some((c) => key(c) === '*')) return { keys: null, children: [] };
+  return {
+    keys: children.map(key),
+    children: children.flatMap((c): Array<readonly [string, ViewPlan | 'names']> =>
+      c.type === 'object' ? [[key(c), planOf(c)]] : c.type === 'string_array' ? [[key(c), 'names']] : [],
+    ),
+  };
+}
+
+/** The request-field table as a reading plan, made once. */
+const REQUEST_VIEW = planOf(REQUEST_FIELDS[0]!);
+
+function viewOf(value: unknown, plan: ViewPlan): unknown {
+  if (!isRecord(value)) return value;
+  const out = pick(value, plan.keys ?? Object.keys(value));
+  for (let i = 0; i < plan.children.length; i++) {
+    const [k, child] = plan.children[i]!;
+    if (!Object.prototype.hasOwnProperty.call(out, k)) continue;
+    out[k] = child === 'names' ? namesView(out[k]) : viewOf(out[k], child);
   }
   return out;
+}
+
+/** An array of names read by index, up to the first element that is not a name (the request is malformed there). */
+function namesView(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  const copy: unknown[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const c: unknown = value[i];
+    copy.push(c);
+    if (typeof c !== 'string' || c === '') break;
+  }
+  return copy;
 }
 
 function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
@@ -350,39 +304,21 @@ function modelProblems(ir: IrProgram, uc: IrUseCase, name: string, region: strin
   const m = own(ir.models, name);
   const out: Reason[] = [];
   if (!m) return out;
-  const rule = `model/${name}`;
   if (m.status === 'revoked') {
-    out.push({ code: 'model_revoked', rule: `${rule}/status`, message: `model \`${name}\` is revoked`, source: m.source });
+    out.push(reason('model_revoked', { model: name }, m.source));
   } else if (m.approvals.length > 0 && !m.approvals.some((a) => approvalValid(a, date))) {
-    out.push({
-      code: 'model_approval_expired',
-      rule: `${rule}/approved_by`,
-      message: `model \`${name}\` has no valid approval on ${date}`,
-      source: m.approvals[0]!.source,
-    });
+    out.push(reason('model_approval_expired', { model: name, date }, m.approvals[0]!.source));
   }
   if (!m.regions.includes(region)) {
-    out.push({ code: 'model_region_not_served', rule: `${rule}/regions`, message: `model \`${name}\` is not available in region \`${echo(region)}\``, source: m.source });
+    out.push(reason('model_region_not_served', { model: name, region }, m.source));
   }
   for (const c of classes) {
     const flow = own(uc.data, c);
     if (flow && flow.action === 'allow' && !flow.providers.includes(m.provider)) {
-      out.push({
-        code: 'data_flow_not_permitted',
-        rule: `use_case/${uc.name}/data/${c}`,
-        message: `data class \`${c}\` may not be sent to provider \`${m.provider}\` (model \`${name}\`)`,
-        source: flow.source,
-      });
+      out.push(reason('data_flow_not_permitted', { use_case: uc.name, data_class: c, provider: m.provider, model: name }, flow.source));
     }
   }
   return out;
-}
-
-function limitsOf(uc: IrUseCase): Limits {
-  return {
-    budgets: uc.budgets.map((b) => ({ scope: b.scope, period: b.period, amount_micros: b.amount_micros })),
-    rate_limits: uc.rate_limits.map((l) => ({ scope: l.scope, kind: l.kind, per_minute: l.per_minute })),
-  };
 }
 
 function denyEarly(ir: IrProgram, useCase: string | null, traceId: string | null, reason: Reason): Decision {
@@ -414,7 +350,5 @@ function decisionOf(
     policy_revision: ir.revision,
   };
 }
-
-export type { ReasonCode };
 
 export { sortReasons };

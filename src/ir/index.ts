@@ -1,4 +1,3 @@
 export * from './types.js';
-export { lower, revisionOf } from './lower.js';
 export { validateIr, isIrProgram } from './validateIr.js';
 export { IR_SCHEMA } from './schema.js';

@@ -18,22 +18,36 @@ function obj(properties: Record<string, unknown>): Record<string, unknown> {
 
 const log = obj({ inputs: logLevel, outputs: logLevel, tool_calls: logLevel });
 const approval = obj({ approver: str, on: nullableDate, ticket: nullableStr, expires: nullableDate, source: str });
+const period = { enum: ['day', 'week', 'month', 'quarter', 'year'] } as const;
+const amountMicros = { type: 'integer', minimum: 1, maximum: 1e14 } as const;
+const rateKind = { enum: ['requests', 'tokens'] } as const;
 const budget = obj({
   scope,
-  period: { enum: ['day', 'week', 'month', 'quarter', 'year'] },
-  amount_micros: { type: 'integer', minimum: 1, maximum: 1e14 },
+  period,
+  amount_micros: amountMicros,
   hard_limit_micros: { type: 'integer', minimum: 1, maximum: 1e15 },
   source: str,
 });
-const rateLimit = obj({ scope, kind: { enum: ['requests', 'tokens'] }, per_minute: posInt, source: str });
+const rateLimit = obj({ scope, kind: rateKind, per_minute: posInt, source: str });
 const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
+/** The precomputed parts of a use case's decisions (IrUseCaseDecision), in the shapes the decision has. */
+const useCaseDecision = obj({
+  allowed: obj({ code: { const: 'allowed' }, rule: str, message: str, source: str }),
+  obligations: obj({ log, retention_days: nonNegInt, human_oversight: { type: 'boolean' }, disclosure: nullableStr }),
+  limits: obj({
+    budgets: { type: 'array', items: obj({ scope, period, amount_micros: amountMicros }) },
+    rate_limits: { type: 'array', items: obj({ scope, kind: rateKind, per_minute: posInt }) },
+  }),
+  budget_message: nullableStr,
+  rate_message: str,
+});
 
 export const IR_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://govc.dev/schemas/ir-v1.json',
-  title: 'govc IR, version 1',
+  $id: 'https://govc.dev/schemas/ir-v2.json',
+  title: 'govc IR, version 2',
   ...obj({
-    ir_version: { const: 1 },
+    ir_version: { const: 2 },
     revision: { type: 'string', pattern: '^[0-9a-f]{16}$' },
     org: obj({
       name: str,
@@ -164,6 +178,7 @@ export const IR_SCHEMA = {
         approvals: { type: 'array', items: approval },
         required_approvers: posInt,
         source: str,
+        decision: useCaseDecision,
       }),
     },
   }),

@@ -5,7 +5,11 @@
  * exact and identical. Tables are keyed by name so a decision looks up its use case instead of scanning.
  */
 
-export const IR_VERSION = 1;
+/**
+ * The IR's shape version. 2: each use case carries `decision`, the parts of its decisions that lowering precomputes
+ * (an IR of version 1 lacks them, and a target reading a version-2 IR relies on them).
+ */
+export const IR_VERSION = 2;
 
 /** `path:line:col` of the declaration or field a value came from. */
 export type IrSource = string;
@@ -191,7 +195,8 @@ export interface IrRollback {
   readonly source: IrSource;
 }
 
-export interface IrUseCase {
+/** A use case's declared facts, as the checker resolves them (`check/`); lowering adds `decision`. */
+export interface IrUseCaseFacts {
   readonly name: string;
   readonly title: string | null;
   readonly tier: string;
@@ -215,6 +220,45 @@ export interface IrUseCase {
   readonly approvals: readonly IrApproval[];
   readonly required_approvers: number;
   readonly source: IrSource;
+}
+
+/** A reason as the decision gives it (docs/semantics.md), precomputed. */
+export interface IrReason {
+  readonly code: string;
+  readonly rule: string;
+  readonly message: string;
+  readonly source: IrSource | null;
+}
+
+/**
+ * The parts of a use case's decisions that do not depend on the request, computed once by lowering so that every
+ * target copies them instead of recomputing them (docs/semantics.md "The decision").
+ */
+export interface IrUseCaseDecision {
+  /** The `allowed` reason of every allow and degrade. */
+  readonly allowed: IrReason;
+  /** `obligations` without its two request-dependent fields (`redact`, `human_approval`). */
+  readonly obligations: {
+    readonly log: IrLog;
+    readonly retention_days: number;
+    /** Whether the use case declares human oversight. */
+    readonly human_oversight: boolean;
+    readonly disclosure: string | null;
+  };
+  /** `limits`, whole. */
+  readonly limits: {
+    readonly budgets: readonly { readonly scope: LimitScope; readonly period: Period; readonly amount_micros: number }[];
+    readonly rate_limits: readonly { readonly scope: LimitScope; readonly kind: 'requests' | 'tokens'; readonly per_minute: number }[];
+  };
+  /** `message` of a deny with `budget_exhausted`: the `on budget_exhausted ... refuse` text, or null. */
+  readonly budget_message: string | null;
+  /** `message` of a deny with `rate_limited` and no `budget_exhausted`: the `on rate_limited refuse` text or the default. */
+  readonly rate_message: string;
+}
+
+/** A use case in the IR: its facts and its precomputed decision parts. */
+export interface IrUseCase extends IrUseCaseFacts {
+  readonly decision: IrUseCaseDecision;
 }
 
 export interface IrProgram {

@@ -1,7 +1,7 @@
 import { checkFiles } from '../check/check.js';
 import type { SemanticModel } from '../check/resolve.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics/Diagnostic.js';
-import { lower } from '../ir/lower.js';
+import { lower } from '../check/lower.js';
 import type { IrProgram } from '../ir/types.js';
 import { validateIr } from '../ir/validateIr.js';
 import type { Source } from '../source/Source.js';

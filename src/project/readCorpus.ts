@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CorpusCase } from '../backends/Backend.js';
+import type { CorpusCase } from '../decision/corpus.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { describeProblem, isInside, readRegularFile } from './readRegularFile.js';
 

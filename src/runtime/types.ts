@@ -1,135 +1,29 @@
 /**
- * The types a generated guard module (`ts/guards.ts`) and the runtime share. They mirror docs/semantics.md and
- * src/eval/types.ts, but are generic in the program's names so that a guard's request and decision types carry the
- * use-case, model, data-class and tool names of one program as literal unions.
+ * The types a generated guard module (`ts/guards.ts`) and the runtime share. The request and decision types are
+ * the decision contract's (src/decision/types.ts), re-exported here because `govc/runtime` is their public home;
+ * below them are the program facts a generated module gives the runtime.
  */
+import type { AnyRequest, BudgetLimit, Decision, LogRules, RateLimit } from '../decision/types.js';
 
-export type DecisionKind = 'allow' | 'degrade' | 'deny';
-
-export type ReasonCode =
-  | 'allowed'
-  | 'fallback_model'
-  | 'budget_degraded'
-  | 'malformed_request'
-  | 'unknown_use_case'
-  | 'approval_expired'
-  | 'approval_not_yet_valid'
-  | 'model_not_allowed'
-  | 'model_revoked'
-  | 'model_approval_expired'
-  | 'model_region_not_served'
-  | 'data_flow_not_permitted'
-  | 'unknown_data_class'
-  | 'data_class_denied'
-  | 'data_class_not_permitted'
-  | 'data_region_not_permitted'
-  | 'residency_violation'
-  | 'tool_not_allowed'
-  | 'tool_approval_expired'
-  | 'tool_scope_not_allowed'
-  | 'human_approval_required'
-  | 'counter_missing'
-  | 'rate_limited'
-  | 'budget_exhausted';
-
-export interface Reason {
-  readonly code: ReasonCode;
-  readonly rule: string;
-  readonly message: string;
-  readonly source: string | null;
-}
-
-export interface RedactObligation {
-  readonly data_class: string;
-  readonly detectors: readonly string[];
-}
-
-export type LogLevel = 'none' | 'redacted' | 'full';
-
-export interface LogRules {
-  readonly inputs: LogLevel;
-  readonly outputs: LogLevel;
-  readonly tool_calls: LogLevel;
-}
-
-export interface Obligations {
-  readonly redact: readonly RedactObligation[];
-  readonly log: LogRules;
-  readonly retention_days: number;
-  readonly human_oversight: boolean;
-  readonly human_approval: boolean;
-  readonly disclosure: string | null;
-}
-
-export type LimitScope = 'use_case' | 'tenant';
-export type Period = 'day' | 'week' | 'month' | 'quarter' | 'year';
-
-export interface BudgetLimit {
-  readonly scope: LimitScope;
-  readonly period: Period;
-  readonly amount_micros: number;
-}
-
-export interface RateLimit {
-  readonly scope: LimitScope;
-  readonly kind: 'requests' | 'tokens';
-  readonly per_minute: number;
-}
-
-export interface Limits {
-  readonly budgets: readonly BudgetLimit[];
-  readonly rate_limits: readonly RateLimit[];
-}
-
-/** The decision of docs/semantics.md; `M` and `P` narrow the model and provider names to one program's. */
-export interface Decision<M extends string = string, P extends string = string> {
-  readonly decision: DecisionKind;
-  readonly allow: boolean;
-  /** The request's use case (a declared name, or whatever an unknown-use-case request said); null when malformed. */
-  readonly use_case: string | null;
-  readonly model: M | null;
-  readonly provider: P | null;
-  readonly reasons: readonly Reason[];
-  readonly message: string | null;
-  readonly obligations: Obligations | null;
-  readonly limits: Limits | null;
-  readonly trace_id: string | null;
-  readonly policy_revision: string;
-}
-
-export interface SpendCounters {
-  readonly day?: number;
-  readonly week?: number;
-  readonly month?: number;
-  readonly quarter?: number;
-  readonly year?: number;
-  readonly [period: string]: number | undefined;
-}
-
-export interface RateCounters {
-  readonly requests?: number;
-  readonly tokens?: number;
-}
-
-/** A decision request for use case `U` whose model is one of `M`, data classes `C` and tools `T`. */
-export interface RequestOf<U extends string, M extends string, C extends string, T extends string> {
-  readonly trace_id?: string;
-  readonly caller?: unknown;
-  readonly use_case: U;
-  readonly model?: M;
-  readonly tenant: string;
-  readonly region: string;
-  readonly data_classes?: readonly C[];
-  readonly tool?: { readonly name: T; readonly scope: string; readonly human_approved_by?: string };
-  readonly tokens?: { readonly input?: number; readonly output?: number };
-  readonly spend?: { readonly use_case?: SpendCounters; readonly tenant?: SpendCounters };
-  readonly rate?: { readonly use_case?: RateCounters; readonly tenant?: RateCounters };
-  /** RFC 3339 in UTC (`...Z`). */
-  readonly time: string;
-}
-
-/** Any request shape, for the runtime's generic code. */
-export type AnyRequest = RequestOf<string, string, string, string>;
+export type {
+  AnyRequest,
+  BudgetLimit,
+  Decision,
+  DecisionKind,
+  LimitScope,
+  Limits,
+  LogLevel,
+  LogRules,
+  Obligations,
+  Period,
+  RateCounters,
+  RateLimit,
+  Reason,
+  ReasonCode,
+  RedactObligation,
+  RequestOf,
+  SpendCounters,
+} from '../decision/types.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // What a generated module tells the runtime about its program (everything `invoke` needs beyond `decide`).

@@ -1,18 +1,40 @@
 import { compareCodePoints } from '../util/compare.js';
-import { atMostCodePoints, echo } from './decideSupport.js';
+import { atMostCodePoints } from '../decision/echo.js';
+import { FIELD_MESSAGES, keyMessage, MAX_COUNTER, MAX_MICROS, MAX_TOKENS, MAX_TRACE_ID, REQUEST_FIELDS, type RequestField } from '../decision/requestFields.js';
 
 /**
- * Request validation for generated guards: the same checks, order and messages as the reference
- * (src/eval/validateRequest.ts, docs/semantics.md "Malformed requests"), written to allocate nothing on the common
- * path. test/guards.test.ts checks it against the reference on random and broken requests.
+ * Request validation for generated guards: the checks, order, bounds and messages of the request-field table
+ * (src/decision/requestFields.ts, docs/semantics.md "Malformed requests"), written out by hand to allocate nothing
+ * on the common path. test/contract.test.ts breaks every field of the table in turn and requires this validator's
+ * message; test/guards.test.ts checks it against the reference on random and broken requests.
  */
 
-const MAX_TOKENS = 1_000_000_000;
-const MAX_MICROS = 1_000_000_000_000_000;
-const MAX_COUNTER = 1_000_000_000_000;
-const MAX_TRACE_ID = 256;
-const TIME_MESSAGE = '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z';
-const TRACE_ID_MESSAGE = '`trace_id` must be a string of at most 256 characters';
+/** The table's messages for the fields checked below: a name the table lacks fails at load, a typo at compile time. */
+function messages<const K extends string>(names: readonly K[]): Readonly<Record<K, string>> {
+  const out = {} as Record<K, string>;
+  for (const name of names) {
+    const m = FIELD_MESSAGES[name];
+    // INVARIANT: every field checked here is a field of REQUEST_FIELDS (test/contract.test.ts checks the converse).
+    if (m === undefined) throw new Error(`INVARIANT: request field \`${name}\` is not in REQUEST_FIELDS`);
+    out[name] = m;
+  }
+  return out;
+}
+
+const M = messages([
+  '', 'use_case', 'tenant', 'region', 'time', 'trace_id', 'model', 'data_classes', 'tool', 'tool.name', 'tool.scope',
+  'tool.human_approved_by', 'tokens', 'tokens.input', 'tokens.output', 'spend', 'spend.use_case', 'spend.tenant', 'rate',
+  'rate.use_case', 'rate.use_case.requests', 'rate.use_case.tokens', 'rate.tenant', 'rate.tenant.requests', 'rate.tenant.tokens',
+]);
+
+function tableField(name: string): RequestField {
+  const f = REQUEST_FIELDS.find((x) => x.path.join('.') === name);
+  // INVARIANT: as for `messages`.
+  if (f === undefined) throw new Error(`INVARIANT: request field \`${name}\` is not in REQUEST_FIELDS`);
+  return f;
+}
+
+const SPEND_KEY = { use_case: tableField('spend.use_case.*'), tenant: tableField('spend.tenant.*') };
 const hasOwn = Object.prototype.hasOwnProperty;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -70,44 +92,44 @@ export function isValidTime(s: string): boolean {
 
 /** The message for the first invalid field, or undefined for a well-formed request. */
 export function requestProblem(r: unknown): string | undefined {
-  if (!isObject(r)) return 'the request must be a JSON object';
+  if (!isObject(r)) return M[''];
   // Fields are own properties: an inherited `use_case` is no more a field than it would be in JSON.
-  if (!isNonEmptyString(ownField(r, 'use_case'))) return '`use_case` must be a non-empty string';
-  if (!isNonEmptyString(ownField(r, 'tenant'))) return '`tenant` must be a non-empty string';
-  if (!isNonEmptyString(ownField(r, 'region'))) return '`region` must be a non-empty string';
+  if (!isNonEmptyString(ownField(r, 'use_case'))) return M['use_case'];
+  if (!isNonEmptyString(ownField(r, 'tenant'))) return M['tenant'];
+  if (!isNonEmptyString(ownField(r, 'region'))) return M['region'];
   const time = ownField(r, 'time');
-  if (typeof time !== 'string' || !isValidTime(time)) return TIME_MESSAGE;
-  if (hasOwn.call(r, 'trace_id') && !isTraceId(r.trace_id)) return TRACE_ID_MESSAGE;
-  if (hasOwn.call(r, 'model') && !isNonEmptyString(r.model)) return '`model` must be a non-empty string';
+  if (typeof time !== 'string' || !isValidTime(time)) return M['time'];
+  if (hasOwn.call(r, 'trace_id') && !isTraceId(r.trace_id)) return M['trace_id'];
+  if (hasOwn.call(r, 'model') && !isNonEmptyString(r.model)) return M['model'];
   if (hasOwn.call(r, 'data_classes')) {
     const c = r.data_classes;
     let ok = Array.isArray(c);
     // By index, holes included, up to the first bad element (a sparse array's length is no bound on work).
     for (let i = 0; ok && i < (c as unknown[]).length; i++) if (!isNonEmptyString((c as unknown[])[i])) ok = false;
-    if (!ok) return '`data_classes` must be an array of non-empty strings';
+    if (!ok) return M['data_classes'];
   }
   if (hasOwn.call(r, 'tool')) {
     const t = r.tool;
-    if (!isObject(t)) return '`tool` must be an object';
-    if (!isNonEmptyString(ownField(t, 'name'))) return '`tool.name` must be a non-empty string';
-    if (!isNonEmptyString(ownField(t, 'scope'))) return '`tool.scope` must be a non-empty string';
-    if (hasOwn.call(t, 'human_approved_by') && !isNonEmptyString(t.human_approved_by)) return '`tool.human_approved_by` must be a non-empty string';
+    if (!isObject(t)) return M['tool'];
+    if (!isNonEmptyString(ownField(t, 'name'))) return M['tool.name'];
+    if (!isNonEmptyString(ownField(t, 'scope'))) return M['tool.scope'];
+    if (hasOwn.call(t, 'human_approved_by') && !isNonEmptyString(t.human_approved_by)) return M['tool.human_approved_by'];
   }
   if (hasOwn.call(r, 'tokens')) {
     const t = r.tokens;
-    if (!isObject(t)) return '`tokens` must be an object';
-    if (hasOwn.call(t, 'input') && !isBoundedInt(t.input, MAX_TOKENS)) return `\`tokens.input\` must be an integer from 0 to ${MAX_TOKENS}`;
-    if (hasOwn.call(t, 'output') && !isBoundedInt(t.output, MAX_TOKENS)) return `\`tokens.output\` must be an integer from 0 to ${MAX_TOKENS}`;
+    if (!isObject(t)) return M['tokens'];
+    if (hasOwn.call(t, 'input') && !isBoundedInt(t.input, MAX_TOKENS)) return M['tokens.input'];
+    if (hasOwn.call(t, 'output') && !isBoundedInt(t.output, MAX_TOKENS)) return M['tokens.output'];
   }
   if (hasOwn.call(r, 'spend')) {
     const s = r.spend;
-    if (!isObject(s)) return '`spend` must be an object';
+    if (!isObject(s)) return M['spend'];
     const p = spendProblem(s, 'use_case') ?? spendProblem(s, 'tenant');
     if (p !== undefined) return p;
   }
   if (hasOwn.call(r, 'rate')) {
     const s = r.rate;
-    if (!isObject(s)) return '`rate` must be an object';
+    if (!isObject(s)) return M['rate'];
     const p = rateProblem(s, 'use_case') ?? rateProblem(s, 'tenant');
     if (p !== undefined) return p;
   }
@@ -117,22 +139,22 @@ export function requestProblem(r: unknown): string | undefined {
 function spendProblem(s: Record<string, unknown>, scope: 'use_case' | 'tenant'): string | undefined {
   if (!hasOwn.call(s, scope)) return undefined;
   const byPeriod = s[scope];
-  if (!isObject(byPeriod)) return `\`spend.${scope}\` must be an object`;
+  if (!isObject(byPeriod)) return M[`spend.${scope}`];
   let bad: string | undefined;
   // The first bad key in code-point order is the one reported; find it without sorting when all are fine.
   for (const key in byPeriod) {
     if (!hasOwn.call(byPeriod, key)) continue;
     if (!isBoundedInt(byPeriod[key], MAX_MICROS) && (bad === undefined || compareCodePoints(key, bad) < 0)) bad = key;
   }
-  return bad === undefined ? undefined : `\`spend.${scope}.${echo(bad)}\` must be an integer number of micro-units from 0 to ${MAX_MICROS}`;
+  return bad === undefined ? undefined : keyMessage(SPEND_KEY[scope], bad);
 }
 
 function rateProblem(s: Record<string, unknown>, scope: 'use_case' | 'tenant'): string | undefined {
   if (!hasOwn.call(s, scope)) return undefined;
   const c = s[scope];
-  if (!isObject(c)) return `\`rate.${scope}\` must be an object`;
-  if (hasOwn.call(c, 'requests') && !isBoundedInt(c.requests, MAX_COUNTER)) return `\`rate.${scope}.requests\` must be an integer from 0 to ${MAX_COUNTER}`;
-  if (hasOwn.call(c, 'tokens') && !isBoundedInt(c.tokens, MAX_COUNTER)) return `\`rate.${scope}.tokens\` must be an integer from 0 to ${MAX_COUNTER}`;
+  if (!isObject(c)) return M[`rate.${scope}`];
+  if (hasOwn.call(c, 'requests') && !isBoundedInt(c.requests, MAX_COUNTER)) return M[`rate.${scope}.requests`];
+  if (hasOwn.call(c, 'tokens') && !isBoundedInt(c.tokens, MAX_COUNTER)) return M[`rate.${scope}.tokens`];
   return undefined;
 }
 

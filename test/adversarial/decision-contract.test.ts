@@ -8,7 +8,7 @@ import { buildBundle } from '../../src/backends/opa/bundle.js';
 import { policyWasm } from '../../src/backends/wasm/index.js';
 import { evaluate } from '../../src/eval/evaluate.js';
 import { parseRequestJson } from '../../src/eval/parseRequestJson.js';
-import type { Decision } from '../../src/eval/types.js';
+import type { Decision } from '../../src/decision/types.js';
 import { loadGuards, type LoadedGuards } from '../helpers/guards.js';
 import { opa, startOpaServer, type OpaServer } from '../helpers/opa.js';
 import { canonical, CONTRACT_NAMES, contractRequest, renameIr } from '../helpers/requests.js';

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { parseRequestJson } from '../../src/eval/parseRequestJson.js';
+import { loweredUseCase } from '../../src/check/lower.js';
 import type { IrProgram } from '../../src/ir/types.js';
 
 /**
@@ -112,7 +113,8 @@ export function renameIr(ir: IrProgram, names: Readonly<Record<string, string>>)
     models: table(ir.models, (m) => ({ ...m, name: nm(m.name) })),
     data_classes: table(ir.data_classes, (c) => ({ ...c, name: nm(c.name) })),
     tools: table(ir.tools, (t) => ({ ...t, name: nm(t.name) })),
-    use_cases: table(ir.use_cases, (u) => ({
+    // The precomputed decision parts name the use case: lowering computes them again from the renamed facts.
+    use_cases: table(ir.use_cases, (u) => loweredUseCase({
       ...u,
       name: nm(u.name),
       models: u.models.map(nm),
@@ -122,6 +124,14 @@ export function renameIr(ir: IrProgram, names: Readonly<Record<string, string>>)
       rollback: u.rollback && { ...u.rollback, model: nm(u.rollback.model) },
     })),
   };
+}
+
+/**
+ * The program with every use case's precomputed decision parts computed again from its facts, as lowering does:
+ * for tests that edit an IR's facts (names, messages, sources) by hand, since every target copies those parts.
+ */
+export function relowered(ir: IrProgram): IrProgram {
+  return { ...ir, use_cases: Object.fromEntries(Object.entries(ir.use_cases).map(([k, u]) => [k, loweredUseCase(u)])) };
 }
 
 /**

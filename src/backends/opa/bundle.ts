@@ -15,12 +15,27 @@ export const DECISION_ENTRYPOINT = 'govc/decision';
 let policyText: string | undefined;
 
 /**
- * The policy module. It is the same for every program (all program-specific facts are in data.json), so a
- * data-only change never changes policy code, and `opa check --strict` / `opa fmt` are verified once, in tests.
+ * The policy module: the hand-written decision (govc.rego) followed by the rules generated from the decision
+ * contract (contract.rego), as one module so that it loads wherever one `.rego` file does. It is the same for every
+ * program (all program-specific facts are in data.json), so a data-only change never changes policy code, and
+ * `opa check --strict` / `opa fmt` are verified once, in tests.
  */
 export function policyRego(): string {
-  policyText ??= readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'govc.rego'), 'utf8');
+  if (policyText === undefined) {
+    const here = dirname(fileURLToPath(import.meta.url));
+    policyText = joinModules(readFileSync(join(here, 'govc.rego'), 'utf8'), readFileSync(join(here, 'contract.rego'), 'utf8'));
+  }
   return policyText;
+}
+
+const PACKAGE_LINE = `package ${REGO_PACKAGE}\n`;
+
+/** One module of two of the same package: the first whole, then the second's comments and rules, its package line dropped. */
+function joinModules(first: string, second: string): string {
+  const at = second.indexOf(PACKAGE_LINE);
+  // INVARIANT: scripts/generate-contract.mjs writes contract.rego with this package line, after its header comments.
+  if (at < 0 || !first.includes(PACKAGE_LINE)) throw new Error('INVARIANT: govc.rego and contract.rego are modules of package govc');
+  return `${first.trimEnd()}\n\n${second.slice(0, at).trimEnd()}\n\n${second.slice(at + PACKAGE_LINE.length).trimStart()}`;
 }
 
 export interface BundleFile {

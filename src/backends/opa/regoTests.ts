@@ -1,18 +1,5 @@
 import { joinRego, rego, regoName, regoValue, type RegoCode } from '../../codegen/rego.js';
-
-/** A corpus case as examples/<org>/requests.json holds it (see docs/semantics.md and test/helpers/corpus.ts). */
-export interface CorpusCase {
-  readonly description?: string;
-  readonly input: unknown;
-  readonly expect: {
-    readonly decision: string;
-    readonly model?: string | null;
-    readonly reasons?: readonly string[];
-    readonly message?: string | null;
-    readonly redact?: readonly string[];
-    readonly human_approval?: boolean;
-  };
-}
+import type { CorpusCase } from '../../decision/corpus.js';
 
 /**
  * Rego unit tests from a corpus, for `opa test` next to the bundle: each case asserts the fields its expectation

@@ -37,6 +37,12 @@ function approvalSpec(a: IrApproval): ApprovalSpec {
   return [a.approver, a.on, a.expires, a.source];
 }
 
+function budgetMessage(useCase: string, message: string | null): string {
+  // INVARIANT: lowering sets `decision.budget_message` exactly when the use case has an `on budget_exhausted` policy.
+  if (message === null) throw new Error(`INVARIANT: use case \`${useCase}\` has a budget policy but no budget message`);
+  return message;
+}
+
 function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
   const u = ir.use_cases[name]!;
   // INVARIANT: the IR's use-case models are declared models (the checker's GOV2003); lowering never emits others.
@@ -46,6 +52,7 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
   // INVARIANT: grants name declared tools (the checker's unknown-name diagnostics); the engine indexes by tool.
   for (const t of Object.keys(u.tools)) if (!has(ir.tools, t)) throw new Error(`INVARIANT: use case \`${name}\` grants an undeclared tool`);
   const p = u.on_budget_exhausted;
+  const d = u.decision;
   return {
     name,
     owner: u.owner,
@@ -67,13 +74,14 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
       }),
     budgets: u.budgets.map((b) => [b.scope, b.period, b.amount_micros, b.hard_limit_micros, b.source]),
     rates: u.rate_limits.map((l) => [l.scope, l.kind, l.per_minute, l.source]),
-    on_budget_exhausted: p === null ? null : [p.degrade_to, p.message, p.source],
-    rate_message: u.on_rate_limited.message,
-    // As the reference copies it (key order included: decisions are compared as JSON text).
-    log: { ...u.log },
-    retention_days: u.retention_days,
-    human_oversight: u.human_oversight !== null,
-    disclosure: u.disclosure,
+    // The decision's program-only parts are the IR's precomputed ones (u.decision), as every target copies them.
+    on_budget_exhausted: p === null ? null : [p.degrade_to, budgetMessage(name, d.budget_message), p.source],
+    rate_message: d.rate_message,
+    // Copied whole, key order included: decisions are compared as JSON text.
+    log: { ...d.obligations.log },
+    retention_days: d.obligations.retention_days,
+    human_oversight: d.obligations.human_oversight,
+    disclosure: d.obligations.disclosure,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { DeclNode } from '../../ast/nodes.js';
-import type { IrDataClass, IrModel, IrOrg, IrProvider, IrTier, IrTool, IrUseCase } from '../../ir/types.js';
+import type { IrDataClass, IrModel, IrOrg, IrProvider, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
 
 /** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
 export interface Resolved<T> {
@@ -14,7 +14,7 @@ export interface SemanticModel {
   readonly dataClasses: Map<string, Resolved<IrDataClass>>;
   readonly tiers: Map<string, Resolved<IrTier>>;
   readonly tools: Map<string, Resolved<IrTool>>;
-  readonly useCases: Map<string, Resolved<IrUseCase>>;
+  readonly useCases: Map<string, Resolved<IrUseCaseFacts>>;
 }
 
 export function emptyModel(): SemanticModel {

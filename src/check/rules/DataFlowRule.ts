@@ -1,5 +1,5 @@
 import { fieldsOf } from '../../ast/nodes.js';
-import type { IrDataClass, IrUseCase } from '../../ir/types.js';
+import type { IrDataClass, IrUseCaseFacts } from '../../ir/types.js';
 import type { Span } from '../../source/Source.js';
 import type { CheckContext } from '../CheckContext.js';
 import { own } from '../records.js';
@@ -68,7 +68,7 @@ export const DataFlowRule: Rule = {
   },
 };
 
-function checkModelsReceiveData(ctx: CheckContext, model: SemanticModel, uc: IrUseCase, fallbackSpan: Span): void {
+function checkModelsReceiveData(ctx: CheckContext, model: SemanticModel, uc: IrUseCaseFacts, fallbackSpan: Span): void {
   const { decl } = model.useCases.get(uc.name)!;
   const modelsField = decl.fields.find((f) => f.kind === 'Models');
   const degrade = decl.fields.find((f) => f.kind === 'On' && f.degradeTo !== undefined);

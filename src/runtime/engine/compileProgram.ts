@@ -69,7 +69,6 @@ function classRec(c: ClassSpec, index: number): ClassRec {
     deny: c.default === 'deny',
     redact: c.default === 'redact',
     residency: c.residency,
-    residencyText: c.residency.join(', '),
     obligation: freezeDeep({ data_class: c.name, detectors: c.detectors.map((d) => d[0]) }),
     source: c.source,
   };
@@ -105,25 +104,25 @@ function packApprovals(u: UseCaseSpec, nums: number[]): number {
   return at;
 }
 
-function flowRecs(u: UseCaseSpec, rule: string, cx: Context): (FlowRec | null)[] {
+function flowRecs(u: UseCaseSpec, cx: Context): (FlowRec | null)[] {
   const flows: (FlowRec | null)[] = cx.classRecs.map(() => null);
   for (const f of u.data) {
     // INVARIANT (checked by the generator): data rules name declared classes.
     const index = cx.classes.get(f[0])!.index;
-    if (f[1] === 'deny') flows[index] = { denied: dataClassDeniedReason(rule, u.name, f[0], f[2]), providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] };
+    if (f[1] === 'deny') flows[index] = { denied: dataClassDeniedReason(u.name, f[0], f[2]), providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] };
     else flows[index] = { denied: null, providers: f[2], regions: f[3], redacted: f[4], source: f[5] };
   }
   return flows;
 }
 
-function grantRec(rule: string, grant: UseCaseSpec['tools'][number], cx: Context): GrantRec {
+function grantRec(useCase: string, grant: UseCaseSpec['tools'][number], cx: Context): GrantRec {
   const [tool, scopes, humanApproval, source] = grant;
   const approvals = cx.tools.get(tool)?.approvals ?? EMPTY;
   return freezeRecord({
     exact: scopes.filter((s) => !s.endsWith('*')),
     prefixes: scopes.filter((s) => s.endsWith('*')).map((s) => s.slice(0, -1)),
     humanApproval,
-    humanRequired: humanApprovalReason(rule, tool, source),
+    humanRequired: humanApprovalReason(useCase, tool, source),
     windows: approvals.map(approvalOf),
     approvalSource: approvals.length > 0 ? approvals[0]![3] : source,
     source,
@@ -142,10 +141,10 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
   const budgetAt = nums.length;
   nums.push(u.budgets.length);
   for (const [scope, period, amount, hard] of u.budgets) nums.push((scope === 'tenant' ? 8 : 0) + PERIODS.indexOf(period), amount, hard);
-  const flows = flowRecs(u, rule, cx);
+  const flows = flowRecs(u, cx);
   // INVARIANT (checked by the generator): grants name declared tools.
   const toolIds = u.tools.map(([tool]) => cx.toolIndex.get(tool)!);
-  const grants = u.tools.map((g) => grantRec(rule, g, cx));
+  const grants = u.tools.map((g) => grantRec(u.name, g, cx));
   const redactedAlone = (c: ClassRec): boolean => {
     const f = flows[c.index] ?? null;
     return f === null ? c.redact : f.redacted;
@@ -162,12 +161,12 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
       nums.push(f === null ? 0 : 1 + (f.denied !== null ? 2 : 0) + (f.redacted ? 4 : 0) + (f.regions.length > 0 ? 8 : 0), mask);
     }
   }
-  const allowed: Reason = allowedReason(rule, u.name, u.source);
-  const fallback = (k: number): Reason => fallbackReason(rule, u.models[0]!, u.models[k]!, u.source);
+  const allowed: Reason = allowedReason(u.name, u.source);
+  const fallback = (k: number): Reason => fallbackReason(u.name, u.models[0]!, u.models[k]!, u.source);
   const policy = u.on_budget_exhausted;
   const degrade = policy === null || policy[0] === null ? null : cx.models.get(policy[0]) ?? null;
   // The degrade reasons exist only for a use case that can degrade (they are read only when it does).
-  const degraded = (k: number): Reason => degradedReason(rule, u.models[k]!, degrade!.name, policy![2]);
+  const degraded = (k: number): Reason => degradedReason(u.name, u.models[k]!, degrade!.name, policy![2]);
   return {
     name: u.name,
     required: u.required_approvers,
@@ -194,12 +193,12 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     approvals: u.approvals.map(approvalOf),
     flows: u.data.length > 0 ? flows : null,
     rateReasons: u.rates.flatMap(([scope, kind, perMinute, source]): Reason[] => [
-      rateCounterMissingReason(rule, u.name, scope, kind, source),
-      rateLimitedReason(rule, scope, kind, perMinute, source),
+      rateCounterMissingReason(u.name, scope, kind, source),
+      rateLimitedReason(u.name, scope, kind, perMinute, source),
     ]),
     budgetReasons: u.budgets.flatMap(([scope, period, , , source]): Reason[] => [
-      budgetCounterMissingReason(rule, u.name, scope, period, source),
-      budgetExhaustedReason(rule, scope, period, source),
+      budgetCounterMissingReason(u.name, scope, period, source),
+      budgetExhaustedReason(u.name, scope, period, source),
     ]),
     allowedFallback: models.map((_, k) => freezeDeep(k === 0 ? [allowed] : [allowed, fallback(k)])),
     degraded: degrade === null ? EMPTY : models.map((_, k) => freezeDeep([allowed, degraded(k)])),

@@ -82,7 +82,7 @@ function approvalDenial(u: UseCaseRec, day: number, date: string): Reason {
     if (a.expires < day) expired ??= a;
   }
   const culprit = expired ?? pending;
-  return approvalReason(u.rule, u.name, expired !== undefined, valid.size, date, u.required, culprit !== undefined ? culprit.source : u.source);
+  return approvalReason(u.name, expired !== undefined, valid.size, date, u.required, culprit !== undefined ? culprit.source : u.source);
 }
 
 /**
@@ -111,7 +111,7 @@ function modelProblems(u: UseCaseRec, m: ModelRec, region: string, scratch: read
   for (let i = 0; i < n; i++) {
     const dc = scratch[i]!;
     const f = flows[dc.index] ?? null;
-    if (f !== null && f.denied === null && !includes(f.providers, m.provider)) out.push(dataFlowReason(u.rule, dc.name, m.provider, m.name, f.source));
+    if (f !== null && f.denied === null && !includes(f.providers, m.provider)) out.push(dataFlowReason(u.name, dc.name, m.provider, m.name, f.source));
   }
 }
 
@@ -119,9 +119,9 @@ function modelProblems(u: UseCaseRec, m: ModelRec, region: string, scratch: read
 function classStep(u: UseCaseRec, dc: ClassRec, f: FlowRec | null, region: string, deny: Reason[]): void {
   if (f !== null) {
     if (f.denied !== null) deny.push(f.denied);
-    else if (f.regions.length > 0 && !includes(f.regions, region)) deny.push(dataRegionReason(u.rule, u.name, dc.name, region, f.source));
+    else if (f.regions.length > 0 && !includes(f.regions, region)) deny.push(dataRegionReason(u.name, dc.name, region, f.source));
   } else if (dc.deny) deny.push(dataClassDefaultReason(u.name, dc.name, dc.source));
-  if (dc.residency.length > 0 && !includes(dc.residency, region)) deny.push(residencyReason(dc.name, dc.residencyText, region, dc.source));
+  if (dc.residency.length > 0 && !includes(dc.residency, region)) deny.push(residencyReason(dc.name, dc.residency, region, dc.source));
 }
 
 type Tool = NonNullable<AnyRequest['tool']>;
@@ -135,11 +135,11 @@ function scopeGranted(g: GrantRec, scope: string): boolean {
 /** Step 5: the tool call's denials; returns whether the grant requires a human approval. */
 function toolStep(u: UseCaseRec, tool: Tool, grant: GrantRec | undefined, day: number, date: string, deny: Reason[]): boolean {
   if (grant === undefined) {
-    deny.push(toolNotAllowedReason(u.rule, u.name, tool.name, u.source));
+    deny.push(toolNotAllowedReason(u.name, tool.name, u.source));
     return false;
   }
   if (grant.windows.length > 0 && !anyValid(grant.windows, day)) deny.push(toolApprovalReason(tool.name, date, grant.approvalSource));
-  if (!scopeGranted(grant, tool.scope)) deny.push(toolScopeReason(u.rule, tool.name, tool.scope, grant.source));
+  if (!scopeGranted(grant, tool.scope)) deny.push(toolScopeReason(u.name, tool.name, tool.scope, grant.source));
   else if (grant.humanApproval && tool.human_approved_by === undefined) deny.push(grant.humanRequired);
   return grant.humanApproval;
 }
@@ -255,7 +255,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
           break;
         }
       }
-      if (at < 0) (deny ??= []).push(modelNotAllowedReason(u.rule, u.name, wanted, u.source));
+      if (at < 0) (deny ??= []).push(modelNotAllowedReason(u.name, wanted, u.source));
       else {
         first = models[at]!;
         if (modelOk(u, first, at, region, scratch, n, day, blocked)) chosen = first;

@@ -1,13 +1,15 @@
-import { echo, malformedReason, modelApprovalReason, modelRegionReason, unknownUseCaseReason } from '../decideSupport.js';
+import { reason } from '../../decision/reasons.js';
+import { malformedReason, modelApprovalReason, modelRegionReason, unknownUseCaseReason } from '../decideSupport.js';
 import type { Reason } from '../types.js';
 
 /**
- * Every reason the guards engine gives, code, rule and message, in one place: the words are the reference
- * evaluator's (src/eval/evaluate.ts, docs/semantics.md), and tests hold every decision to the reference byte for
- * byte. Request strings a message repeats go through `echo` (RULE B); program names are repeated as declared.
+ * Every reason the guards engine gives, named for the engine's call sites. Each is the decision contract's
+ * (`reason()` over the table in src/decision/reasons.ts): code, rule and message come from there and nowhere else,
+ * so the words are the reference evaluator's and every other target's. Request strings go through echo (RULE B)
+ * because the table marks them `echo`; program names are repeated as declared.
  *
  * The reasons that depend only on the program are built once, when a module loads (compileProgram.ts); the others
- * on denial only. `rule` arguments are a use case's rule prefix, `use_case/NAME`.
+ * on denial only.
  */
 
 export { malformedReason, modelApprovalReason, modelRegionReason, unknownUseCaseReason };
@@ -15,91 +17,62 @@ export { malformedReason, modelApprovalReason, modelRegionReason, unknownUseCase
 // ---------------------------------------------------------------------------------------------------------------
 // Built when the module loads.
 
-export function allowedReason(rule: string, useCase: string, source: string): Reason {
-  return { code: 'allowed', rule, message: `allowed by use case \`${useCase}\``, source };
-}
+export const allowedReason = (useCase: string, source: string): Reason => reason('allowed', { use_case: useCase }, source);
 
-export function fallbackReason(rule: string, primary: string, fallback: string, source: string): Reason {
-  return { code: 'fallback_model', rule: `${rule}/models`, message: `model \`${primary}\` cannot serve this request; using fallback \`${fallback}\``, source };
-}
+export const fallbackReason = (useCase: string, model: string, fallback: string, source: string): Reason =>
+  reason('fallback_model', { use_case: useCase, model, fallback }, source);
 
-export function degradedReason(rule: string, from: string, to: string, source: string): Reason {
-  return { code: 'budget_degraded', rule: `${rule}/on_budget_exhausted`, message: `budget exhausted; degraded from \`${from}\` to \`${to}\``, source };
-}
+export const degradedReason = (useCase: string, model: string, degradeTo: string, source: string): Reason =>
+  reason('budget_degraded', { use_case: useCase, model, degrade_to: degradeTo }, source);
 
-export function modelRevokedReason(model: string, source: string): Reason {
-  return { code: 'model_revoked', rule: `model/${model}/status`, message: `model \`${model}\` is revoked`, source };
-}
+export const modelRevokedReason = (model: string, source: string): Reason => reason('model_revoked', { model }, source);
 
-export function dataClassDeniedReason(rule: string, useCase: string, dataClass: string, source: string): Reason {
-  return { code: 'data_class_denied', rule: `${rule}/data/${dataClass}`, message: `data class \`${dataClass}\` may not be sent in use case \`${useCase}\``, source };
-}
+export const dataClassDeniedReason = (useCase: string, dataClass: string, source: string): Reason =>
+  reason('data_class_denied', { use_case: useCase, data_class: dataClass }, source);
 
-export function humanApprovalReason(rule: string, tool: string, source: string): Reason {
-  return { code: 'human_approval_required', rule: `${rule}/tool/${tool}`, message: `tool \`${tool}\` needs a human approval before each call`, source };
-}
+export const humanApprovalReason = (useCase: string, tool: string, source: string): Reason =>
+  reason('human_approval_required', { use_case: useCase, tool }, source);
 
-export function rateCounterMissingReason(rule: string, useCase: string, scope: string, kind: string, source: string): Reason {
-  return { code: 'counter_missing', rule: `${rule}/rate`, message: `\`rate.${scope}.${kind}\` is required by a rate limit of use case \`${useCase}\``, source };
-}
+export const rateCounterMissingReason = (useCase: string, scope: string, kind: string, source: string): Reason =>
+  reason('counter_missing_rate', { use_case: useCase, scope, kind }, source);
 
-export function rateLimitedReason(rule: string, scope: string, kind: string, perMinute: number, source: string): Reason {
-  return { code: 'rate_limited', rule: `${rule}/rate`, message: `${scope === 'tenant' ? 'per-tenant ' : ''}${kind} per minute would exceed ${perMinute}`, source };
-}
+export const rateLimitedReason = (useCase: string, scope: string, kind: string, perMinute: number, source: string): Reason =>
+  reason('rate_limited', { use_case: useCase, scope, kind, per_minute: perMinute }, source);
 
-export function budgetCounterMissingReason(rule: string, useCase: string, scope: string, period: string, source: string): Reason {
-  return { code: 'counter_missing', rule: `${rule}/budget`, message: `\`spend.${scope}.${period}\` is required by a budget of use case \`${useCase}\``, source };
-}
+export const budgetCounterMissingReason = (useCase: string, scope: string, period: string, source: string): Reason =>
+  reason('counter_missing_budget', { use_case: useCase, scope, period }, source);
 
-export function budgetExhaustedReason(rule: string, scope: string, period: string, source: string): Reason {
-  return { code: 'budget_exhausted', rule: `${rule}/budget`, message: `${scope === 'tenant' ? 'per-tenant ' : ''}budget per ${period} is exhausted`, source };
-}
+export const budgetExhaustedReason = (useCase: string, scope: string, period: string, source: string): Reason =>
+  reason('budget_exhausted', { use_case: useCase, scope, period }, source);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Built on denial: they repeat the request's date, region or names.
 
-export function unknownDataClassReason(dataClass: string): Reason {
-  return { code: 'unknown_data_class', rule: 'request', message: `data class \`${echo(dataClass)}\` is not declared`, source: null };
-}
+export const unknownDataClassReason = (dataClass: string): Reason => reason('unknown_data_class', { data_class: dataClass }, null);
 
 /** Step 2: `expired` when an approval has expired by `date`, else some approval is not yet valid. */
-export function approvalReason(rule: string, useCase: string, expired: boolean, valid: number, date: string, required: number, source: string): Reason {
-  return {
-    code: expired ? 'approval_expired' : 'approval_not_yet_valid',
-    rule: `${rule}/approved_by`,
-    message: `use case \`${useCase}\` has ${valid} valid approval(s) on ${date}; its tier requires ${required}`,
-    source,
-  };
-}
+export const approvalReason = (useCase: string, expired: boolean, valid: number, date: string, required: number, source: string): Reason =>
+  reason(expired ? 'approval_expired' : 'approval_not_yet_valid', { use_case: useCase, valid, date, required }, source);
 
-export function modelNotAllowedReason(rule: string, useCase: string, model: string, source: string): Reason {
-  return { code: 'model_not_allowed', rule: `${rule}/models`, message: `model \`${echo(model)}\` is not allowed for use case \`${useCase}\``, source };
-}
+export const modelNotAllowedReason = (useCase: string, model: string, source: string): Reason =>
+  reason('model_not_allowed', { use_case: useCase, model }, source);
 
-export function dataFlowReason(rule: string, dataClass: string, provider: string, model: string, source: string): Reason {
-  return { code: 'data_flow_not_permitted', rule: `${rule}/data/${dataClass}`, message: `data class \`${dataClass}\` may not be sent to provider \`${provider}\` (model \`${model}\`)`, source };
-}
+export const dataFlowReason = (useCase: string, dataClass: string, provider: string, model: string, source: string): Reason =>
+  reason('data_flow_not_permitted', { use_case: useCase, data_class: dataClass, provider, model }, source);
 
-export function dataRegionReason(rule: string, useCase: string, dataClass: string, region: string, source: string): Reason {
-  return { code: 'data_region_not_permitted', rule: `${rule}/data/${dataClass}`, message: `data class \`${dataClass}\` may not be sent from region \`${echo(region)}\` in use case \`${useCase}\``, source };
-}
+export const dataRegionReason = (useCase: string, dataClass: string, region: string, source: string): Reason =>
+  reason('data_region_not_permitted', { use_case: useCase, data_class: dataClass, region }, source);
 
-export function dataClassDefaultReason(useCase: string, dataClass: string, source: string): Reason {
-  return { code: 'data_class_not_permitted', rule: `data_class/${dataClass}/default`, message: `data class \`${dataClass}\` is denied by default and use case \`${useCase}\` has no rule for it`, source };
-}
+export const dataClassDefaultReason = (useCase: string, dataClass: string, source: string): Reason =>
+  reason('data_class_not_permitted', { data_class: dataClass, use_case: useCase }, source);
 
-export function residencyReason(dataClass: string, residency: string, region: string, source: string): Reason {
-  return { code: 'residency_violation', rule: `data_class/${dataClass}/residency`, message: `data class \`${dataClass}\` must stay in ${residency}, request region is \`${echo(region)}\``, source };
-}
+export const residencyReason = (dataClass: string, residency: readonly string[], region: string, source: string): Reason =>
+  reason('residency_violation', { data_class: dataClass, residency, region }, source);
 
-export function toolNotAllowedReason(rule: string, useCase: string, tool: string, source: string): Reason {
-  return { code: 'tool_not_allowed', rule: `${rule}/tools`, message: `tool \`${echo(tool)}\` is not granted to use case \`${useCase}\``, source };
-}
+export const toolNotAllowedReason = (useCase: string, tool: string, source: string): Reason =>
+  reason('tool_not_allowed', { use_case: useCase, tool }, source);
 
-export function toolApprovalReason(tool: string, date: string, source: string): Reason {
-  return { code: 'tool_approval_expired', rule: `tool/${tool}/approved_by`, message: `tool \`${tool}\` has no valid approval on ${date}`, source };
-}
+export const toolApprovalReason = (tool: string, date: string, source: string): Reason => reason('tool_approval_expired', { tool, date }, source);
 
-export function toolScopeReason(rule: string, tool: string, scope: string, source: string): Reason {
-  return { code: 'tool_scope_not_allowed', rule: `${rule}/tool/${tool}`, message: `scope \`${echo(scope)}\` is not granted for tool \`${tool}\``, source };
-}
+export const toolScopeReason = (useCase: string, tool: string, scope: string, source: string): Reason =>
+  reason('tool_scope_not_allowed', { use_case: useCase, tool, scope }, source);

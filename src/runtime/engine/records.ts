@@ -38,7 +38,6 @@ export interface ClassRec {
   readonly deny: boolean;
   readonly redact: boolean;
   readonly residency: readonly string[];
-  readonly residencyText: string;
   readonly obligation: RedactObligation;
   readonly source: string;
 }

@@ -1,6 +1,6 @@
 // Building strings (messages, rule paths) in the heap.
 import { alloc } from "./mem";
-import { newString, strLen, strPtr } from "./value";
+import { elem, len, newString, strLen, strPtr } from "./value";
 
 let buf: u32 = 0;
 let cap: u32 = 0;
@@ -94,4 +94,22 @@ export function end(): u32 {
   cap = 0;
   n = 0;
   return v;
+}
+
+// Program names (an array of string values) joined with `sep`.
+export function strs(arr: u32, sep: string): void {
+  const count = len(arr);
+  for (let k: u32 = 0; k < count; k++) {
+    if (k > 0) lit(sep);
+    str(elem(arr, k));
+  }
+}
+
+// Whether string value `v` is the ASCII text `s`.
+export function equalsAscii(v: u32, s: string): bool {
+  const l = strLen(v);
+  if (l != <u32>s.length) return false;
+  const p = strPtr(v);
+  for (let i: u32 = 0; i < l; i++) if (load<u8>(p + i) != <u8>s.charCodeAt(<i32>i)) return false;
+  return true;
 }
