@@ -13,6 +13,7 @@ import { firstRequestProblem } from '../src/decision/validateRequest.js';
 import { evaluate } from '../src/eval/evaluate.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { requestProblem } from '../src/runtime/validate.js';
+import { loadGuards } from './helpers/guards.js';
 import { opa, requireOpa } from './helpers/opa.js';
 import { exampleIr, exampleNames, REPO_ROOT } from './helpers/repo.js';
 
@@ -278,7 +279,7 @@ describe('the precomputed decision parts of the IR', () => {
       for (const uc of Object.values(exampleIr(example).use_cases)) {
         expect(uc.decision).toEqual({
           allowed: { code: 'allowed', rule: `use_case/${uc.name}`, message: `allowed by use case \`${uc.name}\``, source: uc.source },
-          obligations: { log: uc.log, retention_days: uc.retention_days, human_oversight: uc.human_oversight !== null, disclosure: uc.disclosure },
+          obligations: { redact: [], log: uc.log, retention_days: uc.retention_days, human_oversight: uc.human_oversight !== null, human_approval: false, disclosure: uc.disclosure },
           limits: {
             budgets: uc.budgets.map(({ scope, period, amount_micros }) => ({ scope, period, amount_micros })),
             rate_limits: uc.rate_limits.map(({ scope, kind, per_minute }) => ({ scope, kind, per_minute })),
@@ -302,7 +303,8 @@ describe('the precomputed decision parts of the IR', () => {
           decision: {
             ...uc.decision,
             allowed: { ...uc.decision.allowed, message: 'allowed (marked)' },
-            obligations: { ...uc.decision.obligations, retention_days: 4242 },
+            // An obligation no target knows by name: it reaches every decision through lowering alone.
+            obligations: { ...uc.decision.obligations, retention_days: 4242, marked_obligation: ['x'] } as typeof uc.decision.obligations,
             limits: { budgets: [], rate_limits: [{ scope: 'tenant', kind: 'requests', per_minute: 4242 }] },
           },
         },
@@ -314,6 +316,13 @@ describe('the precomputed decision parts of the IR', () => {
     const want = evaluate(marked, input);
     expect(want.reasons.map((r) => r.message)).toContain('allowed (marked)');
     expect(want.obligations?.retention_days).toBe(4242);
+    expect(Object.keys(want.obligations!)).toEqual(['redact', 'log', 'retention_days', 'human_oversight', 'human_approval', 'disclosure', 'marked_obligation']);
+    const guards = await loadGuards(marked, 'contract-marked');
+    try {
+      expect(JSON.stringify(guards.decideUnknown(input))).toBe(JSON.stringify(want));
+    } finally {
+      rmSync(guards.path, { force: true });
+    }
     expect(want.limits).toEqual({ budgets: [], rate_limits: [{ scope: 'tenant', kind: 'requests', per_minute: 4242 }] });
     const policy = await loadPolicy(policyWasm());
     policy.setData({ govc: { ir: marked } });

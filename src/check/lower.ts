@@ -27,9 +27,11 @@ export function useCaseDecision(uc: IrUseCaseFacts): IrUseCaseDecision {
   return {
     allowed: reason('allowed', { use_case: uc.name }, uc.source),
     obligations: {
+      redact: [],
       log: { inputs: uc.log.inputs, outputs: uc.log.outputs, tool_calls: uc.log.tool_calls },
       retention_days: uc.retention_days,
       human_oversight: uc.human_oversight !== null,
+      human_approval: false,
       disclosure: uc.disclosure,
     },
     limits: {

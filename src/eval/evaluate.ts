@@ -182,18 +182,9 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
 
   // 8. Result. What the request cannot change is copied from the use case's precomputed parts.
   const parts = uc.decision;
-  const obligations: Obligations = {
-    redact,
-    log: { ...parts.obligations.log },
-    retention_days: parts.obligations.retention_days,
-    human_oversight: parts.obligations.human_oversight,
-    human_approval: humanApproval,
-    disclosure: parts.obligations.disclosure,
-  };
-  const limits: Limits = {
-    budgets: parts.limits.budgets.map((b) => ({ ...b })),
-    rate_limits: parts.limits.rate_limits.map((l) => ({ ...l })),
-  };
+  // A copy (the decision must not share objects with the IR), with the request-dependent fields set in place.
+  const obligations: Obligations = { ...(structuredClone(parts.obligations) as Obligations), redact, human_approval: humanApproval };
+  const limits: Limits = structuredClone(parts.limits);
   if (deny.length > 0) {
     const reasons = sortReasons(deny);
     const message = reasons.some((x) => x.code === 'budget_exhausted')

@@ -33,7 +33,7 @@ const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
 /** The precomputed parts of a use case's decisions (IrUseCaseDecision), in the shapes the decision has. */
 const useCaseDecision = obj({
   allowed: obj({ code: { const: 'allowed' }, rule: str, message: str, source: str }),
-  obligations: obj({ log, retention_days: nonNegInt, human_oversight: { type: 'boolean' }, disclosure: nullableStr }),
+  obligations: obj({ redact: { type: 'array', maxItems: 0 }, log, retention_days: nonNegInt, human_oversight: { type: 'boolean' }, human_approval: { const: false }, disclosure: nullableStr }),
   limits: obj({
     budgets: { type: 'array', items: obj({ scope, period, amount_micros: amountMicros }) },
     rate_limits: { type: 'array', items: obj({ scope, kind: rateKind, per_minute: posInt }) },

@@ -236,13 +236,19 @@ export interface IrReason {
  */
 export interface IrUseCaseDecision {
   /** The `allowed` reason of every allow and degrade. */
-  readonly allowed: IrReason;
-  /** `obligations` without its two request-dependent fields (`redact`, `human_approval`). */
+  readonly allowed: IrReason & { readonly code: 'allowed' };
+  /**
+   * `obligations` whole, in the decision's key order, with its request-dependent fields at their empty values
+   * (`redact: []`, `human_approval: false`): a target copies it and sets those, so an obligation that depends only
+   * on the program reaches every target through lowering alone.
+   */
   readonly obligations: {
+    readonly redact: readonly never[];
     readonly log: IrLog;
     readonly retention_days: number;
     /** Whether the use case declares human oversight. */
     readonly human_oversight: boolean;
+    readonly human_approval: false;
     readonly disclosure: string | null;
   };
   /** `limits`, whole. */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IrProgram } from '../../src/ir/types.js';
 import { createGuard, definePolicy, JsonlDecisionLog, MemoryDecisionLog, type Decision, type DecisionLogEntry, type GuardOptions, type GuardPolicy } from '../../src/runtime/index.js';
 import { loadGuards, type LoadedGuards } from '../helpers/guards.js';
+import { relowered } from '../helpers/requests.js';
 import { exampleIr } from '../helpers/repo.js';
 
 /**
@@ -25,7 +26,8 @@ let verbose: LoadedGuards; // support_assistant logs everything, and tool calls 
 function withLog(base: IrProgram, log: { inputs: string; outputs: string; tool_calls: string }): IrProgram {
   const copy = structuredClone(base) as { use_cases: Record<string, { log: unknown }> };
   copy.use_cases[UC]!.log = log;
-  return copy as unknown as IrProgram;
+  // The decision's log obligation is precomputed from the facts by lowering; every target copies it.
+  return relowered(copy as unknown as IrProgram);
 }
 
 beforeAll(async () => {

@@ -78,10 +78,9 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
     on_budget_exhausted: p === null ? null : [p.degrade_to, budgetMessage(name, d.budget_message), p.source],
     rate_message: d.rate_message,
     // Copied whole, key order included: decisions are compared as JSON text.
-    log: { ...d.obligations.log },
-    retention_days: d.obligations.retention_days,
-    human_oversight: d.obligations.human_oversight,
-    disclosure: d.obligations.disclosure,
+    allowed: structuredClone(d.allowed),
+    obligations: structuredClone(d.obligations),
+    limits: structuredClone(d.limits),
   };
 }
 

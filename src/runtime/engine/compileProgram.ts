@@ -1,7 +1,6 @@
 import { EMPTY, freezeDeep } from '../decideSupport.js';
 import type { Obligations, Reason, RedactObligation } from '../types.js';
 import {
-  allowedReason,
   budgetCounterMissingReason,
   budgetExhaustedReason,
   dataClassDeniedReason,
@@ -84,8 +83,9 @@ interface Context {
   readonly nums: number[];
 }
 
+/** The use case's precomputed obligations with the request-dependent fields set (key order kept: the IR's). */
 function obligationsOf(u: UseCaseSpec, redact: readonly RedactObligation[], humanApproval: boolean): Obligations {
-  return freezeDeep({ redact, log: u.log, retention_days: u.retention_days, human_oversight: u.human_oversight, human_approval: humanApproval, disclosure: u.disclosure });
+  return freezeDeep({ ...structuredClone(u.obligations), redact, human_approval: humanApproval });
 }
 
 function packApprovals(u: UseCaseSpec, nums: number[]): number {
@@ -161,7 +161,7 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
       nums.push(f === null ? 0 : 1 + (f.denied !== null ? 2 : 0) + (f.redacted ? 4 : 0) + (f.regions.length > 0 ? 8 : 0), mask);
     }
   }
-  const allowed: Reason = allowedReason(u.name, u.source);
+  const allowed: Reason = freezeDeep(structuredClone(u.allowed));
   const fallback = (k: number): Reason => fallbackReason(u.name, u.models[0]!, u.models[k]!, u.source);
   const policy = u.on_budget_exhausted;
   const degrade = policy === null || policy[0] === null ? null : cx.models.get(policy[0]) ?? null;
@@ -182,10 +182,7 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     allowed: freezeDeep([allowed]),
     obligations: obligationsOf(u, EMPTY, false),
     obligationsHA: obligationsOf(u, EMPTY, true),
-    limits: freezeDeep({
-      budgets: u.budgets.map(([scope, period, amount_micros]) => ({ scope, period, amount_micros })),
-      rate_limits: u.rates.map(([scope, kind, per_minute]) => ({ scope, kind, per_minute })),
-    }),
+    limits: freezeDeep(structuredClone(u.limits)),
     single,
     singleHA,
     rule,
@@ -203,10 +200,7 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     allowedFallback: models.map((_, k) => freezeDeep(k === 0 ? [allowed] : [allowed, fallback(k)])),
     degraded: degrade === null ? EMPTY : models.map((_, k) => freezeDeep([allowed, degraded(k)])),
     degradedFallback: degrade === null ? EMPTY : models.map((_, k) => freezeDeep(k === 0 ? [allowed, degraded(k)] : [allowed, degraded(k), fallback(k)])),
-    log: u.log,
-    retention: u.retention_days,
-    oversight: u.human_oversight,
-    disclosure: u.disclosure,
+    template: obligationsOf(u, EMPTY, false),
     budgetMessage: policy === null ? null : policy[1],
     rateMessage: u.rate_message,
   };

@@ -376,7 +376,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
 
     // 8. Result.
     let obligations: Obligations;
-    if (redactMany !== null) obligations = { redact: redactMany, log: u.log, retention_days: u.retention, human_oversight: u.oversight, human_approval: humanApproval, disclosure: u.disclosure };
+    if (redactMany !== null) obligations = { ...u.template, redact: redactMany, human_approval: humanApproval };
     else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
     else obligations = humanApproval ? u.obligationsHA : u.obligations;
     if (deny !== null) return decision('deny', u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace, p.revision);

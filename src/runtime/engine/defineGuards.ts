@@ -26,8 +26,8 @@ function policyTables(t: GuardTables): PolicyTables {
     useCases: t.useCases.map((u) => ({
       name: u.name,
       owner: u.owner,
-      log: u.log,
-      retention_days: u.retention_days,
+      log: u.obligations.log,
+      retention_days: u.obligations.retention_days,
       budgets: u.budgets.map(([scope, period, amount_micros, hard_limit_micros]) => ({ scope, period, amount_micros, hard_limit_micros })),
       rate_limits: u.rates.map(([scope, kind, per_minute]) => ({ scope, kind, per_minute })),
       degrade_to: u.on_budget_exhausted === null ? null : u.on_budget_exhausted[0],

@@ -1,4 +1,4 @@
-import type { Limits, LogRules, Obligations, Reason, RedactObligation } from '../types.js';
+import type { Limits, Obligations, Reason, RedactObligation } from '../types.js';
 
 /**
  * What the engine decides from: one program's tables compiled into records (compileProgram.ts), built once when a
@@ -113,10 +113,8 @@ export interface UseCaseRec {
   /** Reasons of a degrade by the chosen model's position; with `fallback_model` in the second (empty when the use case cannot degrade). */
   readonly degraded: readonly (readonly Reason[])[];
   readonly degradedFallback: readonly (readonly Reason[])[];
-  readonly log: LogRules;
-  readonly retention: number;
-  readonly oversight: boolean;
-  readonly disclosure: string | null;
+  /** The precomputed obligations (nothing redacted, no human approval), for a decision that redacts several classes. */
+  readonly template: Obligations;
   readonly budgetMessage: string | null;
   readonly rateMessage: string;
 }

@@ -1,4 +1,4 @@
-import type { LogRules, PolicyDefaults } from '../types.js';
+import type { Limits, Obligations, PolicyDefaults, Reason } from '../types.js';
 
 /**
  * The tables a generated guard module passes to `defineGuards`: one program's facts as plain data (JSON values, so
@@ -69,10 +69,15 @@ export interface UseCaseSpec<U extends string = string, M extends string = strin
   /** `[degrade_to, refusal message, source]` of `on budget_exhausted`. */
   readonly on_budget_exhausted: readonly [degrade_to: M | null, message: string, source: string] | null;
   readonly rate_message: string;
-  readonly log: LogRules;
-  readonly retention_days: number;
-  readonly human_oversight: boolean;
-  readonly disclosure: string | null;
+  /**
+   * The IR's precomputed obligations (`decision.obligations`): every field in the decision's order, the
+   * request-dependent ones (`redact`, `human_approval`) at their empty values. Copied, never rebuilt field by field.
+   */
+  readonly obligations: Obligations;
+  /** The IR's precomputed `allowed` reason (`decision.allowed`), the first reason of every allow and degrade. */
+  readonly allowed: Reason;
+  /** The IR's precomputed limits (`decision.limits`), as every decision of the use case gives them. */
+  readonly limits: Limits;
 }
 
 /**

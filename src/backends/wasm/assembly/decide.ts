@@ -15,7 +15,7 @@ import {
 } from "./contract";
 import { addReason, hasCode, initReasons, newReasonList, reasonValues, useReasons } from "./reasons";
 import {
-  elem, len, newArray, newBool, newNull, newNumber, newObject, numberOf, objectGet, objectPush, push, strLen, strPtr,
+  elem, keyAt, len, newArray, newBool, newNull, newNumber, newObject, numberOf, objectGet, objectPush, push, strLen, strPtr, valueAt,
   tag, T_ARRAY, T_BOOL, T_STRING, boolOf, utf8,
 } from "./value";
 
@@ -28,8 +28,8 @@ let K_SOURCE: u32, K_REQUIRED_APPROVERS: u32, K_STATUS: u32, K_REVOKED: u32, K_R
 let K_ALLOW: u32, K_DENY: u32, K_PROVIDERS: u32, K_PROVIDER: u32, K_REDACTED: u32, K_DEFAULT: u32, K_REDACT: u32;
 let K_RESIDENCY: u32, K_DETECTORS: u32, K_SCOPES: u32, K_HUMAN_APPROVAL: u32, K_RATE_LIMITS: u32, K_KIND: u32;
 let K_PER_MINUTE: u32, K_BUDGETS: u32, K_PERIOD: u32, K_AMOUNT_MICROS: u32, K_HARD_LIMIT: u32, K_PRICE: u32;
-let K_PRICE_IN: u32, K_PRICE_OUT: u32, K_ON_BUDGET: u32, K_DEGRADE_TO: u32, K_MESSAGE: u32, K_LOG: u32;
-let K_RETENTION_DAYS: u32, K_HUMAN_OVERSIGHT: u32, K_DISCLOSURE: u32, K_DECISION: u32, K_ALLOW_FIELD: u32;
+let K_PRICE_IN: u32, K_PRICE_OUT: u32, K_ON_BUDGET: u32, K_DEGRADE_TO: u32, K_MESSAGE: u32;
+let K_DECISION: u32, K_ALLOW_FIELD: u32;
 let K_REASONS: u32, K_OBLIGATIONS: u32, K_LIMITS: u32, K_POLICY_REVISION: u32, K_CODE: u32, K_RULE: u32;
 let K_DATA_CLASS: u32, K_RESULT: u32, K_DEGRADE: u32, K_ALLOWED: u32, K_BUDGET_MESSAGE: u32, K_RATE_MESSAGE: u32;
 let NULL: u32, TRUE: u32, FALSE: u32;
@@ -55,8 +55,7 @@ export function initDecide(): void {
   K_AMOUNT_MICROS = utf8("amount_micros"); K_HARD_LIMIT = utf8("hard_limit_micros"); K_PRICE = utf8("price");
   K_PRICE_IN = utf8("input_nanos_per_token"); K_PRICE_OUT = utf8("output_nanos_per_token");
   K_ON_BUDGET = utf8("on_budget_exhausted"); K_DEGRADE_TO = utf8("degrade_to"); K_MESSAGE = utf8("message");
-  K_LOG = utf8("log"); K_RETENTION_DAYS = utf8("retention_days"); K_HUMAN_OVERSIGHT = utf8("human_oversight");
-  K_DISCLOSURE = utf8("disclosure"); K_DECISION = utf8("decision"); K_ALLOW_FIELD = K_ALLOW;
+  K_DECISION = utf8("decision"); K_ALLOW_FIELD = K_ALLOW;
   K_REASONS = utf8("reasons"); K_OBLIGATIONS = utf8("obligations"); K_LIMITS = utf8("limits");
   K_POLICY_REVISION = utf8("policy_revision"); K_CODE = utf8("code"); K_RULE = utf8("rule");
   K_DATA_CLASS = utf8("data_class"); K_RESULT = utf8("result"); K_DEGRADE = utf8("degrade");
@@ -376,13 +375,16 @@ export function decide(data: u32, input: u32): u32 {
 
   // 8. The result. What the request cannot change is copied from the use case's precomputed parts.
   const fixed = objectGet(parts, K_OBLIGATIONS);
-  const obligations = newObject(6);
-  objectPush(obligations, K_REDACT, redact);
-  objectPush(obligations, K_LOG, objectGet(fixed, K_LOG));
-  objectPush(obligations, K_RETENTION_DAYS, objectGet(fixed, K_RETENTION_DAYS));
-  objectPush(obligations, K_HUMAN_OVERSIGHT, objectGet(fixed, K_HUMAN_OVERSIGHT));
-  objectPush(obligations, K_HUMAN_APPROVAL, humanApproval ? TRUE : FALSE);
-  objectPush(obligations, K_DISCLOSURE, objectGet(fixed, K_DISCLOSURE));
+  // Copied key by key in the IR's order; only the request-dependent fields get this request's values.
+  const nFixed = len(fixed);
+  const obligations = newObject(nFixed);
+  for (let i: u32 = 0; i < nFixed; i++) {
+    const k = keyAt(fixed, i);
+    let v = valueAt(fixed, i);
+    if (strEq(k, K_REDACT)) v = redact;
+    else if (strEq(k, K_HUMAN_APPROVAL)) v = humanApproval ? TRUE : FALSE;
+    objectPush(obligations, k, v);
+  }
 
   const d = newObject(12);
   if (len(deny) > 0) {
