@@ -20,6 +20,7 @@ import {
   type CliResult,
 } from './helpers/diagnostics.js';
 import { AS_OF } from './helpers/repo.js';
+import { compileFiles } from '../src/project/compile.js';
 
 /** Cannot fire from source: it reports a govc bug (a checked program whose IR fails the schema). */
 const INTERNAL_CODES: readonly DiagnosticCode[] = ['GOV3001'];
@@ -611,6 +612,45 @@ data_class customer_records {
         label: 'may only reach `openai`',
         help: 'name a model of the use case in the rule (`data customer_records -> openai, model claude-sonnet-4 ...`), or add a model of `openai` to `models`',
       },
+    ]);
+  });
+
+  it('data rule targets: `provider`/`model` qualify a name, bare names resolve to what is declared (IR flow providers/models)', () => {
+    const extra = `provider mistral {
+  regions eu
+  dpa signed 2025-05-02
+  trains_on_customer_data no
+}
+
+model mistral {
+  provider mistral
+  version "2025-03"
+  regions eu
+  price input 2.00 USD output 6.00 USD per 1M tokens
+  status approved
+  approved_by "ml-lead@acme.example" on 2026-04-20 ticket GOV-103 expires 2027-04-20
+}
+
+data_class customer_records {
+  sensitivity high
+  default deny
+}
+`;
+    const uc = useCase('models gpt-4.1 fallback mistral', 'data customer_records -> openai, model mistral redacted requires dpa, no_training', APPROVED);
+    const dir = tempProgram({ 'policy.gov': program(uc, extra) });
+    const result = compileFiles([join(dir, 'policy.gov')], { cwd: dir, asOf: AS_OF });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(result.ir!.use_cases['faq_bot']!.data['customer_records']).toMatchObject({
+      action: 'allow',
+      providers: ['openai'],
+      models: ['mistral'],
+      redacted: true,
+      requires: ['dpa', 'no_training'],
+    });
+    // `provider mistral` is the provider; an unknown term is GOV2014 with did-you-mean.
+    const other = useCase('models gpt-4.1 fallback mistral', 'data customer_records -> openai, provider mistral requires zero_retension', APPROVED);
+    expect(diagnose(program(other, extra)).map((d) => [d.code, d.message, d.help])).toEqual([
+      ['GOV2014', '`zero_retension` is not a contract term', 'did you mean `zero_retention`?'],
     ]);
   });
 

@@ -242,9 +242,15 @@ flow_problems(name) := {reason |
 }
 
 # 6. Model targets: a flow permits a model it names, or any model of a provider it names.
-flow_permits_model(flow, name) if tables.models[name].provider in flow.providers
+flow_permits_model(flow, name) if {
+	some p in flow.providers
+	p == tables.models[name].provider
+}
 
-flow_permits_model(flow, name) if name in flow.models
+flow_permits_model(flow, name) if {
+	some m in flow.models
+	m == name
+}
 
 usable_models := [name | some name in candidates; count(model_problems(name)) == 0]
 
