@@ -675,7 +675,13 @@ data_class credit_score {
   default deny
   requires dpa, zero_retention, no_training
 }
+
+data_class call_notes {
+  sensitivity high
+  default allow
+}
 `;
+    // `call_notes` (high, default allow) reaches the on-premises provider without a DPA: not GOV2031 for a runtime the company operates.
     const ok = useCase('models llama-3.3-70b fallback gpt-4.1', 'data credit_score -> llama-3.3-70b', APPROVED);
     expect(diagnose(program(ok, extra))).toEqual([]);
     const bad = useCase('models llama-3.3-70b fallback gpt-4.1', 'data credit_score -> llama-3.3-70b, model gpt-4.1', APPROVED);
