@@ -20,6 +20,7 @@ import {
   type CliResult,
 } from './helpers/diagnostics.js';
 import { AS_OF } from './helpers/repo.js';
+import { compileFiles } from '../src/project/compile.js';
 
 /** Cannot fire from source: it reports a govc bug (a checked program whose IR fails the schema). */
 const INTERNAL_CODES: readonly DiagnosticCode[] = ['GOV3001'];
@@ -578,7 +579,7 @@ describe('diagnostics say precisely what is wrong', () => {
     ]);
   });
 
-  it('GOV2033: a fallback on a provider the data may not reach is underlined', () => {
+  it('GOV2033: a fallback on a provider the data may not reach is valid in v2 (the decision picks another model)', () => {
     const extra = `provider anthropic {
   regions eu
   dpa signed 2025-03-04
@@ -600,14 +601,92 @@ data_class customer_records {
 }
 `;
     const uc = useCase('models gpt-4.1 fallback claude-sonnet-4', 'data customer_records -> openai', APPROVED);
-    expect(diagnose(program(uc, extra))).toEqual([
+    expect(diagnose(program(uc, extra))).toEqual([]);
+    // A rule that reaches no model of the use case is still refused: every request with the class would be denied.
+    const none = useCase('models claude-sonnet-4', 'data customer_records -> openai', APPROVED);
+    expect(diagnose(program(none, extra)).filter((d) => d.code !== 'GOV2007')).toEqual([
       {
         code: 'GOV2033',
-        message: 'fallback model `claude-sonnet-4` runs on provider `anthropic`, which may not receive data class `customer_records`',
-        underline: 'claude-sonnet-4',
-        label: '`customer_records` may only reach `openai`',
-        help: 'allow the provider in the rule (`data customer_records -> openai, anthropic ...`) or use a model of `openai`',
+        message: 'data class `customer_records` can reach no model of use case `faq_bot`',
+        underline: 'data customer_records -> openai',
+        label: 'may only reach `openai`',
+        help: 'name a model of the use case in the rule (`data customer_records -> openai, model claude-sonnet-4 ...`), or add a model of `openai` to `models`',
       },
+    ]);
+  });
+
+  it('data rule targets: `provider`/`model` qualify a name, bare names resolve to what is declared (IR flow providers/models)', () => {
+    const extra = `provider mistral {
+  regions eu
+  dpa signed 2025-05-02
+  trains_on_customer_data no
+}
+
+model mistral {
+  provider mistral
+  version "2025-03"
+  regions eu
+  price input 2.00 USD output 6.00 USD per 1M tokens
+  status approved
+  approved_by "ml-lead@acme.example" on 2026-04-20 ticket GOV-103 expires 2027-04-20
+}
+
+data_class customer_records {
+  sensitivity high
+  default deny
+}
+`;
+    const uc = useCase('models gpt-4.1 fallback mistral', 'data customer_records -> openai, model mistral redacted requires dpa, no_training', APPROVED);
+    const dir = tempProgram({ 'policy.gov': program(uc, extra) });
+    const result = compileFiles([join(dir, 'policy.gov')], { cwd: dir, asOf: AS_OF });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(result.ir!.use_cases['faq_bot']!.data['customer_records']).toMatchObject({
+      action: 'allow',
+      providers: ['openai'],
+      models: ['mistral'],
+      redacted: true,
+      requires: ['dpa', 'no_training'],
+    });
+    // `provider mistral` is the provider; an unknown term is GOV2014 with did-you-mean.
+    const other = useCase('models gpt-4.1 fallback mistral', 'data customer_records -> openai, provider mistral requires zero_retension', APPROVED);
+    expect(diagnose(program(other, extra)).map((d) => [d.code, d.message, d.help])).toEqual([
+      ['GOV2014', '`zero_retension` is not a contract term', 'did you mean `zero_retention`?'],
+    ]);
+  });
+
+  it('GOV2091: a model target is judged by its provider, and self-operated hosting meets every term', () => {
+    const extra = `provider llama_onprem {
+  hosting on_premises
+  regions eu
+  dpa none
+}
+
+model llama-3.3-70b {
+  provider llama_onprem
+  version "3.3"
+  regions eu
+  price input 0 USD output 0 USD per 1M tokens
+  status approved
+  approved_by "ml-lead@acme.example" on 2026-04-20 ticket GOV-102 expires 2027-04-20
+}
+
+data_class credit_score {
+  sensitivity critical
+  default deny
+  requires dpa, zero_retention, no_training
+}
+
+data_class call_notes {
+  sensitivity high
+  default allow
+}
+`;
+    // `call_notes` (high, default allow) reaches the on-premises provider without a DPA: not GOV2031 for a runtime the company operates.
+    const ok = useCase('models llama-3.3-70b fallback gpt-4.1', 'data credit_score -> llama-3.3-70b', APPROVED);
+    expect(diagnose(program(ok, extra))).toEqual([]);
+    const bad = useCase('models llama-3.3-70b fallback gpt-4.1', 'data credit_score -> llama-3.3-70b, model gpt-4.1', APPROVED);
+    expect(diagnose(program(bad, extra)).map((d) => [d.code, d.message, d.underline])).toEqual([
+      ['GOV2091', 'data class `credit_score` requires `zero_retention`, which provider `openai` (model `gpt-4.1`) does not meet', 'gpt-4.1'],
     ]);
   });
 });

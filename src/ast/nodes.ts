@@ -111,6 +111,8 @@ export interface PriceField extends FieldBase {
 }
 export interface ContextField extends FieldBase { readonly kind: 'Context'; readonly size: AmountNode }
 export interface StatusField extends FieldBase { readonly kind: 'Status'; readonly value: NameNode }
+export interface HostingField extends FieldBase { readonly kind: 'Hosting'; readonly value: NameNode }
+export interface ModelKindField extends FieldBase { readonly kind: 'ModelKind'; readonly value: NameNode }
 export interface SensitivityField extends FieldBase { readonly kind: 'Sensitivity'; readonly value: NameNode }
 export interface DefaultField extends FieldBase { readonly kind: 'Default'; readonly value: NameNode }
 export interface DetectField extends FieldBase { readonly kind: 'Detect'; readonly detectors: readonly DetectorNode[] }
@@ -127,13 +129,22 @@ export interface ModelsField extends FieldBase {
   readonly primary: NameNode;
   readonly fallbacks: readonly NameNode[];
 }
+/** One target of a `->` data rule: a provider or a model, qualified (`provider x`, `model y`) or resolved by name. */
+export interface FlowTargetNode {
+  readonly kind: 'FlowTarget';
+  readonly span: Span;
+  readonly name: NameNode;
+  readonly qualifier?: 'provider' | 'model';
+}
 export interface DataField extends FieldBase {
   readonly kind: 'Data';
   readonly dataClass: NameNode;
   readonly deny: boolean;
-  readonly providers: readonly NameNode[];
+  readonly targets: readonly FlowTargetNode[];
   readonly regions: readonly NameNode[];
   readonly redacted: boolean;
+  /** Contract terms every provider this flow reaches must meet (`requires zero_retention`). */
+  readonly requires: readonly NameNode[];
 }
 export interface ToolGrantField extends FieldBase {
   readonly kind: 'ToolGrant';
@@ -189,6 +200,8 @@ export type Field =
   | PriceField
   | ContextField
   | StatusField
+  | HostingField
+  | ModelKindField
   | SensitivityField
   | DefaultField
   | DetectField

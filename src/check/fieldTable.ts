@@ -29,6 +29,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'dpa', kind: 'Dpa', required: true, form: 'dpa signed 2025-01-10   (or: dpa none)' },
     { word: 'zero_retention', kind: 'ZeroRetention', form: 'zero_retention yes' },
     { word: 'trains_on_customer_data', kind: 'TrainsOnCustomerData', form: 'trains_on_customer_data no' },
+    { word: 'hosting', kind: 'Hosting', form: 'hosting on_premises   (vendor, on_premises, self_hosted)' },
   ],
   Model: [
     { word: 'title', kind: 'Title', form: 'title "GPT-4.1"' },
@@ -39,6 +40,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'price', kind: 'Price', required: true, form: 'price input 2.00 USD output 8.00 USD per 1M tokens' },
     { word: 'context', kind: 'Context', form: 'context 1M tokens' },
     { word: 'status', kind: 'Status', required: true, form: 'status approved   (or deprecated, revoked)' },
+    { word: 'kind', kind: 'ModelKind', form: 'kind embedding   (chat, embedding)' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "ml-lead@acme.example" on 2026-01-10 ticket GOV-101 expires 2027-01-10' },
   ],
   DataClass: [
@@ -47,6 +49,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'default', kind: 'Default', required: true, form: 'default redact   (allow, redact, deny)' },
     { word: 'detect', kind: 'Detect', form: 'detect email, phone, pattern employee_id "EMP-[0-9]{6}"' },
     { word: 'residency', kind: 'Residency', form: 'residency eu' },
+    { word: 'requires', kind: 'Requires', form: 'requires dpa, zero_retention, no_training' },
   ],
   Tier: [
     { word: 'title', kind: 'Title', form: 'title "High risk"' },
@@ -68,7 +71,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'owner', kind: 'Owner', required: true, form: 'owner "support-eng@acme.example"' },
     { word: 'surfaces', kind: 'Surfaces', form: 'surfaces "web-chat", "zendesk"' },
     { word: 'models', kind: 'Models', required: true, form: 'models gpt-4.1 fallback claude-sonnet-4' },
-    { word: 'data', kind: 'Data', repeatable: true, form: 'data pii -> openai in eu redacted   (or: data phi deny)' },
+    { word: 'data', kind: 'Data', repeatable: true, form: 'data pii -> openai, model llama-3.3-70b in eu redacted requires zero_retention   (or: data phi deny)' },
     { word: 'tool', kind: 'ToolGrant', repeatable: true, form: 'tool refund scope "payments:refund" requires human_approval' },
     { word: 'budget', kind: 'Budget', form: 'budget 5000 USD per month, 200 USD per day per tenant' },
     { word: 'rate', kind: 'Rate', form: 'rate 600 rpm, 200k tpm per tenant' },

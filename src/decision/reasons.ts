@@ -164,7 +164,7 @@ export const REASONS = {
     message: 'data class `{data_class}` may not be sent to provider `{provider}` (model `{model}`)',
     params: { use_case: 'name', data_class: 'name', provider: 'name', model: 'name' },
     source: 'use_cases.{use_case}.data.{data_class}.source',
-    when: "the model's provider may not receive the data class",
+    when: "the class's rule names neither the model nor its provider (model targets)",
   },
   unknown_data_class: {
     code: 'unknown_data_class',

@@ -47,7 +47,7 @@ export const DIAGNOSTIC_CODES = {
   GOV2030: { severity: 'error', title: 'data flow breaks residency' },
   GOV2031: { severity: 'error', title: 'data sent to a provider without a DPA' },
   GOV2032: { severity: 'error', title: 'data flow to a region the provider does not serve' },
-  GOV2033: { severity: 'error', title: 'model not permitted for the use case data' },
+  GOV2033: { severity: 'error', title: 'data class can reach no model of the use case' },
   GOV2034: { severity: 'warning', title: 'sensitive data to a provider that trains on customer data' },
   GOV2035: { severity: 'error', title: 'conflicting data flows' },
   // Models
@@ -74,6 +74,10 @@ export const DIAGNOSTIC_CODES = {
   GOV2071: { severity: 'error', title: 'wildcard tool scope in a high tier' },
   GOV2072: { severity: 'error', title: 'tool scope not declared by the tool' },
   GOV2073: { severity: 'warning', title: 'eval metric without threshold' },
+  // Data: model targets, contract terms, retrieval corpora
+  GOV2090: { severity: 'error', title: 'data rule target is both a provider and a model' },
+  GOV2091: { severity: 'error', title: 'provider does not meet a required contract term' },
+  GOV2092: { severity: 'error', title: 'embedding model among the use case models' },
   // IR
   GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },
   // Command line

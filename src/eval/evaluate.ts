@@ -305,7 +305,8 @@ function modelProblems(ir: IrProgram, uc: IrUseCase, name: string, region: strin
   }
   for (const c of classes) {
     const flow = own(uc.data, c);
-    if (flow && flow.action === 'allow' && !flow.providers.includes(m.provider)) {
+    // 6. Model targets: the flow permits the model when it names the model or the model's provider.
+    if (flow && flow.action === 'allow' && !flow.providers.includes(m.provider) && !flow.models.includes(name)) {
       out.push(reason('data_flow_not_permitted', { use_case: uc.name, data_class: c, provider: m.provider, model: name }, flow.source));
     }
   }

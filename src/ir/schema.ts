@@ -7,6 +7,7 @@ const nullableStr = { type: ['string', 'null'] } as const;
 const date = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } as const;
 const nullableDate = { anyOf: [date, { type: 'null' }] } as const;
 const strArray = { type: 'array', items: str } as const;
+const contractTerms = { type: 'array', items: { enum: ['dpa', 'zero_retention', 'no_training'] } } as const;
 const nonNegInt = { type: 'integer', minimum: 0 } as const;
 const posInt = { type: 'integer', minimum: 1 } as const;
 const logLevel = { enum: ['none', 'redacted', 'full'] } as const;
@@ -68,6 +69,7 @@ export const IR_SCHEMA = {
         dpa_signed: nullableDate,
         zero_retention: { type: 'boolean' },
         trains_on_customer_data: { type: 'boolean' },
+        hosting: { enum: ['vendor', 'on_premises', 'self_hosted'] },
         source: str,
       }),
     },
@@ -84,6 +86,7 @@ export const IR_SCHEMA = {
         context_tokens: { type: ['integer', 'null'], minimum: 1 },
         status: { enum: ['approved', 'deprecated', 'revoked'] },
         approvals: { type: 'array', items: approval },
+        kind: { enum: ['chat', 'embedding'] },
         source: str,
       }),
     },
@@ -96,6 +99,7 @@ export const IR_SCHEMA = {
         default: { enum: ['allow', 'redact', 'deny'] },
         detectors: { type: 'array', items: obj({ name: str, regex: str, builtin: { type: 'boolean' } }) },
         residency: strArray,
+        requires: contractTerms,
         source: str,
       }),
     },
@@ -136,7 +140,15 @@ export const IR_SCHEMA = {
           additionalProperties: {
             oneOf: [
               obj({ action: { const: 'deny' }, source: str }),
-              obj({ action: { const: 'allow' }, providers: strArray, regions: strArray, redacted: { type: 'boolean' }, source: str }),
+              obj({
+                action: { const: 'allow' },
+                providers: strArray,
+                models: strArray,
+                regions: strArray,
+                redacted: { type: 'boolean' },
+                requires: contractTerms,
+                source: str,
+              }),
             ],
           },
         },

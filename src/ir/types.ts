@@ -71,8 +71,15 @@ export interface IrProvider {
   readonly dpa_signed: string | null;
   readonly zero_retention: boolean;
   readonly trains_on_customer_data: boolean;
+  /** Who operates the runtime: a runtime the company operates itself (`on_premises`, `self_hosted`) needs no DPA. */
+  readonly hosting: ProviderHosting;
   readonly source: IrSource;
 }
+
+export type ProviderHosting = 'vendor' | 'on_premises' | 'self_hosted';
+/** A contract term a data class or flow may require of every provider it reaches. */
+export type ContractTerm = 'dpa' | 'zero_retention' | 'no_training';
+export type ModelKind = 'chat' | 'embedding';
 
 export type ModelStatus = 'approved' | 'deprecated' | 'revoked';
 
@@ -87,6 +94,8 @@ export interface IrModel {
   readonly context_tokens: number | null;
   readonly status: ModelStatus;
   readonly approvals: readonly IrApproval[];
+  /** `embedding` models compute retrieval embeddings and may not serve a use case's requests. */
+  readonly kind: ModelKind;
   readonly source: IrSource;
 }
 
@@ -108,6 +117,8 @@ export interface IrDataClass {
   readonly detectors: readonly IrDetector[];
   /** Regions this data may be processed in; empty means anywhere. */
   readonly residency: readonly string[];
+  /** Contract terms every provider this class may reach must meet. */
+  readonly requires: readonly ContractTerm[];
   readonly source: IrSource;
 }
 
@@ -143,11 +154,15 @@ export type IrDataFlow =
   | { readonly action: 'deny'; readonly source: IrSource }
   | {
       readonly action: 'allow';
-      /** Providers the data may reach. */
+      /** Providers the data may reach (any of their models). */
       readonly providers: readonly string[];
+      /** Models the data may reach besides those of `providers`: model M may receive it iff M ∈ models or provider(M) ∈ providers. */
+      readonly models: readonly string[];
       /** Request regions in which the flow applies; empty means any region. */
       readonly regions: readonly string[];
       readonly redacted: boolean;
+      /** Contract terms the flow requires of every provider it reaches (besides the class's own). */
+      readonly requires: readonly ContractTerm[];
       readonly source: IrSource;
     };
 

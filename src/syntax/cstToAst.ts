@@ -1,5 +1,6 @@
 import type { CstElement, CstNode, IToken } from 'chevrotain';
 import type {
+  FlowTargetNode,
   AmountNode,
   ApprovalNode,
   DateNode,
@@ -192,6 +193,19 @@ export class CstToAst {
     return this.tokens(n, 'Identifier').map((t) => this.name(t)!);
   }
 
+  /** The targets of a `->` data rule, each with its `provider`/`model` qualifier when written. */
+  private flowTargets(n: CstNode): FlowTargetNode[] {
+    const out: FlowTargetNode[] = [];
+    for (const t of this.nodes(n, 'flowTarget')) {
+      const name = this.name(this.token(t, 'target'));
+      if (!name) continue;
+      const q = this.token(t, 'qualifier');
+      const qualifier = q === undefined ? undefined : q.image === 'model' ? 'model' : 'provider';
+      out.push({ kind: 'FlowTarget', span: this.nodeSpan(t), name, ...(qualifier && { qualifier }) });
+    }
+    return out;
+  }
+
   approval(n: CstNode): ApprovalNode | undefined {
     const keySpan = this.keySpan(n);
     const approver = this.string(this.token(n, 'approver'));
@@ -294,6 +308,14 @@ export class CstToAst {
         const size = this.amount(this.node(n, 'amount'));
         return size && { kind: 'Context', ...base, size };
       }
+      case 'hostingField': {
+        const value = ident();
+        return value && { kind: 'Hosting', ...base, value };
+      }
+      case 'modelKindField': {
+        const value = ident();
+        return value && { kind: 'ModelKind', ...base, value };
+      }
       case 'statusField': {
         const value = ident();
         return value && { kind: 'Status', ...base, value };
@@ -353,9 +375,10 @@ export class CstToAst {
           ...base,
           dataClass,
           deny,
-          providers: this.names(this.node(n, 'providers')),
+          targets: this.flowTargets(n),
           regions: this.names(this.node(n, 'regions')),
           redacted: this.token(n, 'Kw_redacted') !== undefined,
+          requires: this.names(this.node(n, 'requires')),
         };
       }
       case 'toolGrantField': {

@@ -1,4 +1,4 @@
-import { CstParser, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import { govErrorMessages } from './messages.js';
 import {
   allTokens,
@@ -203,6 +203,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.dpaField) },
         { ALT: () => this.SUBRULE(this.zeroRetentionField) },
         { ALT: () => this.SUBRULE(this.trainsField) },
+        { ALT: () => this.SUBRULE(this.hostingField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -235,6 +236,12 @@ export class GovParser extends CstParser {
     this.SUBRULE(this.yesNo);
   });
 
+  /** `hosting vendor|on_premises|self_hosted`: who operates the runtime (issue 10, data slice). */
+  private hostingField = this.RULE('hostingField', () => {
+    this.CONSUME(Kw.hosting);
+    this.CONSUME(Identifier);
+  });
+
   // ---- model ---------------------------------------------------------------------------------------------------
 
   modelDecl = this.RULE('modelDecl', () => {
@@ -248,6 +255,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.priceField) },
         { ALT: () => this.SUBRULE(this.contextField) },
         { ALT: () => this.SUBRULE(this.statusField) },
+        { ALT: () => this.SUBRULE(this.modelKindField) },
         { ALT: () => this.SUBRULE(this.approval) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
@@ -290,6 +298,12 @@ export class GovParser extends CstParser {
     this.CONSUME(Identifier);
   });
 
+  /** `kind chat|embedding` */
+  private modelKindField = this.RULE('modelKindField', () => {
+    this.CONSUME(Kw.kind);
+    this.CONSUME(Identifier);
+  });
+
   // ---- data class ----------------------------------------------------------------------------------------------
 
   dataClassDecl = this.RULE('dataClassDecl', () => {
@@ -300,6 +314,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.defaultField) },
         { ALT: () => this.SUBRULE(this.detectField) },
         { ALT: () => this.SUBRULE(this.residencyField) },
+        { ALT: () => this.SUBRULE(this.requiresField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -446,7 +461,7 @@ export class GovParser extends CstParser {
     });
   });
 
-  /** `data pii -> openai, anthropic in eu redacted` or `data phi deny` */
+  /** `data pii -> openai, model llama-3.3-70b in eu redacted requires zero_retention` or `data phi deny` */
   private dataField = this.RULE('dataField', () => {
     this.CONSUME(Kw.data);
     this.CONSUME(Identifier, { LABEL: 'dataClass' });
@@ -455,15 +470,29 @@ export class GovParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(Arrow);
-          this.SUBRULE(this.nameList, { LABEL: 'providers' });
+          this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.SUBRULE(this.flowTarget) });
           this.OPTION(() => {
             this.CONSUME(Kw.in);
             this.SUBRULE2(this.nameList, { LABEL: 'regions' });
           });
           this.OPTION2(() => this.CONSUME(Kw.redacted));
+          this.OPTION3(() => {
+            this.CONSUME(Kw.requires);
+            this.SUBRULE3(this.nameList, { LABEL: 'requires' });
+          });
         },
       },
     ]);
+  });
+
+  /** A flow target: `NAME` (a provider or a model), or explicitly `provider NAME` / `model NAME`. */
+  private flowTarget = this.RULE('flowTarget', () => {
+    // `provider`/`model` is a qualifier only when a name follows it; alone it is the name (keywords are soft).
+    this.OPTION({
+      GATE: () => tokenMatcher(this.LA(2), Identifier),
+      DEF: () => this.OR([{ ALT: () => this.CONSUME(Kw.provider, { LABEL: 'qualifier' }) }, { ALT: () => this.CONSUME(Kw.model, { LABEL: 'qualifier' }) }]),
+    });
+    this.CONSUME(Identifier, { LABEL: 'target' });
   });
 
   /** `tool refund scope "payments:write" requires human_approval` */

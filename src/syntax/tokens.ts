@@ -82,6 +82,8 @@ export const Kw = {
   pattern: keyword('pattern'),
   residency: keyword('residency'),
   requires: keyword('requires'),
+  hosting: keyword('hosting'),
+  kind: keyword('kind'),
   min_retention: keyword('min_retention'),
   approvers: keyword('approvers'),
   prohibited: keyword('prohibited'),

@@ -72,7 +72,7 @@ use_case ${name} {
   tier ${name}
   owner "owner@acme.example"
   models ${name}
-  data ${name} -> ${name} in ${name} redacted
+  data ${name} -> provider ${name} in ${name} redacted
   tool ${name} scope "s:read"
   eval ${name} { dataset "evals/x.jsonl" ${name} >= 0.9 }
   approved_by "cto@acme.example" on 2026-01-01 ticket ${name} expires 2027-06-01
@@ -97,7 +97,7 @@ function allNames(): string {
     ...n.map(
       (x, i) =>
         `use_case ${x} {\n  tier ${x}\n  owner "owner@acme.example"\n  models ${x} fallback ${next(i)}\n` +
-        n.map((c) => `  data ${c} -> ${x}, ${next(i)} redacted\n`).join('') +
+        n.map((c) => `  data ${c} -> provider ${x}, provider ${next(i)} redacted\n`).join('') +
         n.map((t) => `  tool ${t} scope "s:read"\n`).join('') +
         `  approved_by "cto@acme.example" on 2026-01-01 ticket T-2 expires 2027-06-01\n}\n`,
     ),

@@ -181,7 +181,7 @@ reason_model_region_not_served(model, region, source) := {
 	"source": source,
 }
 
-# data_flow_not_permitted (deny, step 3): the model's provider may not receive the data class.
+# data_flow_not_permitted (deny, step 3): the class's rule names neither the model nor its provider (model targets).
 reason_data_flow_not_permitted(use_case, data_class, provider, model, source) := {
 	"code": "data_flow_not_permitted",
 	"rule": sprintf("use_case/%s/data/%s", [use_case, data_class]),

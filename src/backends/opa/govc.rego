@@ -237,8 +237,19 @@ flow_problems(name) := {reason |
 	some c in classes
 	flow := uc.data[c]
 	flow.action == "allow"
-	not tables.models[name].provider in flow.providers
+	not flow_permits_model(flow, name)
 	reason := reason_data_flow_not_permitted(uc.name, c, tables.models[name].provider, name, flow.source)
+}
+
+# 6. Model targets: a flow permits a model it names, or any model of a provider it names.
+flow_permits_model(flow, name) if {
+	some p in flow.providers
+	p == tables.models[name].provider
+}
+
+flow_permits_model(flow, name) if {
+	some m in flow.models
+	m == name
 }
 
 usable_models := [name | some name in candidates; count(model_problems(name)) == 0]

@@ -64,7 +64,9 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
       .sort(compareCodePoints)
       .map((c) => {
         const f = u.data[c]!;
-        return f.action === 'deny' ? [c, 'deny', f.source] : [c, 'allow', f.providers, f.regions, f.redacted, f.source];
+        if (f.action === 'deny') return [c, 'deny', f.source];
+        // Model targets are appended only when named, so programs without them keep their v1 tables.
+        return f.models.length > 0 ? [c, 'allow', f.providers, f.regions, f.redacted, f.source, f.models] : [c, 'allow', f.providers, f.regions, f.redacted, f.source];
       }),
     tools: Object.keys(u.tools)
       .sort(compareCodePoints)

@@ -6,6 +6,7 @@ import { BUILTIN_DETECTORS } from '../builtinDetectors.js';
 import type { CheckContext } from '../CheckContext.js';
 import { own } from '../records.js';
 import { loc, oneOf, title, uniqueNames } from './commonFields.js';
+import { termsOf } from './contractTerms.js';
 import type { SemanticModel } from './SemanticModel.js';
 
 /** `data_class` blocks: sensitivity, default handling, detectors (each pattern in the portable subset), residency. */
@@ -50,6 +51,7 @@ export function resolveDataClasses(ctx: CheckContext, model: SemanticModel): voi
         default: (dflt && oneOf(ctx, dflt.value, ['allow', 'redact', 'deny'] as const, 'default handling')) ?? 'deny',
         detectors,
         residency: uniqueNames(fieldOf(decl, 'Residency')?.values ?? []),
+        requires: termsOf(ctx, fieldOf(decl, 'Requires')?.values ?? []),
         source: loc(decl.name.span),
       },
     });

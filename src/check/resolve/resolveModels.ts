@@ -54,6 +54,7 @@ export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgD
     let contextTokens: number | null = null;
     if (context) contextTokens = count(ctx, context.size, 'a context window', ['tokens'])?.value ?? null;
     const status = fieldOf(decl, 'Status');
+    const kindField = fieldOf(decl, 'ModelKind');
     model.models.set(decl.name.text, {
       decl,
       ir: {
@@ -67,6 +68,7 @@ export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgD
         context_tokens: contextTokens,
         status: (status && oneOf(ctx, status.value, ['approved', 'deprecated', 'revoked'] as const, 'model status')) ?? 'revoked',
         approvals: approvalsOf(decl),
+        kind: (kindField && oneOf(ctx, kindField.value, ['chat', 'embedding'] as const, 'model kind')) ?? 'chat',
         source: loc(decl.name.span),
       },
     });

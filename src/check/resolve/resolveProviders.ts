@@ -1,12 +1,16 @@
 import { fieldOf } from '../../ast/nodes.js';
 import type { CheckContext } from '../CheckContext.js';
-import { loc, title, uniqueNames } from './commonFields.js';
+import { loc, oneOf, title, uniqueNames } from './commonFields.js';
 import type { SemanticModel } from './SemanticModel.js';
 
-/** `provider` blocks: regions, DPA, retention and training terms. */
+/** `provider` blocks: regions, DPA, retention and training terms, hosting. */
 export function resolveProviders(ctx: CheckContext, model: SemanticModel): void {
   for (const decl of ctx.decls.Provider.values()) {
     const dpa = fieldOf(decl, 'Dpa');
+    const hostingField = fieldOf(decl, 'Hosting');
+    const hosting = (hostingField && oneOf(ctx, hostingField.value, ['vendor', 'on_premises', 'self_hosted'] as const, 'hosting')) ?? 'vendor';
+    // A runtime the company operates keeps no data elsewhere and trains on nothing unless its block says otherwise.
+    const selfRun = hosting !== 'vendor';
     model.providers.set(decl.name.text, {
       decl,
       ir: {
@@ -14,9 +18,10 @@ export function resolveProviders(ctx: CheckContext, model: SemanticModel): void 
         title: title(decl),
         regions: uniqueNames(fieldOf(decl, 'Regions')?.values ?? []),
         dpa_signed: dpa?.signed?.value ?? null,
-        zero_retention: fieldOf(decl, 'ZeroRetention')?.value ?? false,
-        // Unstated means "assume it might": the conservative reading for data protection.
-        trains_on_customer_data: fieldOf(decl, 'TrainsOnCustomerData')?.value ?? true,
+        zero_retention: fieldOf(decl, 'ZeroRetention')?.value ?? selfRun,
+        // Unstated means "assume it might": the conservative reading for data protection (a vendor's runtime).
+        trains_on_customer_data: fieldOf(decl, 'TrainsOnCustomerData')?.value ?? !selfRun,
+        hosting,
         source: loc(decl.name.span),
       },
     });

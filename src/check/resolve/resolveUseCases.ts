@@ -6,6 +6,8 @@ import { recordOf } from '../records.js';
 import { durationDays, durationSeconds, fraction } from '../units.js';
 import { approvalsOf, loc, logOf, title, uniqueNames } from './commonFields.js';
 import { budgetsOf, percentOf, ratesOf } from './limits.js';
+import { termsOf } from './contractTerms.js';
+import { flowTargetsOf } from './flowTargets.js';
 import { lookup } from './lookup.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
@@ -54,12 +56,14 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         data.set(d.dataClass.text, { action: 'deny', source: loc(d.span) });
         continue;
       }
-      const providers = d.providers.filter((p) => lookup(ctx, 'Provider', p, `in the \`${d.dataClass.text}\` data rule`));
+      const { providers, models: targetModels } = flowTargetsOf(ctx, d);
       data.set(d.dataClass.text, {
         action: 'allow',
-        providers: uniqueNames(providers),
+        providers,
+        models: targetModels,
         regions: uniqueNames(d.regions),
         redacted: d.redacted,
+        requires: termsOf(ctx, d.requires),
         source: loc(d.span),
       });
     }

@@ -1,6 +1,7 @@
 import { ApprovalRule } from './ApprovalRule.js';
 import { BudgetRule } from './BudgetRule.js';
 import { DataFlowRule } from './DataFlowRule.js';
+import { ModelKindRule } from './ModelKindRule.js';
 import { ModelRule } from './ModelRule.js';
 import type { Rule } from './RuleContext.js';
 import { TierRequirementsRule } from './TierRequirementsRule.js';
@@ -12,6 +13,7 @@ export const specifiedRules: readonly Rule[] = [
   TierRequirementsRule,
   DataFlowRule,
   ModelRule,
+  ModelKindRule,
   BudgetRule,
   ApprovalRule,
   ToolAndRollbackRule,

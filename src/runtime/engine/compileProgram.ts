@@ -109,8 +109,8 @@ function flowRecs(u: UseCaseSpec, cx: Context): (FlowRec | null)[] {
   for (const f of u.data) {
     // INVARIANT (checked by the generator): data rules name declared classes.
     const index = cx.classes.get(f[0])!.index;
-    if (f[1] === 'deny') flows[index] = { denied: dataClassDeniedReason(u.name, f[0], f[2]), providers: EMPTY, regions: EMPTY, redacted: false, source: f[2] };
-    else flows[index] = { denied: null, providers: f[2], regions: f[3], redacted: f[4], source: f[5] };
+    if (f[1] === 'deny') flows[index] = { denied: dataClassDeniedReason(u.name, f[0], f[2]), providers: EMPTY, models: EMPTY, regions: EMPTY, redacted: false, source: f[2] };
+    else flows[index] = { denied: null, providers: f[2], models: f[6] ?? EMPTY, regions: f[3], redacted: f[4], source: f[5] };
   }
   return flows;
 }
@@ -157,7 +157,7 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     flowAt = nums.length;
     for (const f of flows) {
       let mask = 0;
-      if (f !== null && f.denied === null && maskable) models.forEach((m, k) => { if (!f.providers.includes(m.provider)) mask |= 1 << k; });
+      if (f !== null && f.denied === null && maskable) models.forEach((m, k) => { if (!f.providers.includes(m.provider) && !f.models.includes(m.name)) mask |= 1 << k; });
       nums.push(f === null ? 0 : 1 + (f.denied !== null ? 2 : 0) + (f.redacted ? 4 : 0) + (f.regions.length > 0 ? 8 : 0), mask);
     }
   }

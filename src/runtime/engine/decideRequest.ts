@@ -96,9 +96,14 @@ function modelOk(u: UseCaseRec, m: ModelRec, k: number, region: string, scratch:
   if (k >= 0 && u.maskable) return ((blocked >>> k) & 1) === 0;
   for (let i = 0; i < n; i++) {
     const f = flows[scratch[i]!.index] ?? null;
-    if (f !== null && f.denied === null && !includes(f.providers, m.provider)) return false;
+    if (f !== null && f.denied === null && !flowPermits(f, m)) return false;
   }
   return true;
+}
+
+/** Step 6 (model targets): an allowing rule permits a model it names, or any model of a provider it names. */
+function flowPermits(f: FlowRec, m: ModelRec): boolean {
+  return includes(f.providers, m.provider) || (f.models.length > 0 && includes(f.models, m.name));
 }
 
 /** Step 3: the model's problems, in the order of docs/semantics.md. */
@@ -111,7 +116,7 @@ function modelProblems(u: UseCaseRec, m: ModelRec, region: string, scratch: read
   for (let i = 0; i < n; i++) {
     const dc = scratch[i]!;
     const f = flows[dc.index] ?? null;
-    if (f !== null && f.denied === null && !includes(f.providers, m.provider)) out.push(dataFlowReason(u.name, dc.name, m.provider, m.name, f.source));
+    if (f !== null && f.denied === null && !flowPermits(f, m)) out.push(dataFlowReason(u.name, dc.name, m.provider, m.name, f.source));
   }
 }
 

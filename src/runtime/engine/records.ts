@@ -46,6 +46,8 @@ export interface FlowRec {
   /** The `data_class_denied` reason of `data C deny`; null for an allowing rule. */
   readonly denied: Reason | null;
   readonly providers: readonly string[];
+  /** Models the rule names (step 6, model targets); a model may receive the class if it or its provider is named. */
+  readonly models: readonly string[];
   readonly regions: readonly string[];
   readonly redacted: boolean;
   readonly source: string;

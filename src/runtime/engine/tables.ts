@@ -14,7 +14,16 @@ export type ApprovalSpec = readonly [approver: string, on: string | null, expire
 /** A use case's rule for one data class: `data C deny`, or `data C allow ...`. */
 export type FlowSpec<C extends string = string> =
   | readonly [dataClass: C, action: 'deny', source: string]
-  | readonly [dataClass: C, action: 'allow', providers: readonly string[], regions: readonly string[], redacted: boolean, source: string];
+  | readonly [
+      dataClass: C,
+      action: 'allow',
+      providers: readonly string[],
+      regions: readonly string[],
+      redacted: boolean,
+      source: string,
+      /** Models the class may reach besides the providers' (written only when the rule names models). */
+      models?: readonly string[],
+    ];
 
 /** A tool grant: `[tool, scopes, requires a human approval, source]`; a scope ending in `*` is a prefix. */
 export type GrantSpec<T extends string = string> = readonly [tool: T, scopes: readonly string[], human_approval: boolean, source: string];

@@ -224,7 +224,7 @@ export function reasonModelRegionNotServed(model: u32, region: u32, source: u32)
   addReason(C_MODEL_REGION_NOT_SERVED, rule, text.end(), source);
 }
 
-// data_flow_not_permitted (deny, step 3): the model's provider may not receive the data class.
+// data_flow_not_permitted (deny, step 3): the class's rule names neither the model nor its provider (model targets).
 export function reasonDataFlowNotPermitted(useCase: u32, dataClass: u32, provider: u32, model: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/data/"); text.str(dataClass);
   const rule = text.end();

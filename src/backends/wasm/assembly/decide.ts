@@ -100,7 +100,8 @@ function modelProblems(ir: u32, uc: u32, ucName: u32, name: u32, region: u32, cl
   for (let i: u32 = 0; i < len(classes); i++) {
     const c = elem(classes, i);
     const flow = objectGet(data, c);
-    if (flow != 0 && strEq(objectGet(flow, K_ACTION), K_ALLOW) && !inStrArray(objectGet(flow, K_PROVIDERS), provider)) {
+    // 6. Model targets: the flow permits the model when it names the model (`models`) or the model's provider.
+    if (flow != 0 && strEq(objectGet(flow, K_ACTION), K_ALLOW) && !inStrArray(objectGet(flow, K_PROVIDERS), provider) && !inStrArray(objectGet(flow, K_MODELS), name)) {
       reasonDataFlowNotPermitted(ucName, c, provider, name, objectGet(flow, K_SOURCE));
     }
   }
