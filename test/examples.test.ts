@@ -12,7 +12,7 @@ const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 
 describe('examples', () => {
   it('has at least three organisations', () => {
-    expect(exampleNames().length).toBeGreaterThanOrEqual(3);
+    expect(exampleNames().length).toBeGreaterThanOrEqual(4);
   });
 
   for (const name of exampleNames()) {
