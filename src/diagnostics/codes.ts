@@ -74,6 +74,10 @@ export const DIAGNOSTIC_CODES = {
   GOV2071: { severity: 'error', title: 'wildcard tool scope in a high tier' },
   GOV2072: { severity: 'error', title: 'tool scope not declared by the tool' },
   GOV2073: { severity: 'warning', title: 'eval metric without threshold' },
+  GOV2080: { severity: 'error', title: 'invalid owner reference' },
+  GOV2081: { severity: 'error', title: 'a team cannot approve' },
+  GOV2082: { severity: 'warning', title: 'expired approval of an unreferenced model' },
+  GOV2083: { severity: 'warning', title: 'degrade cap not stated' },
   // IR
   GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },
   // Command line

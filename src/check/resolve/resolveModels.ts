@@ -66,7 +66,7 @@ export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgD
         price: { input_nanos_per_token: inNanos, output_nanos_per_token: outNanos },
         context_tokens: contextTokens,
         status: (status && oneOf(ctx, status.value, ['approved', 'deprecated', 'revoked'] as const, 'model status')) ?? 'revoked',
-        approvals: approvalsOf(decl),
+        approvals: approvalsOf(ctx, decl),
         source: loc(decl.name.span),
       },
     });
