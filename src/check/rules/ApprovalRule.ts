@@ -15,7 +15,7 @@ export const ApprovalRule: Rule = {
   name: 'Approval',
   codes: ['GOV2060', 'GOV2061', 'GOV2062', 'GOV2063', 'GOV2064', 'GOV2065', 'GOV2066', 'GOV2082'],
   run(ctx, model) {
-    for (const { decl, ir } of model.models.values()) checkApprovals(ctx, decl, ir.approvals, new Set(), expiryIsWarning(model, ir.name));
+    for (const { decl, ir } of model.models.values()) checkApprovals(ctx, decl, ir.approvals, { email: null, team: null }, expiryIsWarning(model, ir.name));
     for (const { decl, ir } of model.tools.values()) checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner), false);
     for (const { decl, ir } of model.useCases.values()) {
       checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner || null), false);
@@ -33,14 +33,17 @@ export const ApprovalRule: Rule = {
  * Who may not approve: the owner (an e-mail address) and, when the owner is a declared team, each of its members
  * (segregation of duties, GOV2062).
  */
-function owningEmails(model: SemanticModel, decl: DeclNode, owner: string | null): Set<string> {
-  const out = new Set<string>();
-  if (owner === null) return out;
-  out.add(owner.toLowerCase());
+interface Owning {
+  readonly email: string | null;
+  /** The owning team's name and members, when the owner is a declared team. */
+  readonly team: { readonly name: string; readonly members: readonly string[] } | null;
+}
+
+function owningEmails(model: SemanticModel, decl: DeclNode, owner: string | null): Owning {
+  if (owner === null) return { email: null, team: null };
   const ref = fieldOf(decl, 'Owner')?.value;
   const team = ref?.kind === 'Name' ? model.teams.get(ref.text) : undefined;
-  if (team) for (const m of team.ir.members) out.add(m);
-  return out;
+  return { email: owner.toLowerCase(), team: team ? { name: team.ir.name, members: team.ir.members } : null };
 }
 
 /**
@@ -55,7 +58,7 @@ function expiryIsWarning(model: SemanticModel, name: string): boolean {
   return true;
 }
 
-function checkApprovals(ctx: CheckContext, decl: DeclNode, irApprovals: readonly IrApproval[], owners: ReadonlySet<string>, historical: boolean): void {
+function checkApprovals(ctx: CheckContext, decl: DeclNode, irApprovals: readonly IrApproval[], owners: Owning, historical: boolean): void {
   const soon = addDays(ctx.asOf, EXPIRY_WARNING_DAYS);
   const seen = new Map<string, DeclNode['span']>();
   const what = `${DECL_NOUN[decl.kind]} \`${decl.name.text}\``;
@@ -72,10 +75,11 @@ function checkApprovals(ctx: CheckContext, decl: DeclNode, irApprovals: readonly
         help: 'an approver counts once; renewals replace the old line instead of adding one',
       });
     } else seen.set(email, approval.approver.span);
-    if (owners.has(email)) {
-      const viaTeam = [...owners][0] !== email;
-      ctx.report('GOV2062', `\`${who}\` both owns and approves ${what}`, approval.approver.span, {
-        label: viaTeam ? 'a member of the owning team' : 'the owner',
+    const member = owners.email !== email && owners.team !== null && owners.team.members.includes(email);
+    if (owners.email === email || member) {
+      const message = member ? `\`${who}\` approves ${what}, which their team \`${owners.team!.name}\` owns` : `\`${who}\` both owns and approves ${what}`;
+      ctx.report('GOV2062', message, approval.approver.span, {
+        label: member ? 'a member of the owning team' : 'the owner',
         help: 'segregation of duties: someone other than the owner must approve',
         related: [{ span: fieldOf(decl, 'Owner')?.value.span ?? decl.name.span, text: 'owner' }],
       });
