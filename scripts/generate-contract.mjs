@@ -65,6 +65,8 @@ function regoGenerator(contract, R) {
         return rego`nonempty_strings(${value})`;
       case 'integer':
         return rego`bounded_int(${value}, ${maxOf(f)})`;
+      case 'bounded_string':
+        return rego`bounded_string(${value}, ${maxOf(f)})`;
       default:
         throw new Error(`generate-contract: no Rego predicate for field type ${f.type}`);
     }
@@ -109,6 +111,12 @@ ${joinRego(parts, '')}}
 valid_trace_id(t) if {
 	is_string(t)
 	count(t) <= ${raw(String(traceId.max))}
+}
+
+# A non-empty string of at most \`limit\` code points (a principal: a decision echoes it whole).
+bounded_string(s, limit) if {
+	nonempty_string(s)
+	count(s) <= limit
 }`;
   }
 
@@ -251,6 +259,8 @@ function asGenerator(contract) {
         return `isNonEmptyStrArray(${value})`;
       case 'integer':
         return `isBoundedInt(${value}, ${f.max})`;
+      case 'bounded_string':
+        return `(isNonEmptyStr(${value}) && isValidTraceId(${value}, ${f.max}))`;
       default:
         throw new Error(`generate-contract: no AssemblyScript predicate for field type ${f.type}`);
     }
@@ -389,6 +399,7 @@ function fieldsTable(contract) {
       trace_id: `string of at most ${f.max} code points`,
       string_array: 'array of non-empty strings',
       integer: `integer from 0 to ${f.max}`,
+      bounded_string: `non-empty string of at most ${f.max} code points`,
     })[f.type];
   const rows = contract.REQUEST_FIELDS.map((f, i) => `| ${i + 1} | ${f.path.length === 0 ? 'the request' : code(f.path.join('.'))} | ${type(f)} | ${f.required ? 'yes' : 'no'} | ${code(f.message)} |`);
   return ['| # | field | must be | required | message |', '|---|---|---|---|---|', ...rows].join('\n');

@@ -104,7 +104,7 @@ describe('the reason table', () => {
     for (const [code, specs] of byCode) expect([code, new Set(specs.map((s) => s.kind)).size]).toEqual([code, 1]);
     expect(SPECS.filter(([, s]) => s.kind === 'allow').map(([id]) => id)).toEqual(['allowed']);
     expect(SPECS.filter(([, s]) => s.kind === 'info').map(([id]) => id).sort()).toEqual(['budget_degraded', 'fallback_model']);
-    for (const [id, spec] of SPECS) expect([id, Number.isInteger(spec.step) && spec.step >= 0 && spec.step <= 8]).toEqual([id, true]);
+    for (const [id, spec] of SPECS) expect([id, Number.isInteger(spec.step) && spec.step >= 0 && spec.step <= 11]).toEqual([id, true]);
   });
 
   it('renders what the request chose through echo (RULE B), program names whole', () => {
@@ -162,6 +162,8 @@ function badValues(f: RequestField): unknown[] {
       return [['pii', ''], 'pii', [3]];
     case 'integer':
       return [-1, 1.5, f.max! + 1, '1'];
+    case 'bounded_string':
+      return ['', 'p'.repeat(f.max! + 1), 4, null];
   }
 }
 
@@ -279,9 +281,10 @@ describe('the precomputed decision parts of the IR', () => {
       for (const uc of Object.values(exampleIr(example).use_cases)) {
         expect(uc.decision).toEqual({
           allowed: { code: 'allowed', rule: `use_case/${uc.name}`, message: `allowed by use case \`${uc.name}\``, source: uc.source },
-          obligations: { redact: [], log: uc.log, retention_days: uc.retention_days, human_oversight: uc.human_oversight !== null, human_approval: false, disclosure: uc.disclosure },
+          owner: uc.owner,
+          obligations: { redact: [], log: { ...uc.log, access: uc.log_access }, retention_days: uc.retention_days, human_oversight: uc.human_oversight !== null, human_approval: false, disclosure: uc.disclosure },
           limits: {
-            budgets: uc.budgets.map(({ scope, period, amount_micros }) => ({ scope, period, amount_micros })),
+            budgets: uc.budgets.map(({ scope, period, amount_micros, hard_limit_micros }) => ({ scope, period, amount_micros, hard_limit_micros })),
             rate_limits: uc.rate_limits.map(({ scope, kind, per_minute }) => ({ scope, kind, per_minute })),
           },
           budget_message: uc.on_budget_exhausted === null ? null : uc.on_budget_exhausted.message,

@@ -80,8 +80,9 @@ describe('reference evaluator', () => {
     expect(d.reasons).toEqual([{ code: 'allowed', rule: 'use_case/chat', message: 'allowed by use case `chat`', source: expect.stringMatching(/^shop\.gov:\d+:\d+$/) }]);
     expect(d.limits).toEqual({
       budgets: [
-        { scope: 'use_case', period: 'month', amount_micros: 100 * USD },
-        { scope: 'tenant', period: 'day', amount_micros: 10 * USD },
+        // hard_limit_micros: the `up to 150%` degrade cap, made visible at run time.
+        { scope: 'use_case', period: 'month', amount_micros: 100 * USD, hard_limit_micros: 150 * USD },
+        { scope: 'tenant', period: 'day', amount_micros: 10 * USD, hard_limit_micros: 15 * USD },
       ],
       rate_limits: [
         { scope: 'use_case', kind: 'requests', per_minute: 10 },

@@ -47,14 +47,25 @@ export interface LimitItemNode {
   readonly pers: readonly NameNode[];
 }
 
+/** An owner reference: an e-mail text, or the name of a declared `person` or `team` (check/resolve/owners.ts). */
+export type OwnerRefNode = StringNode | NameNode;
+
+/** The text of an owner reference as written (the e-mail, or the name). */
+export function ownerRefText(ref: OwnerRefNode): string {
+  return ref.kind === 'String' ? ref.value : ref.text;
+}
+
 export interface ApprovalNode {
   readonly kind: 'Approval';
   readonly span: Span;
   readonly keySpan: Span;
-  readonly approver: StringNode;
+  /** An e-mail text or a declared person (a team cannot approve). */
+  readonly approver: OwnerRefNode;
   readonly on?: DateNode;
   readonly ticket?: NameNode | StringNode;
   readonly expires?: DateNode;
+  /** The span of `never` in `expires never`: no expiry, stated (IR `expires: null`). */
+  readonly expiresNever?: Span;
 }
 
 export interface LogItemNode {
@@ -87,8 +98,16 @@ interface FieldBase {
 }
 
 export interface TitleField extends FieldBase { readonly kind: 'Title'; readonly value: StringNode }
-export interface OwnersField extends FieldBase { readonly kind: 'Owners'; readonly values: readonly StringNode[] }
-export interface OwnerField extends FieldBase { readonly kind: 'Owner'; readonly value: StringNode }
+export interface OwnersField extends FieldBase { readonly kind: 'Owners'; readonly values: readonly OwnerRefNode[] }
+export interface OwnerField extends FieldBase { readonly kind: 'Owner'; readonly value: OwnerRefNode }
+/** `require trace_id, principal` (org). */
+export interface RequireField extends FieldBase { readonly kind: 'Require'; readonly values: readonly NameNode[] }
+/** `email "dana@acme.example"` (person, team). */
+export interface EmailField extends FieldBase { readonly kind: 'Email'; readonly value: StringNode }
+/** `members dana, "ops-lead@acme.example"` (team). */
+export interface MembersField extends FieldBase { readonly kind: 'Members'; readonly values: readonly OwnerRefNode[] }
+/** `log_access compliance_team, "security@acme.example"` (use case). */
+export interface LogAccessField extends FieldBase { readonly kind: 'LogAccess'; readonly values: readonly OwnerRefNode[] }
 export interface BudgetField extends FieldBase { readonly kind: 'Budget'; readonly items: readonly LimitItemNode[] }
 export interface RateField extends FieldBase { readonly kind: 'Rate'; readonly items: readonly LimitItemNode[] }
 export interface RetainField extends FieldBase { readonly kind: 'Retain'; readonly duration: AmountNode }
@@ -175,7 +194,7 @@ export interface RollbackField extends FieldBase {
   readonly model: NameNode;
   readonly version?: StringNode;
   readonly within?: AmountNode;
-  readonly ownedBy?: StringNode;
+  readonly ownedBy?: OwnerRefNode;
   readonly steps: readonly StringNode[];
 }
 export interface ApprovalField extends FieldBase { readonly kind: 'ApprovalField'; readonly approval: ApprovalNode }
@@ -223,12 +242,16 @@ export type Field =
   | EvalField
   | RollbackField
   | ApprovalField
+  | RequireField
+  | EmailField
+  | MembersField
+  | LogAccessField
   | UnknownField;
 
 export type FieldKind = Field['kind'];
 export type FieldOf<K extends FieldKind> = Extract<Field, { kind: K }>;
 
-export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase';
+export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Person' | 'Team';
 
 export interface DeclNode {
   readonly kind: DeclKind;
@@ -261,6 +284,8 @@ export const DECL_KEYWORD: Readonly<Record<DeclKind, string>> = {
   Tier: 'tier',
   Tool: 'tool',
   UseCase: 'use_case',
+  Person: 'person',
+  Team: 'team',
 };
 
 export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
@@ -271,6 +296,8 @@ export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
   Tier: 'tier',
   Tool: 'tool',
   UseCase: 'use case',
+  Person: 'person',
+  Team: 'team',
 };
 
 /** The fields of a declaration of kind K, in the order they were written. */

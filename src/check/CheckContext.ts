@@ -24,6 +24,8 @@ export class CheckContext {
     Tier: new Map(),
     Tool: new Map(),
     UseCase: new Map(),
+    Person: new Map(),
+    Team: new Map(),
   };
 
   constructor(readonly asOf: string) {}

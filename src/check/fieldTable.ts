@@ -22,6 +22,16 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'budget', kind: 'Budget', form: 'budget 50000 USD per month' },
     { word: 'retain', kind: 'Retain', form: 'retain 30d' },
     { word: 'log', kind: 'Log', form: 'log inputs redacted, outputs redacted, tool_calls full' },
+    { word: 'require', kind: 'Require', form: 'require trace_id, principal' },
+  ],
+  Person: [
+    { word: 'title', kind: 'Title', form: 'title "Data protection officer"' },
+    { word: 'email', kind: 'Email', required: true, form: 'email "dana@acme.example"' },
+  ],
+  Team: [
+    { word: 'title', kind: 'Title', form: 'title "Support on-call"' },
+    { word: 'email', kind: 'Email', required: true, form: 'email "support-oncall@acme.example"' },
+    { word: 'members', kind: 'Members', form: 'members dana, "ops-lead@acme.example"' },
   ],
   Provider: [
     { word: 'title', kind: 'Title', form: 'title "OpenAI (API platform)"' },
@@ -83,6 +93,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'red_team', kind: 'RedTeam', form: 'red_team "support-jailbreak-v3"' },
     { word: 'eval', kind: 'Eval', repeatable: true, form: 'eval safety { dataset "evals/safety.jsonl" toxicity <= 0.01 regression 0.02 }' },
     { word: 'rollback', kind: 'Rollback', form: 'rollback to gpt-4.1@"2025-04-14" within 15m owned_by "oncall@acme.example"' },
+    { word: 'log_access', kind: 'LogAccess', form: 'log_access compliance_team, "security@acme.example"' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "cto@acme.example" on 2026-02-01 ticket GOV-130 expires 2027-02-01' },
   ],
 };

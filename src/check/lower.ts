@@ -26,16 +26,17 @@ function table<T>(map: ReadonlyMap<string, { ir: T }>): Record<string, T> {
 export function useCaseDecision(uc: IrUseCaseFacts): IrUseCaseDecision {
   return {
     allowed: reason('allowed', { use_case: uc.name }, uc.source),
+    owner: uc.owner,
     obligations: {
       redact: [],
-      log: { inputs: uc.log.inputs, outputs: uc.log.outputs, tool_calls: uc.log.tool_calls },
+      log: { inputs: uc.log.inputs, outputs: uc.log.outputs, tool_calls: uc.log.tool_calls, access: [...uc.log_access] },
       retention_days: uc.retention_days,
       human_oversight: uc.human_oversight !== null,
       human_approval: false,
       disclosure: uc.disclosure,
     },
     limits: {
-      budgets: uc.budgets.map((b) => ({ scope: b.scope, period: b.period, amount_micros: b.amount_micros })),
+      budgets: uc.budgets.map((b) => ({ scope: b.scope, period: b.period, amount_micros: b.amount_micros, hard_limit_micros: b.hard_limit_micros })),
       rate_limits: uc.rate_limits.map((l) => ({ scope: l.scope, kind: l.kind, per_minute: l.per_minute })),
     },
     budget_message: uc.on_budget_exhausted?.message ?? null,
@@ -55,6 +56,8 @@ export function lower(model: SemanticModel, sources: readonly Source[]): IrProgr
     ir_version: IR_VERSION,
     revision: revisionOf(sources),
     org: model.org.ir,
+    people: table(model.people),
+    teams: table(model.teams),
     providers: table(model.providers),
     models: table(model.models),
     data_classes: table(model.dataClasses),

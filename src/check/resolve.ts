@@ -3,6 +3,7 @@ import { emptyModel, type SemanticModel } from './resolve/SemanticModel.js';
 import { resolveDataClasses } from './resolve/resolveDataClasses.js';
 import { resolveModels } from './resolve/resolveModels.js';
 import { resolveOrg } from './resolve/resolveOrg.js';
+import { resolvePeople } from './resolve/resolvePeople.js';
 import { resolveProviders } from './resolve/resolveProviders.js';
 import { resolveTiers } from './resolve/resolveTiers.js';
 import { resolveTools } from './resolve/resolveTools.js';
@@ -11,6 +12,7 @@ import { resolveUseCases } from './resolve/resolveUseCases.js';
 export { declare } from './declare.js';
 export type { Resolved, SemanticModel } from './resolve/SemanticModel.js';
 export { lookup } from './resolve/lookup.js';
+export { isEmailAddress, resolveOwner, resolveOwners, type OwnerKinds } from './resolve/owners.js';
 export { approvalIr } from './resolve/commonFields.js';
 export { MAX_BUDGET_MICROS, percentOf } from './resolve/limits.js';
 export { DEFAULT_ORG_LOG, DEFAULT_ORG_RETENTION_DAYS, type OrgDefaults } from './resolve/resolveOrg.js';
@@ -23,6 +25,7 @@ export { DEFAULT_DEGRADE_CAP_PERCENT, DEFAULT_RATE_LIMITED_MESSAGE } from './res
  */
 export function resolve(ctx: CheckContext): SemanticModel {
   const model = emptyModel();
+  resolvePeople(ctx, model);
   const org = resolveOrg(ctx, model);
   resolveProviders(ctx, model);
   resolveDataClasses(ctx, model);

@@ -21,12 +21,13 @@ export {
   MAX_MICROS,
   MAX_COUNTER,
   MAX_TRACE_ID,
+  MAX_PRINCIPAL,
   childFields,
   fieldName,
   keyMessage,
   type FieldType,
   type RequestField,
 } from './requestFields.js';
-export { firstRequestProblem, isTraceId, isValidTime, TIME_PATTERN } from './validateRequest.js';
+export { firstRequestProblem, isPrincipal, isTraceId, isValidTime, TIME_PATTERN } from './validateRequest.js';
 export { echo, atMostCodePoints, ECHO_MAX_CODE_POINTS, ECHO_ELLIPSIS } from './echo.js';
 export { sortReasons } from './sortReasons.js';

@@ -48,7 +48,7 @@ export const REASONS = {
   allowed: {
     code: 'allowed',
     kind: 'allow',
-    step: 8,
+    step: 11,
     rule: 'use_case/{use_case}',
     message: 'allowed by use case `{use_case}`',
     params: { use_case: 'name' },
@@ -59,7 +59,7 @@ export const REASONS = {
   fallback_model: {
     code: 'fallback_model',
     kind: 'info',
-    step: 3,
+    step: 6,
     rule: 'use_case/{use_case}/models',
     message: 'model `{model}` cannot serve this request; using fallback `{fallback}`',
     params: { use_case: 'name', model: 'name', fallback: 'name' },
@@ -69,7 +69,7 @@ export const REASONS = {
   budget_degraded: {
     code: 'budget_degraded',
     kind: 'info',
-    step: 7,
+    step: 10,
     rule: 'use_case/{use_case}/on_budget_exhausted',
     message: 'budget exhausted; degraded from `{model}` to `{degrade_to}`',
     params: { use_case: 'name', model: 'name', degrade_to: 'name' },
@@ -96,10 +96,30 @@ export const REASONS = {
     source: null,
     when: 'no such use case',
   },
+  trace_id_required: {
+    code: 'trace_id_required',
+    kind: 'deny',
+    step: 2,
+    rule: 'org/require/trace_id',
+    message: 'org `{org}` requires a `trace_id` on every request',
+    params: { org: 'name' },
+    source: 'org.require.source',
+    when: 'the org requires a trace id and the request has none',
+  },
+  principal_required: {
+    code: 'principal_required',
+    kind: 'deny',
+    step: 2,
+    rule: 'org/require/principal',
+    message: 'org `{org}` requires a `principal` on every request',
+    params: { org: 'name' },
+    source: 'org.require.source',
+    when: 'the org requires a principal and the request has none',
+  },
   approval_expired: {
     code: 'approval_expired',
     kind: 'deny',
-    step: 2,
+    step: 3,
     rule: 'use_case/{use_case}/approved_by',
     message: 'use case `{use_case}` has {valid} valid approval(s) on {date}; its tier requires {required}',
     params: { use_case: 'name', valid: 'int', date: 'date', required: 'int' },
@@ -109,7 +129,7 @@ export const REASONS = {
   approval_not_yet_valid: {
     code: 'approval_not_yet_valid',
     kind: 'deny',
-    step: 2,
+    step: 3,
     rule: 'use_case/{use_case}/approved_by',
     message: 'use case `{use_case}` has {valid} valid approval(s) on {date}; its tier requires {required}',
     params: { use_case: 'name', valid: 'int', date: 'date', required: 'int' },
@@ -119,7 +139,7 @@ export const REASONS = {
   model_not_allowed: {
     code: 'model_not_allowed',
     kind: 'deny',
-    step: 3,
+    step: 6,
     rule: 'use_case/{use_case}/models',
     message: 'model `{model}` is not allowed for use case `{use_case}`',
     params: { use_case: 'name', model: 'echo' },
@@ -129,7 +149,7 @@ export const REASONS = {
   model_revoked: {
     code: 'model_revoked',
     kind: 'deny',
-    step: 3,
+    step: 6,
     rule: 'model/{model}/status',
     message: 'model `{model}` is revoked',
     params: { model: 'name' },
@@ -139,7 +159,7 @@ export const REASONS = {
   model_approval_expired: {
     code: 'model_approval_expired',
     kind: 'deny',
-    step: 3,
+    step: 6,
     rule: 'model/{model}/approved_by',
     message: 'model `{model}` has no valid approval on {date}',
     params: { model: 'name', date: 'date' },
@@ -149,7 +169,7 @@ export const REASONS = {
   model_region_not_served: {
     code: 'model_region_not_served',
     kind: 'deny',
-    step: 3,
+    step: 6,
     rule: 'model/{model}/regions',
     message: 'model `{model}` is not available in region `{region}`',
     params: { model: 'name', region: 'echo' },
@@ -159,7 +179,7 @@ export const REASONS = {
   data_flow_not_permitted: {
     code: 'data_flow_not_permitted',
     kind: 'deny',
-    step: 3,
+    step: 6,
     rule: 'use_case/{use_case}/data/{data_class}',
     message: 'data class `{data_class}` may not be sent to provider `{provider}` (model `{model}`)',
     params: { use_case: 'name', data_class: 'name', provider: 'name', model: 'name' },
@@ -169,7 +189,7 @@ export const REASONS = {
   unknown_data_class: {
     code: 'unknown_data_class',
     kind: 'deny',
-    step: 4,
+    step: 7,
     rule: 'request',
     message: 'data class `{data_class}` is not declared',
     params: { data_class: 'echo' },
@@ -179,7 +199,7 @@ export const REASONS = {
   data_class_denied: {
     code: 'data_class_denied',
     kind: 'deny',
-    step: 4,
+    step: 7,
     rule: 'use_case/{use_case}/data/{data_class}',
     message: 'data class `{data_class}` may not be sent in use case `{use_case}`',
     params: { use_case: 'name', data_class: 'name' },
@@ -189,7 +209,7 @@ export const REASONS = {
   data_class_not_permitted: {
     code: 'data_class_not_permitted',
     kind: 'deny',
-    step: 4,
+    step: 7,
     rule: 'data_class/{data_class}/default',
     message: 'data class `{data_class}` is denied by default and use case `{use_case}` has no rule for it',
     params: { data_class: 'name', use_case: 'name' },
@@ -199,7 +219,7 @@ export const REASONS = {
   data_region_not_permitted: {
     code: 'data_region_not_permitted',
     kind: 'deny',
-    step: 4,
+    step: 7,
     rule: 'use_case/{use_case}/data/{data_class}',
     message: 'data class `{data_class}` may not be sent from region `{region}` in use case `{use_case}`',
     params: { use_case: 'name', data_class: 'name', region: 'echo' },
@@ -209,7 +229,7 @@ export const REASONS = {
   residency_violation: {
     code: 'residency_violation',
     kind: 'deny',
-    step: 4,
+    step: 7,
     rule: 'data_class/{data_class}/residency',
     message: 'data class `{data_class}` must stay in {residency}, request region is `{region}`',
     params: { data_class: 'name', residency: 'names', region: 'echo' },
@@ -219,7 +239,7 @@ export const REASONS = {
   tool_not_allowed: {
     code: 'tool_not_allowed',
     kind: 'deny',
-    step: 5,
+    step: 8,
     rule: 'use_case/{use_case}/tools',
     message: 'tool `{tool}` is not granted to use case `{use_case}`',
     params: { use_case: 'name', tool: 'echo' },
@@ -229,7 +249,7 @@ export const REASONS = {
   tool_approval_expired: {
     code: 'tool_approval_expired',
     kind: 'deny',
-    step: 5,
+    step: 8,
     rule: 'tool/{tool}/approved_by',
     message: 'tool `{tool}` has no valid approval on {date}',
     params: { tool: 'name', date: 'date' },
@@ -239,7 +259,7 @@ export const REASONS = {
   tool_scope_not_allowed: {
     code: 'tool_scope_not_allowed',
     kind: 'deny',
-    step: 5,
+    step: 8,
     rule: 'use_case/{use_case}/tool/{tool}',
     message: 'scope `{scope}` is not granted for tool `{tool}`',
     params: { use_case: 'name', tool: 'name', scope: 'echo' },
@@ -249,7 +269,7 @@ export const REASONS = {
   human_approval_required: {
     code: 'human_approval_required',
     kind: 'deny',
-    step: 5,
+    step: 8,
     rule: 'use_case/{use_case}/tool/{tool}',
     message: 'tool `{tool}` needs a human approval before each call',
     params: { use_case: 'name', tool: 'name' },
@@ -259,7 +279,7 @@ export const REASONS = {
   counter_missing_rate: {
     code: 'counter_missing',
     kind: 'deny',
-    step: 6,
+    step: 9,
     rule: 'use_case/{use_case}/rate',
     message: '`rate.{scope}.{kind}` is required by a rate limit of use case `{use_case}`',
     params: { use_case: 'name', scope: 'name', kind: 'name' },
@@ -269,7 +289,7 @@ export const REASONS = {
   rate_limited: {
     code: 'rate_limited',
     kind: 'deny',
-    step: 6,
+    step: 9,
     rule: 'use_case/{use_case}/rate',
     message: '{scope}{kind} per minute would exceed {per_minute}',
     params: { use_case: 'name', scope: 'per_scope', kind: 'name', per_minute: 'int' },
@@ -279,7 +299,7 @@ export const REASONS = {
   counter_missing_budget: {
     code: 'counter_missing',
     kind: 'deny',
-    step: 7,
+    step: 10,
     rule: 'use_case/{use_case}/budget',
     message: '`spend.{scope}.{period}` is required by a budget of use case `{use_case}`',
     params: { use_case: 'name', scope: 'name', period: 'name' },
@@ -289,7 +309,7 @@ export const REASONS = {
   budget_exhausted: {
     code: 'budget_exhausted',
     kind: 'deny',
-    step: 7,
+    step: 10,
     rule: 'use_case/{use_case}/budget',
     message: '{scope}budget per {period} is exhausted',
     params: { use_case: 'name', scope: 'per_scope', period: 'name' },

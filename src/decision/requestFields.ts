@@ -14,6 +14,8 @@ export const MAX_MICROS = 1_000_000_000_000_000;
 export const MAX_COUNTER = 1_000_000_000_000;
 /** RULE C of docs/semantics.md: the longest trace id, in code points. */
 export const MAX_TRACE_ID = 256;
+/** The longest principal (the calling service or team identity), in code points: echoed whole like a trace id. */
+export const MAX_PRINCIPAL = 256;
 
 /**
  * What a field must hold when present:
@@ -22,9 +24,10 @@ export const MAX_TRACE_ID = 256;
  * - `time`: an RFC 3339 UTC timestamp that is a real instant (validateRequest.ts `isValidTime`);
  * - `trace_id`: a string of at most `max` code points (RULE C);
  * - `string_array`: an array of non-empty strings;
- * - `integer`: an integer from 0 to `max` (RULE A: its exact decimal value is one).
+ * - `integer`: an integer from 0 to `max` (RULE A: its exact decimal value is one);
+ * - `bounded_string`: a non-empty string of at most `max` code points (a decision echoes it whole).
  */
-export type FieldType = 'object' | 'string' | 'time' | 'trace_id' | 'string_array' | 'integer';
+export type FieldType = 'object' | 'string' | 'time' | 'trace_id' | 'string_array' | 'integer' | 'bounded_string';
 
 export interface RequestField {
   /**
@@ -35,7 +38,7 @@ export interface RequestField {
   readonly type: FieldType;
   /** Whether the field must be present when its parent is. */
   readonly required: boolean;
-  /** `integer`: the largest value; `trace_id`: the most code points. */
+  /** `integer`: the largest value; `trace_id`, `bounded_string`: the most code points. */
   readonly max?: number;
   /** The `malformed_request` message. */
   readonly message: string;
@@ -77,6 +80,8 @@ export const REQUEST_FIELDS: readonly RequestField[] = [
     field(`rate.${scope}.requests`, 'integer', false, integer(`rate.${scope}.requests`, MAX_COUNTER), MAX_COUNTER),
     field(`rate.${scope}.tokens`, 'integer', false, integer(`rate.${scope}.tokens`, MAX_COUNTER), MAX_COUNTER),
   ]),
+  // Language v2 fields, validated after the v1 fields (docs/semantics.md).
+  field('principal', 'bounded_string', false, `\`principal\` must be a non-empty string of at most ${MAX_PRINCIPAL} characters`, MAX_PRINCIPAL),
 ];
 
 /** A field's path as messages and docs write it (`spend.use_case.*`; the request itself is ``). */

@@ -23,10 +23,16 @@ export interface RedactObligation {
 
 export type LogLevel = 'none' | 'redacted' | 'full';
 
-export interface LogRules {
+/** The log levels alone (what the org's defaults state). */
+export interface LogLevels {
   readonly inputs: LogLevel;
   readonly outputs: LogLevel;
   readonly tool_calls: LogLevel;
+}
+
+export interface LogRules extends LogLevels {
+  /** Who may read the logs (`log_access`), as e-mail addresses; empty when the use case does not say. */
+  readonly access: readonly string[];
 }
 
 export interface Obligations {
@@ -45,6 +51,8 @@ export interface BudgetLimit {
   readonly scope: LimitScope;
   readonly period: Period;
   readonly amount_micros: number;
+  /** Where degraded traffic stops: the `up to N%` cap (default 110%) as micro-units; the amount without a degrade model. */
+  readonly hard_limit_micros: number;
 }
 
 export interface RateLimit {
@@ -71,6 +79,10 @@ export interface Decision<M extends string = string, P extends string = string> 
   readonly obligations: Obligations | null;
   readonly limits: Limits | null;
   readonly trace_id: string | null;
+  /** The use case's owner (an e-mail address); null when there is no use case (malformed, unknown). */
+  readonly owner: string | null;
+  /** The request's principal (the calling service or team identity), when valid; else null. */
+  readonly principal: string | null;
   readonly policy_revision: string;
 }
 
@@ -94,6 +106,8 @@ export interface RateCounters {
  */
 export interface RequestOf<U extends string, M extends string, C extends string, T extends string> {
   readonly trace_id?: string;
+  /** The calling service or team identity (at most 256 code points); an org may require it. */
+  readonly principal?: string;
   readonly caller?: unknown;
   readonly use_case: U;
   readonly model?: M;

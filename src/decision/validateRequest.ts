@@ -5,7 +5,7 @@
  */
 import { compareCodePoints } from '../util/compare.js';
 import { atMostCodePoints, echo } from './echo.js';
-import { childFields, keyMessage, MAX_TRACE_ID, REQUEST_FIELDS, type RequestField } from './requestFields.js';
+import { childFields, keyMessage, MAX_PRINCIPAL, MAX_TRACE_ID, REQUEST_FIELDS, type RequestField } from './requestFields.js';
 
 export const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
@@ -33,6 +33,10 @@ function has(o: Record<string, Json>, k: string): boolean {
 export function isTraceId(v: Json): v is string {
   return typeof v === 'string' && atMostCodePoints(v, MAX_TRACE_ID);
 }
+/** A valid principal: a non-empty string of at most 256 code points (echoed whole in the decision). */
+export function isPrincipal(v: Json): v is string {
+  return typeof v === 'string' && v.length > 0 && atMostCodePoints(v, MAX_PRINCIPAL);
+}
 function isNonEmptyString(v: Json): boolean {
   return typeof v === 'string' && v.length > 0;
 }
@@ -56,6 +60,8 @@ function fits(f: RequestField, v: Json): boolean {
     }
     case 'integer':
       return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= f.max!;
+    case 'bounded_string':
+      return isNonEmptyString(v) && atMostCodePoints(v as string, f.max!);
   }
 }
 

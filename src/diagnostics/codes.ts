@@ -74,6 +74,11 @@ export const DIAGNOSTIC_CODES = {
   GOV2071: { severity: 'error', title: 'wildcard tool scope in a high tier' },
   GOV2072: { severity: 'error', title: 'tool scope not declared by the tool' },
   GOV2073: { severity: 'warning', title: 'eval metric without threshold' },
+  // Identity and ownership: people, teams, owner references
+  GOV2080: { severity: 'error', title: 'invalid owner reference' },
+  GOV2081: { severity: 'error', title: 'a team cannot approve' },
+  GOV2082: { severity: 'warning', title: 'expired approval of an unreferenced model' },
+  GOV2083: { severity: 'warning', title: 'degrade cap not stated' },
   // Data: model targets, contract terms, retrieval corpora
   GOV2090: { severity: 'error', title: 'data rule target is both a provider and a model' },
   GOV2091: { severity: 'error', title: 'provider does not meet a required contract term' },

@@ -4,7 +4,7 @@ import { echo } from '../decision/echo.js';
 import { reason } from '../decision/reasons.js';
 import { childFields, REQUEST_FIELDS, type RequestField } from '../decision/requestFields.js';
 import { sortReasons } from '../decision/sortReasons.js';
-import { firstRequestProblem, isTraceId } from '../decision/validateRequest.js';
+import { firstRequestProblem, isPrincipal, isTraceId } from '../decision/validateRequest.js';
 import { compareCodePoints } from '../util/compare.js';
 
 /**
@@ -26,16 +26,18 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   const problem = firstRequestProblem(view);
   if (problem !== undefined) {
     const traceId = isRecord(view) && isTraceId(view.trace_id) ? view.trace_id : null;
-    return denyEarly(ir, null, traceId, reason('malformed_request', { problem }, null));
+    const principal = isRecord(view) && isPrincipal(view.principal) ? view.principal : null;
+    return denyEarly(ir, null, traceId, principal, reason('malformed_request', { problem }, null));
   }
   // From here the request is well-formed (validateRequest's guarantees) plain data.
   const r = view as Req;
   const traceId = r.trace_id ?? null;
+  const principal = r.principal ?? null;
 
   // 1. Use case.
   const uc = own(ir.use_cases, r.use_case);
   if (!uc) {
-    return denyEarly(ir, echo(r.use_case), traceId, reason('unknown_use_case', { use_case: r.use_case }, null));
+    return denyEarly(ir, echo(r.use_case), traceId, principal, reason('unknown_use_case', { use_case: r.use_case }, null));
   }
   const date = r.time.slice(0, 10);
   const deny: Reason[] = [];
@@ -44,7 +46,10 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   const tokensIn = r.tokens?.input ?? 0;
   const tokensOut = r.tokens?.output ?? 0;
 
-  // 2. The use case's own approvals.
+  // 2. Identity: what the org requires every request to carry.
+  deny.push(...identityProblems(ir, r));
+
+  // 3. The use case's own approvals.
   const valid = new Set(uc.approvals.filter((a) => approvalValid(a, date)).map((a) => a.approver));
   if (valid.size < uc.required_approvers) {
     const expired = uc.approvals.find((a) => a.expires !== null && a.expires < date);
@@ -54,7 +59,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     deny.push(reason(expired ? 'approval_expired' : 'approval_not_yet_valid', params, culprit?.source ?? uc.source));
   }
 
-  // 3. Model: the requested one, or the first usable of primary then fallbacks.
+  // 6. Model: the requested one, or the first usable of primary then fallbacks.
   let candidates: string[] = [...uc.models];
   if (r.model !== undefined) {
     if (!uc.models.includes(r.model)) {
@@ -79,7 +84,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     info.push(reason('fallback_model', { use_case: uc.name, model: candidates[0]!, fallback: chosen }, uc.source));
   }
 
-  // 4. Data classes, independent of the model.
+  // 7. Data classes, independent of the model.
   const redact: RedactObligation[] = [];
   for (const c of classes) {
     const dc = own(ir.data_classes, c);
@@ -107,7 +112,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     if (redacted) redact.push({ data_class: c, detectors: dc.detectors.map((d) => d.name) });
   }
 
-  // 5. Tool call.
+  // 8. Tool call.
   let humanApproval = false;
   if (r.tool !== undefined) {
     const grant = own(uc.tools, r.tool.name);
@@ -128,7 +133,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     }
   }
 
-  // 6. Rate limits.
+  // 9. Rate limits.
   for (const limit of uc.rate_limits) {
     const used = r.rate?.[limit.scope]?.[limit.kind];
     if (used === undefined) {
@@ -141,7 +146,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     }
   }
 
-  // 7. Budgets, priced on the chosen model.
+  // 10. Budgets, priced on the chosen model.
   let decision: DecisionKind = 'allow';
   let model = chosen;
   if (chosen !== null) {
@@ -180,7 +185,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     }
   }
 
-  // 8. Result. What the request cannot change is copied from the use case's precomputed parts.
+  // 11. Result. What the request cannot change is copied from the use case's precomputed parts.
   const parts = uc.decision;
   // A copy (the decision must not share objects with the IR), with the request-dependent fields set in place.
   const obligations: Obligations = { ...(structuredClone(parts.obligations) as Obligations), redact, human_approval: humanApproval };
@@ -192,14 +197,24 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
       : reasons.some((x) => x.code === 'rate_limited')
         ? parts.rate_message
         : null;
-    return decisionOf(ir, 'deny', uc.name, null, reasons, message, obligations, limits, traceId);
+    return decisionOf(ir, 'deny', uc.name, null, reasons, message, obligations, limits, traceId, parts.owner, principal);
   }
   info.push({ ...(parts.allowed as Reason) });
-  return decisionOf(ir, decision, uc.name, model, sortReasons(info), null, obligations, limits, traceId);
+  return decisionOf(ir, decision, uc.name, model, sortReasons(info), null, obligations, limits, traceId, parts.owner, principal);
+}
+
+/** Step 2: `trace_id_required` and `principal_required` when the org requires them and the request has none. */
+function identityProblems(ir: IrProgram, r: Req): Reason[] {
+  const out: Reason[] = [];
+  const req = ir.org.require;
+  if (req.trace_id && r.trace_id === undefined) out.push(reason('trace_id_required', { org: ir.org.name }, req.source ?? ir.org.source));
+  if (req.principal && r.principal === undefined) out.push(reason('principal_required', { org: ir.org.name }, req.source ?? ir.org.source));
+  return out;
 }
 
 type Req = {
   trace_id?: string;
+  principal?: string;
   use_case: string;
   model?: string;
   tenant: string;
@@ -313,8 +328,8 @@ function modelProblems(ir: IrProgram, uc: IrUseCase, name: string, region: strin
   return out;
 }
 
-function denyEarly(ir: IrProgram, useCase: string | null, traceId: string | null, reason: Reason): Decision {
-  return decisionOf(ir, 'deny', useCase, null, [reason], null, null, null, traceId);
+function denyEarly(ir: IrProgram, useCase: string | null, traceId: string | null, principal: string | null, reason: Reason): Decision {
+  return decisionOf(ir, 'deny', useCase, null, [reason], null, null, null, traceId, null, principal);
 }
 
 function decisionOf(
@@ -327,6 +342,8 @@ function decisionOf(
   obligations: Obligations | null,
   limits: Limits | null,
   traceId: string | null,
+  owner: string | null,
+  principal: string | null,
 ): Decision {
   return {
     decision,
@@ -339,6 +356,8 @@ function decisionOf(
     obligations,
     limits,
     trace_id: traceId,
+    owner,
+    principal,
     policy_revision: ir.revision,
   };
 }

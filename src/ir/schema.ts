@@ -34,9 +34,10 @@ const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
 /** The precomputed parts of a use case's decisions (IrUseCaseDecision), in the shapes the decision has. */
 const useCaseDecision = obj({
   allowed: obj({ code: { const: 'allowed' }, rule: str, message: str, source: str }),
-  obligations: obj({ redact: { type: 'array', maxItems: 0 }, log, retention_days: nonNegInt, human_oversight: { type: 'boolean' }, human_approval: { const: false }, disclosure: nullableStr }),
+  owner: str,
+  obligations: obj({ redact: { type: 'array', maxItems: 0 }, log: obj({ inputs: logLevel, outputs: logLevel, tool_calls: logLevel, access: strArray }), retention_days: nonNegInt, human_oversight: { type: 'boolean' }, human_approval: { const: false }, disclosure: nullableStr }),
   limits: obj({
-    budgets: { type: 'array', items: obj({ scope, period, amount_micros: amountMicros }) },
+    budgets: { type: 'array', items: obj({ scope, period, amount_micros: amountMicros, hard_limit_micros: { type: 'integer', minimum: 1, maximum: 1e15 } }) },
     rate_limits: { type: 'array', items: obj({ scope, kind: rateKind, per_minute: posInt }) },
   }),
   budget_message: nullableStr,
@@ -45,21 +46,30 @@ const useCaseDecision = obj({
 
 export const IR_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://govc.dev/schemas/ir-v2.json',
-  title: 'govc IR, version 2',
+  $id: 'https://govc.dev/schemas/ir-v3.json',
+  title: 'govc IR, version 3',
   ...obj({
-    ir_version: { const: 2 },
+    ir_version: { const: 3 },
     revision: { type: 'string', pattern: '^[0-9a-f]{16}$' },
     org: obj({
       name: str,
       title: nullableStr,
       owners: strArray,
+      require: obj({ trace_id: { type: 'boolean' }, principal: { type: 'boolean' }, source: nullableStr }),
       currency: { type: 'string', pattern: '^[A-Z]{3}$' },
       budgets: { type: 'array', items: budget },
       retention_days: nonNegInt,
       log,
       source: str,
     }),
+    people: {
+      type: 'object',
+      additionalProperties: obj({ name: str, email: str, title: nullableStr, source: str }),
+    },
+    teams: {
+      type: 'object',
+      additionalProperties: obj({ name: str, email: str, title: nullableStr, members: strArray, source: str }),
+    },
     providers: {
       type: 'object',
       additionalProperties: obj({
@@ -170,6 +180,7 @@ export const IR_SCHEMA = {
         human_oversight: nullableStr,
         disclosure: nullableStr,
         red_team: nullableStr,
+        log_access: strArray,
         evals: {
           type: 'array',
           items: obj({

@@ -7,9 +7,11 @@
 
 /**
  * The IR's shape version. 2: each use case carries `decision`, the parts of its decisions that lowering precomputes
- * (an IR of version 1 lacks them, and a target reading a version-2 IR relies on them).
+ * (an IR of version 1 lacks them, and a target reading a version-2 IR relies on them). 3: language v2 (people and
+ * teams, the org's `require`, each use case's `log_access`, and the decision's `owner`, `log.access` and
+ * `hard_limit_micros` precomputed).
  */
-export const IR_VERSION = 2;
+export const IR_VERSION = 3;
 
 /** `path:line:col` of the declaration or field a value came from. */
 export type IrSource = string;
@@ -22,6 +24,24 @@ export interface IrLog {
   readonly inputs: LogLevel;
   readonly outputs: LogLevel;
   readonly tool_calls: LogLevel;
+}
+
+/** A declared person (`person dana { email "..." }`): an owner reference and an approver. */
+export interface IrPerson {
+  readonly name: string;
+  /** Lower-cased, as every e-mail address in the IR. */
+  readonly email: string;
+  readonly title: string | null;
+  readonly source: IrSource;
+}
+
+/** A declared team: an owner reference (never an approver); members are e-mail addresses. */
+export interface IrTeam {
+  readonly name: string;
+  readonly email: string;
+  readonly title: string | null;
+  readonly members: readonly string[];
+  readonly source: IrSource;
 }
 
 export interface IrApproval {
@@ -53,10 +73,20 @@ export interface IrRateLimit {
   readonly source: IrSource;
 }
 
+/** What the org requires of every request (`require trace_id, principal`): step 2 of docs/semantics.md. */
+export interface IrOrgRequire {
+  readonly trace_id: boolean;
+  readonly principal: boolean;
+  /** The `require` field; null when the org does not declare one (then both are false). */
+  readonly source: IrSource | null;
+}
+
 export interface IrOrg {
   readonly name: string;
   readonly title: string | null;
+  /** E-mail addresses (owner references resolved: a person or team stands for its e-mail). */
   readonly owners: readonly string[];
+  readonly require: IrOrgRequire;
   readonly currency: string;
   readonly budgets: readonly IrBudget[];
   readonly retention_days: number;
@@ -230,6 +260,8 @@ export interface IrUseCaseFacts {
   readonly human_oversight: string | null;
   readonly disclosure: string | null;
   readonly red_team: string | null;
+  /** Who may read the use case's logs (`log_access`), as e-mail addresses, in declared order. */
+  readonly log_access: readonly string[];
   readonly evals: readonly IrEvalGate[];
   readonly rollback: IrRollback | null;
   readonly approvals: readonly IrApproval[];
@@ -252,6 +284,8 @@ export interface IrReason {
 export interface IrUseCaseDecision {
   /** The `allowed` reason of every allow and degrade. */
   readonly allowed: IrReason & { readonly code: 'allowed' };
+  /** The decision's `owner`: the use case's owner as an e-mail address. */
+  readonly owner: string;
   /**
    * `obligations` whole, in the decision's key order, with its request-dependent fields at their empty values
    * (`redact: []`, `human_approval: false`): a target copies it and sets those, so an obligation that depends only
@@ -259,7 +293,8 @@ export interface IrUseCaseDecision {
    */
   readonly obligations: {
     readonly redact: readonly never[];
-    readonly log: IrLog;
+    /** The log levels and who may read the logs (`access`: `log_access` as e-mail addresses). */
+    readonly log: IrLog & { readonly access: readonly string[] };
     readonly retention_days: number;
     /** Whether the use case declares human oversight. */
     readonly human_oversight: boolean;
@@ -268,7 +303,7 @@ export interface IrUseCaseDecision {
   };
   /** `limits`, whole. */
   readonly limits: {
-    readonly budgets: readonly { readonly scope: LimitScope; readonly period: Period; readonly amount_micros: number }[];
+    readonly budgets: readonly { readonly scope: LimitScope; readonly period: Period; readonly amount_micros: number; readonly hard_limit_micros: number }[];
     readonly rate_limits: readonly { readonly scope: LimitScope; readonly kind: 'requests' | 'tokens'; readonly per_minute: number }[];
   };
   /** `message` of a deny with `budget_exhausted`: the `on budget_exhausted ... refuse` text, or null. */
@@ -287,6 +322,8 @@ export interface IrProgram {
   /** Content hash of the sources: the policy revision every decision reports. */
   readonly revision: string;
   readonly org: IrOrg;
+  readonly people: Readonly<Record<string, IrPerson>>;
+  readonly teams: Readonly<Record<string, IrTeam>>;
   readonly providers: Readonly<Record<string, IrProvider>>;
   readonly models: Readonly<Record<string, IrModel>>;
   readonly data_classes: Readonly<Record<string, IrDataClass>>;

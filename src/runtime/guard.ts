@@ -16,7 +16,7 @@ import {
   type JsonValue,
 } from './redact.js';
 import { MemoryStore, type AddOp, type CounterStore, type ReserveOp } from './store.js';
-import type { AnyRequest, Decision, GuardPolicy, LogLevel, LogRules, PolicyUseCase } from './types.js';
+import type { AnyRequest, Decision, GuardPolicy, LogLevel, LogLevels, PolicyUseCase } from './types.js';
 import { isValidTime, requestProblem } from './validate.js';
 
 /**
@@ -362,7 +362,7 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
     tokens: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number'),
   };
 
-  function loggedRequest(req: JsonObject, rules: LogRules, found: readonly string[] | null, notes: LogNotes): JsonObject {
+  function loggedRequest(req: JsonObject, rules: LogLevels, found: readonly string[] | null, notes: LogNotes): JsonObject {
     const out: Record<string, JsonValue> = {};
     const other: Record<string, JsonValue> = {};
     let hasOther = false;

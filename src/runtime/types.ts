@@ -3,7 +3,7 @@
  * the decision contract's (src/decision/types.ts), re-exported here because `govc/runtime` is their public home;
  * below them are the program facts a generated module gives the runtime.
  */
-import type { AnyRequest, BudgetLimit, Decision, LogRules, RateLimit } from '../decision/types.js';
+import type { AnyRequest, BudgetLimit, Decision, LogLevels, LogRules, RateLimit } from '../decision/types.js';
 
 export type {
   AnyRequest,
@@ -13,6 +13,7 @@ export type {
   LimitScope,
   Limits,
   LogLevel,
+  LogLevels,
   LogRules,
   Obligations,
   Period,
@@ -63,7 +64,7 @@ export interface PolicyDataClass {
 
 /** The organisation's defaults: what applies to a request that names no declared use case. */
 export interface PolicyDefaults {
-  readonly log: LogRules;
+  readonly log: LogLevels;
   readonly retention_days: number;
 }
 

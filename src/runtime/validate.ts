@@ -1,6 +1,6 @@
 import { compareCodePoints } from '../util/compare.js';
 import { atMostCodePoints } from '../decision/echo.js';
-import { FIELD_MESSAGES, keyMessage, MAX_COUNTER, MAX_MICROS, MAX_TOKENS, MAX_TRACE_ID, REQUEST_FIELDS, type RequestField } from '../decision/requestFields.js';
+import { FIELD_MESSAGES, keyMessage, MAX_COUNTER, MAX_MICROS, MAX_PRINCIPAL, MAX_TOKENS, MAX_TRACE_ID, REQUEST_FIELDS, type RequestField } from '../decision/requestFields.js';
 
 /**
  * Request validation for generated guards: the checks, order, bounds and messages of the request-field table
@@ -25,6 +25,7 @@ const M = messages([
   '', 'use_case', 'tenant', 'region', 'time', 'trace_id', 'model', 'data_classes', 'tool', 'tool.name', 'tool.scope',
   'tool.human_approved_by', 'tokens', 'tokens.input', 'tokens.output', 'spend', 'spend.use_case', 'spend.tenant', 'rate',
   'rate.use_case', 'rate.use_case.requests', 'rate.use_case.tokens', 'rate.tenant', 'rate.tenant.requests', 'rate.tenant.tokens',
+  'principal',
 ]);
 
 function tableField(name: string): RequestField {
@@ -50,6 +51,10 @@ function isNonEmptyString(v: unknown): boolean {
 /** RULE C of docs/semantics.md: a trace id is a string of at most 256 code points (echoed whole, so bounded). */
 function isTraceId(v: unknown): v is string {
   return typeof v === 'string' && atMostCodePoints(v, MAX_TRACE_ID);
+}
+/** A principal: a non-empty string of at most 256 code points (echoed whole in the decision). */
+function isPrincipal(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && atMostCodePoints(v, MAX_PRINCIPAL);
 }
 function isBoundedInt(v: unknown, max: number): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
@@ -133,6 +138,8 @@ export function requestProblem(r: unknown): string | undefined {
     const p = rateProblem(s, 'use_case') ?? rateProblem(s, 'tenant');
     if (p !== undefined) return p;
   }
+  // Language v2 fields, after the v1 ones (REQUEST_FIELDS).
+  if (hasOwn.call(r, 'principal') && !isPrincipal(r.principal)) return M['principal'];
   return undefined;
 }
 
@@ -163,4 +170,11 @@ export function malformedTraceId(input: unknown): string | null {
   if (!isObject(input) || !hasOwn.call(input, 'trace_id')) return null;
   const t = input.trace_id;
   return isTraceId(t) ? t : null;
+}
+
+/** The principal a malformed request still carries: echoed only when it is a valid one (an own field). */
+export function malformedPrincipal(input: unknown): string | null {
+  if (!isObject(input) || !hasOwn.call(input, 'principal')) return null;
+  const p = input.principal;
+  return isPrincipal(p) ? p : null;
 }

@@ -15,6 +15,7 @@ import type {
   MetricNode,
   NameNode,
   NumberNode,
+  OwnerRefNode,
   StringNode,
 } from '../ast/nodes.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
@@ -206,9 +207,20 @@ export class CstToAst {
     return out;
   }
 
+  /** An owner reference token: a string is an e-mail text, a word the name of a person or team. */
+  private ownerRef(t: IToken | undefined): OwnerRefNode | undefined {
+    if (!t) return undefined;
+    return t.tokenType.name === 'StringLiteral' ? this.string(t) : this.name(t);
+  }
+
+  private ownerRefs(n: CstNode | undefined): OwnerRefNode[] {
+    if (!n) return [];
+    return this.tokens(n, 'ref').map((t) => this.ownerRef(t)!);
+  }
+
   approval(n: CstNode): ApprovalNode | undefined {
     const keySpan = this.keySpan(n);
-    const approver = this.string(this.token(n, 'approver'));
+    const approver = this.ownerRef(this.token(n, 'approver'));
     if (!keySpan || !approver) return undefined;
     const ticketTok = this.token(n, 'ticket');
     const ticket =
@@ -219,6 +231,7 @@ export class CstToAst {
           : this.name(ticketTok);
     const on = this.date(this.token(n, 'on'));
     const expires = this.date(this.token(n, 'expires'));
+    const never = this.token(n, 'never');
     return {
       kind: 'Approval',
       span: this.nodeSpan(n),
@@ -227,6 +240,7 @@ export class CstToAst {
       ...(on && { on }),
       ...(ticket && { ticket }),
       ...(expires && { expires }),
+      ...(never && { expiresNever: this.tokenSpan(never) }),
     };
   }
 
@@ -245,11 +259,21 @@ export class CstToAst {
         return value && { kind: 'Title', ...base, value };
       }
       case 'ownersField':
-        return { kind: 'Owners', ...base, values: this.strings(this.node(n, 'stringList')) };
+        return { kind: 'Owners', ...base, values: this.ownerRefs(this.node(n, 'ownerList')) };
       case 'ownerField': {
-        const value = str();
+        const value = this.ownerRef(this.token(n, 'ref'));
         return value && { kind: 'Owner', ...base, value };
       }
+      case 'requireField':
+        return { kind: 'Require', ...base, values: this.names(this.node(n, 'nameList')) };
+      case 'emailField': {
+        const value = str();
+        return value && { kind: 'Email', ...base, value };
+      }
+      case 'membersField':
+        return { kind: 'Members', ...base, values: this.ownerRefs(this.node(n, 'ownerList')) };
+      case 'logAccessField':
+        return { kind: 'LogAccess', ...base, values: this.ownerRefs(this.node(n, 'ownerList')) };
       case 'budgetField':
         return { kind: 'Budget', ...base, items: this.limitItems(this.node(n, 'limitList')) };
       case 'rateField':
@@ -443,7 +467,7 @@ export class CstToAst {
               ? this.string(versionTok)
               : { kind: 'String', span: this.tokenSpan(versionTok), value: versionTok.image };
         const within = this.amount(this.node(n, 'within'));
-        const ownedBy = this.string(this.token(n, 'ownedBy'));
+        const ownedBy = this.ownerRef(this.token(n, 'ownedBy'));
         const steps = this.strings(this.node(n, 'steps'));
         return {
           kind: 'Rollback',
@@ -500,6 +524,8 @@ export class CstToAst {
       ['tierDecl', 'Tier'],
       ['toolDecl', 'Tool'],
       ['useCaseDecl', 'UseCase'],
+      ['personDecl', 'Person'],
+      ['teamDecl', 'Team'],
     ];
     const decls: DeclNode[] = [];
     for (const [rule, kind] of declRules) {

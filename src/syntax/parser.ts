@@ -47,6 +47,8 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.tierDecl) },
         { ALT: () => this.SUBRULE(this.toolDecl) },
         { ALT: () => this.SUBRULE(this.useCaseDecl) },
+        { ALT: () => this.SUBRULE(this.personDecl) },
+        { ALT: () => this.SUBRULE(this.teamDecl) },
       ]),
     );
   });
@@ -64,6 +66,18 @@ export class GovParser extends CstParser {
 
   private nameList = this.RULE('nameList', () => {
     this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(Identifier) });
+  });
+
+  /** Owner references: e-mail texts or names of declared people and teams, in any mix. */
+  private ownerList = this.RULE('ownerList', () => {
+    this.AT_LEAST_ONE_SEP({
+      SEP: Comma,
+      DEF: () =>
+        this.OR([
+          { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'ref' }) },
+          { ALT: () => this.CONSUME(Identifier, { LABEL: 'ref' }) },
+        ]),
+    });
   });
 
   /** `5000 USD`, `200k tpm`, `15m`: a number and an optional unit word. */
@@ -88,7 +102,10 @@ export class GovParser extends CstParser {
 
   private approval = this.RULE('approval', () => {
     this.CONSUME(Kw.approved_by);
-    this.CONSUME(StringLiteral, { LABEL: 'approver' });
+    this.OR1([
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'approver' }) },
+      { ALT: () => this.CONSUME(Identifier, { LABEL: 'approver' }) },
+    ]);
     // `on` followed by a date belongs to the approval; `on budget_exhausted` starts the next field.
     this.OPTION({
       GATE: () => this.LA(2).tokenType === DateLiteral,
@@ -106,7 +123,10 @@ export class GovParser extends CstParser {
     });
     this.OPTION3(() => {
       this.CONSUME(Kw.expires);
-      this.CONSUME2(DateLiteral, { LABEL: 'expires' });
+      this.OR3([
+        { ALT: () => this.CONSUME2(DateLiteral, { LABEL: 'expires' }) },
+        { ALT: () => this.CONSUME(Kw.never, { LABEL: 'never' }) },
+      ]);
     });
   });
 
@@ -178,6 +198,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.budgetField) },
         { ALT: () => this.SUBRULE(this.retainField) },
         { ALT: () => this.SUBRULE(this.logField) },
+        { ALT: () => this.SUBRULE(this.requireField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -185,7 +206,46 @@ export class GovParser extends CstParser {
 
   private ownersField = this.RULE('ownersField', () => {
     this.CONSUME(Kw.owners);
-    this.SUBRULE(this.stringList);
+    this.SUBRULE(this.ownerList);
+  });
+
+  /** `require trace_id, principal`: what every request must carry. */
+  private requireField = this.RULE('requireField', () => {
+    this.CONSUME(Kw.require);
+    this.SUBRULE(this.nameList);
+  });
+
+  // ---- person and team -----------------------------------------------------------------------------------------
+
+  personDecl = this.RULE('personDecl', () => {
+    this.block(Kw.person, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.emailField) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  teamDecl = this.RULE('teamDecl', () => {
+    this.block(Kw.team, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.emailField) },
+        { ALT: () => this.SUBRULE(this.membersField) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private emailField = this.RULE('emailField', () => {
+    this.CONSUME(Kw.email);
+    this.CONSUME(StringLiteral);
+  });
+
+  private membersField = this.RULE('membersField', () => {
+    this.CONSUME(Kw.members);
+    this.SUBRULE(this.ownerList);
   });
 
   private budgetField = this.RULE('budgetField', () => {
@@ -408,9 +468,13 @@ export class GovParser extends CstParser {
     this.SUBRULE(this.stringList);
   });
 
+  /** `owner "x@acme.example"` or `owner support_eng` (a declared person or team). */
   private ownerField = this.RULE('ownerField', () => {
     this.CONSUME(Kw.owner);
-    this.CONSUME(StringLiteral);
+    this.OR([
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'ref' }) },
+      { ALT: () => this.CONSUME(Identifier, { LABEL: 'ref' }) },
+    ]);
   });
 
   // ---- use case ------------------------------------------------------------------------------------------------
@@ -435,10 +499,17 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.redTeamField) },
         { ALT: () => this.SUBRULE(this.evalField) },
         { ALT: () => this.SUBRULE(this.rollbackField) },
+        { ALT: () => this.SUBRULE(this.logAccessField) },
         { ALT: () => this.SUBRULE(this.approval) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
+  });
+
+  /** `log_access compliance_team, "security@acme.example"`: who may read the use case's logs. */
+  private logAccessField = this.RULE('logAccessField', () => {
+    this.CONSUME(Kw.log_access);
+    this.SUBRULE(this.ownerList);
   });
 
   private tierField = this.RULE('tierField', () => {
@@ -620,7 +691,10 @@ export class GovParser extends CstParser {
     });
     this.OPTION3(() => {
       this.CONSUME(Kw.owned_by);
-      this.CONSUME2(StringLiteral, { LABEL: 'ownedBy' });
+      this.OR2([
+        { ALT: () => this.CONSUME2(StringLiteral, { LABEL: 'ownedBy' }) },
+        { ALT: () => this.CONSUME3(Identifier, { LABEL: 'ownedBy' }) },
+      ]);
     });
     this.OPTION4(() => {
       this.CONSUME(Kw.steps);

@@ -117,6 +117,14 @@ export const Kw = {
   approved_by: keyword('approved_by'),
   ticket: keyword('ticket'),
   expires: keyword('expires'),
+  // Language v2: identity and ownership.
+  never: keyword('never'),
+  require: keyword('require'),
+  person: keyword('person'),
+  team: keyword('team'),
+  email: keyword('email'),
+  members: keyword('members'),
+  log_access: keyword('log_access'),
 } as const;
 
 

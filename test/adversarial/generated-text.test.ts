@@ -44,12 +44,17 @@ function esc(s: string): string {
 }
 
 const X = esc(CHARS);
+/**
+ * The same set without white space, for e-mail addresses: an owner or approver text must be an address (GOV2080, no
+ * spaces), so white space there is refused before anything is generated; every other invisible character stays.
+ */
+const XE = esc([...CHARS].filter((c) => !/\s/u.test(c)).join(''));
 /** A file name with bidi controls, a BOM, a line separator and invisible spaces. */
 const FILE_NAME = 'use\u202ecases\ufeff\u2028\u00a0\u2066\u200b.gov';
 
 const ORG = `org acme {
   title "Acme ${X}"
-  owners "gov${X}@acme.example"
+  owners "gov${XE}@acme.example"
 }
 
 tier open {
@@ -72,7 +77,7 @@ model m {
   regions eu
   price input 1.00 USD output 2.00 USD per 1M tokens
   status approved
-  approved_by "ml${X}@acme.example" on 2026-01-01 ticket "T-${X}" expires 2027-06-01
+  approved_by "ml${XE}@acme.example" on 2026-01-01 ticket "T-${X}" expires 2027-06-01
 }
 
 data_class d {
@@ -84,7 +89,7 @@ data_class d {
 
 tool t {
   title "${X}"
-  owner "tools${X}@acme.example"
+  owner "tools${XE}@acme.example"
   scopes "s:${X}"
 }
 `;
@@ -92,7 +97,7 @@ tool t {
 const USE_CASE = `use_case u {
   title "U ${X}"
   tier open
-  owner "owner${X}@acme.example"
+  owner "owner${XE}@acme.example"
   surfaces "S ${X}"
   models m
   data d -> p redacted
@@ -103,8 +108,8 @@ const USE_CASE = `use_case u {
   human_oversight "${X}"
   red_team "${X}"
   eval e { dataset "evals/${X}.jsonl" baseline "b${X}" toxicity <= 0.1 }
-  rollback to m@"v${X}" within 15m owned_by "oncall${X}@acme.example" steps "${X}"
-  approved_by "cto${X}@acme.example" on 2026-01-01 ticket "T-${X}" expires 2027-06-01
+  rollback to m@"v${X}" within 15m owned_by "oncall${XE}@acme.example" steps "${X}"
+  approved_by "cto${XE}@acme.example" on 2026-01-01 ticket "T-${X}" expires 2027-06-01
 }
 `;
 

@@ -79,12 +79,21 @@ request_problem := "the request must be a JSON object" if {
 } else := "`rate.tenant.tokens` must be an integer from 0 to 1000000000000" if {
 	has_key(input.rate.tenant, "tokens")
 	not bounded_int(input.rate.tenant.tokens, 1000000000000)
+} else := "`principal` must be a non-empty string of at most 256 characters" if {
+	has_key(input, "principal")
+	not bounded_string(input.principal, 256)
 }
 
 # RULE C: a trace id is a string of at most 256 code points (`count` counts code points).
 valid_trace_id(t) if {
 	is_string(t)
 	count(t) <= 256
+}
+
+# A non-empty string of at most `limit` code points (a principal: a decision echoes it whole).
+bounded_string(s, limit) if {
+	nonempty_string(s)
+	count(s) <= limit
 }
 
 # RULE B: a request string a decision repeats is itself up to 64 code points, else its first 64 and an
@@ -101,7 +110,7 @@ per_scope("tenant") := "per-tenant "
 # ---- reasons: one function per entry of REASONS, arguments in the table's order, then the source ----
 # (The precomputed reasons are in the IR: use_cases.U.decision.)
 
-# fallback_model (info, step 3): the primary (or first candidate) had problems; a fallback serves.
+# fallback_model (info, step 6): the primary (or first candidate) had problems; a fallback serves.
 reason_fallback_model(use_case, model, fallback, source) := {
 	"code": "fallback_model",
 	"rule": sprintf("use_case/%s/models", [use_case]),
@@ -109,7 +118,7 @@ reason_fallback_model(use_case, model, fallback, source) := {
 	"source": source,
 }
 
-# budget_degraded (info, step 7): a budget ran out and the degrade model serves.
+# budget_degraded (info, step 10): a budget ran out and the degrade model serves.
 reason_budget_degraded(use_case, model, degrade_to, source) := {
 	"code": "budget_degraded",
 	"rule": sprintf("use_case/%s/on_budget_exhausted", [use_case]),
@@ -133,7 +142,23 @@ reason_unknown_use_case(use_case) := {
 	"source": null,
 }
 
-# approval_expired (deny, step 2): too few valid approvals; one has expired.
+# trace_id_required (deny, step 2): the org requires a trace id and the request has none.
+reason_trace_id_required(org, source) := {
+	"code": "trace_id_required",
+	"rule": "org/require/trace_id",
+	"message": sprintf("org `%s` requires a `trace_id` on every request", [org]),
+	"source": source,
+}
+
+# principal_required (deny, step 2): the org requires a principal and the request has none.
+reason_principal_required(org, source) := {
+	"code": "principal_required",
+	"rule": "org/require/principal",
+	"message": sprintf("org `%s` requires a `principal` on every request", [org]),
+	"source": source,
+}
+
+# approval_expired (deny, step 3): too few valid approvals; one has expired.
 reason_approval_expired(use_case, valid, date, required, source) := {
 	"code": "approval_expired",
 	"rule": sprintf("use_case/%s/approved_by", [use_case]),
@@ -141,7 +166,7 @@ reason_approval_expired(use_case, valid, date, required, source) := {
 	"source": source,
 }
 
-# approval_not_yet_valid (deny, step 2): too few valid approvals; one is dated after the request.
+# approval_not_yet_valid (deny, step 3): too few valid approvals; one is dated after the request.
 reason_approval_not_yet_valid(use_case, valid, date, required, source) := {
 	"code": "approval_not_yet_valid",
 	"rule": sprintf("use_case/%s/approved_by", [use_case]),
@@ -149,7 +174,7 @@ reason_approval_not_yet_valid(use_case, valid, date, required, source) := {
 	"source": source,
 }
 
-# model_not_allowed (deny, step 3): the requested model is not one of the use case's.
+# model_not_allowed (deny, step 6): the requested model is not one of the use case's.
 reason_model_not_allowed(use_case, model, source) := {
 	"code": "model_not_allowed",
 	"rule": sprintf("use_case/%s/models", [use_case]),
@@ -157,7 +182,7 @@ reason_model_not_allowed(use_case, model, source) := {
 	"source": source,
 }
 
-# model_revoked (deny, step 3): the model is revoked.
+# model_revoked (deny, step 6): the model is revoked.
 reason_model_revoked(model, source) := {
 	"code": "model_revoked",
 	"rule": sprintf("model/%s/status", [model]),
@@ -165,7 +190,7 @@ reason_model_revoked(model, source) := {
 	"source": source,
 }
 
-# model_approval_expired (deny, step 3): no approval of the model is valid on the request's date.
+# model_approval_expired (deny, step 6): no approval of the model is valid on the request's date.
 reason_model_approval_expired(model, date, source) := {
 	"code": "model_approval_expired",
 	"rule": sprintf("model/%s/approved_by", [model]),
@@ -173,7 +198,7 @@ reason_model_approval_expired(model, date, source) := {
 	"source": source,
 }
 
-# model_region_not_served (deny, step 3): the model is not offered in the request's region.
+# model_region_not_served (deny, step 6): the model is not offered in the request's region.
 reason_model_region_not_served(model, region, source) := {
 	"code": "model_region_not_served",
 	"rule": sprintf("model/%s/regions", [model]),
@@ -181,7 +206,7 @@ reason_model_region_not_served(model, region, source) := {
 	"source": source,
 }
 
-# data_flow_not_permitted (deny, step 3): the class's rule names neither the model nor its provider (model targets).
+# data_flow_not_permitted (deny, step 6): the class's rule names neither the model nor its provider (model targets).
 reason_data_flow_not_permitted(use_case, data_class, provider, model, source) := {
 	"code": "data_flow_not_permitted",
 	"rule": sprintf("use_case/%s/data/%s", [use_case, data_class]),
@@ -189,7 +214,7 @@ reason_data_flow_not_permitted(use_case, data_class, provider, model, source) :=
 	"source": source,
 }
 
-# unknown_data_class (deny, step 4): the request names an undeclared data class.
+# unknown_data_class (deny, step 7): the request names an undeclared data class.
 reason_unknown_data_class(data_class) := {
 	"code": "unknown_data_class",
 	"rule": "request",
@@ -197,7 +222,7 @@ reason_unknown_data_class(data_class) := {
 	"source": null,
 }
 
-# data_class_denied (deny, step 4): `data C deny`.
+# data_class_denied (deny, step 7): `data C deny`.
 reason_data_class_denied(use_case, data_class, source) := {
 	"code": "data_class_denied",
 	"rule": sprintf("use_case/%s/data/%s", [use_case, data_class]),
@@ -205,7 +230,7 @@ reason_data_class_denied(use_case, data_class, source) := {
 	"source": source,
 }
 
-# data_class_not_permitted (deny, step 4): no rule for the class and its default is `deny`.
+# data_class_not_permitted (deny, step 7): no rule for the class and its default is `deny`.
 reason_data_class_not_permitted(data_class, use_case, source) := {
 	"code": "data_class_not_permitted",
 	"rule": sprintf("data_class/%s/default", [data_class]),
@@ -213,7 +238,7 @@ reason_data_class_not_permitted(data_class, use_case, source) := {
 	"source": source,
 }
 
-# data_region_not_permitted (deny, step 4): the class may flow only `in` other regions.
+# data_region_not_permitted (deny, step 7): the class may flow only `in` other regions.
 reason_data_region_not_permitted(use_case, data_class, region, source) := {
 	"code": "data_region_not_permitted",
 	"rule": sprintf("use_case/%s/data/%s", [use_case, data_class]),
@@ -221,7 +246,7 @@ reason_data_region_not_permitted(use_case, data_class, region, source) := {
 	"source": source,
 }
 
-# residency_violation (deny, step 4): the class must stay in its residency regions.
+# residency_violation (deny, step 7): the class must stay in its residency regions.
 reason_residency_violation(data_class, residency, region, source) := {
 	"code": "residency_violation",
 	"rule": sprintf("data_class/%s/residency", [data_class]),
@@ -229,7 +254,7 @@ reason_residency_violation(data_class, residency, region, source) := {
 	"source": source,
 }
 
-# tool_not_allowed (deny, step 5): the tool is not granted.
+# tool_not_allowed (deny, step 8): the tool is not granted.
 reason_tool_not_allowed(use_case, tool, source) := {
 	"code": "tool_not_allowed",
 	"rule": sprintf("use_case/%s/tools", [use_case]),
@@ -237,7 +262,7 @@ reason_tool_not_allowed(use_case, tool, source) := {
 	"source": source,
 }
 
-# tool_approval_expired (deny, step 5): the tool has approvals and none is valid on the request's date.
+# tool_approval_expired (deny, step 8): the tool has approvals and none is valid on the request's date.
 reason_tool_approval_expired(tool, date, source) := {
 	"code": "tool_approval_expired",
 	"rule": sprintf("tool/%s/approved_by", [tool]),
@@ -245,7 +270,7 @@ reason_tool_approval_expired(tool, date, source) := {
 	"source": source,
 }
 
-# tool_scope_not_allowed (deny, step 5): the scope is not granted.
+# tool_scope_not_allowed (deny, step 8): the scope is not granted.
 reason_tool_scope_not_allowed(use_case, tool, scope, source) := {
 	"code": "tool_scope_not_allowed",
 	"rule": sprintf("use_case/%s/tool/%s", [use_case, tool]),
@@ -253,7 +278,7 @@ reason_tool_scope_not_allowed(use_case, tool, scope, source) := {
 	"source": source,
 }
 
-# human_approval_required (deny, step 5): the tool needs a human approval and none was given.
+# human_approval_required (deny, step 8): the tool needs a human approval and none was given.
 reason_human_approval_required(use_case, tool, source) := {
 	"code": "human_approval_required",
 	"rule": sprintf("use_case/%s/tool/%s", [use_case, tool]),
@@ -261,7 +286,7 @@ reason_human_approval_required(use_case, tool, source) := {
 	"source": source,
 }
 
-# counter_missing (deny, step 6): a counter a rate limit needs was not sent.
+# counter_missing (deny, step 9): a counter a rate limit needs was not sent.
 reason_counter_missing_rate(use_case, scope, kind, source) := {
 	"code": "counter_missing",
 	"rule": sprintf("use_case/%s/rate", [use_case]),
@@ -269,7 +294,7 @@ reason_counter_missing_rate(use_case, scope, kind, source) := {
 	"source": source,
 }
 
-# rate_limited (deny, step 6): a per-minute limit would be exceeded.
+# rate_limited (deny, step 9): a per-minute limit would be exceeded.
 reason_rate_limited(use_case, scope, kind, per_minute, source) := {
 	"code": "rate_limited",
 	"rule": sprintf("use_case/%s/rate", [use_case]),
@@ -277,7 +302,7 @@ reason_rate_limited(use_case, scope, kind, per_minute, source) := {
 	"source": source,
 }
 
-# counter_missing (deny, step 7): a counter a budget needs was not sent.
+# counter_missing (deny, step 10): a counter a budget needs was not sent.
 reason_counter_missing_budget(use_case, scope, period, source) := {
 	"code": "counter_missing",
 	"rule": sprintf("use_case/%s/budget", [use_case]),
@@ -285,7 +310,7 @@ reason_counter_missing_budget(use_case, scope, period, source) := {
 	"source": source,
 }
 
-# budget_exhausted (deny, step 7): a budget is exhausted and degrading is impossible.
+# budget_exhausted (deny, step 10): a budget is exhausted and degrading is impossible.
 reason_budget_exhausted(use_case, scope, period, source) := {
 	"code": "budget_exhausted",
 	"rule": sprintf("use_case/%s/budget", [use_case]),

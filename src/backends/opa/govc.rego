@@ -110,6 +110,12 @@ input_trace_id := input.trace_id if {
 	valid_trace_id(input.trace_id)
 } else := null
 
+# The decision's `principal`: the request's, when it is a valid one (also on a malformed request, as trace_id).
+input_principal := input.principal if {
+	is_object(input)
+	bounded_string(input.principal, 256)
+} else := null
+
 malformed_decision := {
 	"decision": "deny",
 	"allow": false,
@@ -121,6 +127,8 @@ malformed_decision := {
 	"obligations": null,
 	"limits": null,
 	"trace_id": input_trace_id,
+	"owner": null,
+	"principal": input_principal,
 	"policy_revision": tables.revision,
 }
 
@@ -135,6 +143,8 @@ unknown_use_case_decision := {
 	"obligations": null,
 	"limits": null,
 	"trace_id": input_trace_id,
+	"owner": null,
+	"principal": input_principal,
 	"policy_revision": tables.revision,
 }
 
@@ -174,7 +184,20 @@ ends_after(expires, date) if {
 
 # 1. The use case: decision above (unknown_use_case_decision when it is not declared).
 
-# 2. The use case's own approvals.
+# 2. Identity: what the org requires every request to carry (a field that is absent; present ones were validated).
+identity_reasons contains reason if {
+	tables.org.require.trace_id == true
+	not has_key(input, "trace_id")
+	reason := reason_trace_id_required(tables.org.name, tables.org.require.source)
+}
+
+identity_reasons contains reason if {
+	tables.org.require.principal == true
+	not has_key(input, "principal")
+	reason := reason_principal_required(tables.org.name, tables.org.require.source)
+}
+
+# 3. The use case's own approvals.
 valid_approvers := {a.approver | some a in uc.approvals; approval_valid(a, req_date)}
 
 approval_culprits := [a | some a in uc.approvals; a.expires != null; a.expires < req_date]
@@ -199,7 +222,7 @@ approval_culprit_source := approval_culprits[0].source if {
 	count(pending_culprits) > 0
 } else := uc.source
 
-# 3. The model.
+# 6. The model.
 model_requested if has_key(input, "model")
 
 candidates := [input.model] if {
@@ -267,7 +290,7 @@ fallback_reasons contains reason if {
 	reason := reason_fallback_model(uc.name, candidates[0], chosen, uc.source)
 }
 
-# 4. Data classes.
+# 7. Data classes.
 data_reasons contains reason if {
 	some c in classes
 	not tables.data_classes[c]
@@ -322,7 +345,7 @@ redactions := [{"data_class": c, "detectors": [d.name | some d in tables.data_cl
 	redacts(c)
 ]
 
-# 5. The tool call.
+# 8. The tool call.
 tool_requested if has_key(input, "tool")
 
 grant := uc.tools[input.tool.name]
@@ -369,7 +392,7 @@ tool_reasons contains reason if {
 
 human_approval_obligation if grant.human_approval == true
 
-# 6. Rate limits.
+# 9. Rate limits.
 rate_increment("requests") := 1
 
 rate_increment("tokens") := tokens_in + tokens_out
@@ -387,7 +410,7 @@ rate_reasons contains reason if {
 	reason := reason_rate_limited(uc.name, limit.scope, limit.kind, limit.per_minute, limit.source)
 }
 
-# 7. Budgets, priced on the chosen model.
+# 10. Budgets, priced on the chosen model.
 spent(b) := input.spend[b.scope][b.period]
 
 missing_spend := [b | some b in uc.budgets; not has_key(object.get(input, ["spend", b.scope], {}), b.period)]
@@ -430,8 +453,8 @@ degrade_reasons contains reason if {
 	reason := reason_budget_degraded(uc.name, chosen, degrade_target, uc.on_budget_exhausted.source)
 }
 
-# 8. The result.
-deny_reasons := ((((approval_reasons | model_reasons) | data_reasons) | tool_reasons) | rate_reasons) | budget_reasons
+# 11. The result.
+deny_reasons := (((((identity_reasons | approval_reasons) | model_reasons) | data_reasons) | tool_reasons) | rate_reasons) | budget_reasons
 
 info_reasons := (fallback_reasons | degrade_reasons) | {parts.allowed}
 
@@ -473,6 +496,8 @@ use_case_decision := {
 	"obligations": obligations,
 	"limits": parts.limits,
 	"trace_id": input_trace_id,
+	"owner": parts.owner,
+	"principal": input_principal,
 	"policy_revision": tables.revision,
 } if {
 	count(deny_reasons) > 0
@@ -487,5 +512,7 @@ use_case_decision := {
 	"obligations": obligations,
 	"limits": parts.limits,
 	"trace_id": input_trace_id,
+	"owner": parts.owner,
+	"principal": input_principal,
 	"policy_revision": tables.revision,
 }

@@ -82,7 +82,7 @@ function rowsOf(tables: GuardTables): Rows {
     dataClasses: tables.dataClasses.map((r) => tsRecord(r)),
     tools: tables.tools.map((r) => tsRecord(r)),
     useCases: tables.useCases.map((r) => tsRecord(r)),
-    args: ts`{ revision: POLICY_REVISION, org: ${tables.org}, defaults: ${tables.defaults}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES }`,
+    args: ts`{ revision: POLICY_REVISION, org: ${tables.org}, require: ${tables.require ?? [false, false, null]}, defaults: ${tables.defaults}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES }`,
   };
 }
 

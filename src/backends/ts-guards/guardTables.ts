@@ -55,7 +55,7 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
   const d = u.decision;
   return {
     name,
-    owner: u.owner,
+    owner: d.owner,
     source: u.source,
     required_approvers: u.required_approvers,
     approvals: u.approvals.map(approvalSpec),
@@ -100,6 +100,7 @@ export function guardTables(ir: IrProgram, names: GuardNames = guardNames(ir)): 
   return {
     revision: ir.revision,
     org: ir.org.name,
+    require: [ir.org.require.trace_id, ir.org.require.principal, ir.org.require.source],
     defaults: { log: { ...ir.org.log }, retention_days: ir.org.retention_days },
     models,
     dataClasses,

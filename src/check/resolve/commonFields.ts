@@ -1,8 +1,9 @@
-import { fieldOf, fieldsOf, type ApprovalNode, type DeclNode, type LogField, type NameNode } from '../../ast/nodes.js';
+import { fieldOf, fieldsOf, ownerRefText, type ApprovalNode, type DeclNode, type LogField, type NameNode } from '../../ast/nodes.js';
 import type { IrApproval, IrLog, LogLevel } from '../../ir/types.js';
 import { formatLocation, type Span } from '../../source/Source.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { CheckContext } from '../CheckContext.js';
+import { resolveOwner } from './owners.js';
 
 /** Readers of what several kinds of declaration share: titles, approvals, log levels, enumerated words, names. */
 
@@ -15,16 +16,19 @@ export function title(decl: DeclNode): string | null {
   return fieldOf(decl, 'Title')?.value.value ?? null;
 }
 
-export function approvalsOf(decl: DeclNode): IrApproval[] {
-  return fieldsOf(decl, 'ApprovalField').map(({ approval }) => approvalIr(approval));
+export function approvalsOf(ctx: CheckContext, decl: DeclNode): IrApproval[] {
+  return fieldsOf(decl, 'ApprovalField').map(({ approval }) => approvalIr(ctx, approval));
 }
 
-export function approvalIr(a: ApprovalNode): IrApproval {
+/** An approval as the IR records it; its approver is a person or an e-mail (owners.ts), never a team. */
+export function approvalIr(ctx: CheckContext, a: ApprovalNode): IrApproval {
   return {
-    // Email addresses are case-insensitive: `CTO@acme.example` is the same person as `cto@acme.example`.
-    approver: a.approver.value.toLowerCase(),
+    // Email addresses are case-insensitive: `CTO@acme.example` is the same person as `cto@acme.example`. An
+    // approver that does not resolve is reported; the text stands in (a program with errors is never lowered).
+    approver: resolveOwner(ctx, a.approver, 'person') ?? ownerRefText(a.approver).toLowerCase(),
     on: a.on?.value ?? null,
     ticket: a.ticket ? (a.ticket.kind === 'Name' ? a.ticket.text : a.ticket.value) : null,
+    // `expires never` and a missing `expires` (GOV2066) both lower to null: only the former passes the check.
     expires: a.expires?.value ?? null,
     source: loc(a.span),
   };

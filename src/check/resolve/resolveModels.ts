@@ -67,7 +67,7 @@ export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgD
         price: { input_nanos_per_token: inNanos, output_nanos_per_token: outNanos },
         context_tokens: contextTokens,
         status: (status && oneOf(ctx, status.value, ['approved', 'deprecated', 'revoked'] as const, 'model status')) ?? 'revoked',
-        approvals: approvalsOf(decl),
+        approvals: approvalsOf(ctx, decl),
         kind: (kindField && oneOf(ctx, kindField.value, ['chat', 'embedding'] as const, 'model kind')) ?? 'chat',
         source: loc(decl.name.span),
       },

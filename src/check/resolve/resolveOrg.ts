@@ -1,8 +1,10 @@
 import { fieldOf } from '../../ast/nodes.js';
-import type { IrLog } from '../../ir/types.js';
+import type { IrLog, IrOrgRequire } from '../../ir/types.js';
+import type { DeclNode } from '../../ast/nodes.js';
 import type { CheckContext } from '../CheckContext.js';
 import { durationDays } from '../units.js';
-import { loc, logOf, title } from './commonFields.js';
+import { loc, logOf, oneOf, title } from './commonFields.js';
+import { resolveOwners } from './owners.js';
 import { budgetsOf } from './limits.js';
 import type { SemanticModel } from './SemanticModel.js';
 
@@ -15,6 +17,16 @@ export interface OrgDefaults {
   readonly currency: string | undefined;
   readonly log: IrLog;
   readonly retentionDays: number;
+}
+
+/** What every request must carry: `require trace_id, principal` (step 2 of docs/semantics.md). */
+const REQUIREMENTS = ['trace_id', 'principal'] as const;
+
+function requireOf(ctx: CheckContext, orgDecl: DeclNode): IrOrgRequire {
+  const field = fieldOf(orgDecl, 'Require');
+  if (!field) return { trace_id: false, principal: false, source: null };
+  const words = new Set(field.values.map((v) => oneOf(ctx, v, REQUIREMENTS, 'request requirement')));
+  return { trace_id: words.has('trace_id'), principal: words.has('principal'), source: loc(field.span) };
 }
 
 /** The `org` block (the first one; declare() reports a second). */
@@ -38,7 +50,8 @@ export function resolveOrg(ctx: CheckContext, model: SemanticModel): OrgDefaults
       ir: {
         name: orgDecl.name.text,
         title: title(orgDecl),
-        owners: fieldOf(orgDecl, 'Owners')?.values.map((v) => v.value) ?? [],
+        owners: resolveOwners(ctx, fieldOf(orgDecl, 'Owners')?.values ?? []),
+        require: requireOf(ctx, orgDecl),
         currency: currency ?? 'USD',
         budgets: budgetsOf(ctx, orgDecl, currency),
         retention_days: orgRetention,

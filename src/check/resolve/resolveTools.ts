@@ -1,6 +1,7 @@
 import { fieldOf } from '../../ast/nodes.js';
 import type { CheckContext } from '../CheckContext.js';
 import { approvalsOf, loc, title } from './commonFields.js';
+import { ownerOf } from './owners.js';
 import type { SemanticModel } from './SemanticModel.js';
 
 /** `tool` blocks: scopes, owner, approvals. */
@@ -12,8 +13,8 @@ export function resolveTools(ctx: CheckContext, model: SemanticModel): void {
         name: decl.name.text,
         title: title(decl),
         scopes: [...new Set(fieldOf(decl, 'Scopes')?.values.map((v) => v.value) ?? [])],
-        owner: fieldOf(decl, 'Owner')?.value.value ?? null,
-        approvals: approvalsOf(decl),
+        owner: ownerOf(ctx, decl) ?? null,
+        approvals: approvalsOf(ctx, decl),
         source: loc(decl.name.span),
       },
     });

@@ -1,10 +1,12 @@
 import { fieldOf, fieldsOf } from '../../ast/nodes.js';
 import type { IrDataFlow, IrEvalGate, IrOnBudgetExhausted, IrOnRateLimited, IrRollback, IrToolGrant } from '../../ir/types.js';
+import type { Span } from '../../source/Source.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { CheckContext } from '../CheckContext.js';
 import { recordOf } from '../records.js';
 import { durationDays, durationSeconds, fraction } from '../units.js';
 import { approvalsOf, loc, logOf, title, uniqueNames } from './commonFields.js';
+import { ownerOf, resolveOwner, resolveOwners } from './owners.js';
 import { budgetsOf, percentOf, ratesOf } from './limits.js';
 import { termsOf } from './contractTerms.js';
 import { flowTargetsOf } from './flowTargets.js';
@@ -13,6 +15,20 @@ import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
 
 export const DEFAULT_DEGRADE_CAP_PERCENT = 110;
+
+/**
+ * No hidden defaults (GOV2083): `degrade to X` without `up to N%` keeps the 110% cap, but says so, with the field
+ * rewritten to state it.
+ */
+function warnDefaultCap(ctx: CheckContext, span: Span, afterTarget: number): void {
+  const text = span.source.text;
+  const stated = `${text.slice(span.start, afterTarget)} up to ${DEFAULT_DEGRADE_CAP_PERCENT}%${text.slice(afterTarget, span.end)}`;
+  ctx.report('GOV2083', `the degrade cap is not stated; degraded traffic stops at ${DEFAULT_DEGRADE_CAP_PERCENT}% of each budget`, span, {
+    label: `\`up to ${DEFAULT_DEGRADE_CAP_PERCENT}%\` by default`,
+    help: `state the cap: \`${stated.replace(/\s+/g, ' ')}\``,
+    notes: ['decisions carry each budget\'s `hard_limit_micros`, where degraded traffic is refused'],
+  });
+}
 export const DEFAULT_RATE_LIMITED_MESSAGE = 'This assistant is handling too many requests right now. Please try again in a minute.';
 
 /**
@@ -113,6 +129,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         }
         let degradeTo: string | null = null;
         if (on.degradeTo && lookup(ctx, 'Model', on.degradeTo, where)) degradeTo = on.degradeTo.text;
+        if (on.degradeTo && !on.upTo) warnDefaultCap(ctx, on.span, on.degradeTo.span.end);
         onBudget = { degrade_to: degradeTo, cap_percent: cap, message: on.refuse.value, source: loc(on.span) };
       } else if (event === 'rate_limited') {
         if (onRate) {
@@ -173,7 +190,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         model: rb.model.text,
         version: rb.version?.value ?? null,
         within_seconds: rb.within ? durationSeconds(ctx, rb.within, 'a rollback time') ?? null : null,
-        owner: rb.ownedBy?.value ?? null,
+        owner: rb.ownedBy ? resolveOwner(ctx, rb.ownedBy) ?? null : null,
         steps: rb.steps.map((s) => s.value),
         source: loc(rb.span),
       };
@@ -184,7 +201,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         name: decl.name.text,
         title: title(decl),
         tier: tierField?.tier.text ?? '',
-        owner: fieldOf(decl, 'Owner')?.value.value ?? '',
+        owner: ownerOf(ctx, decl) ?? '',
         surfaces: fieldOf(decl, 'Surfaces')?.values.map((s) => s.value) ?? [],
         models,
         data: recordOf(data),
@@ -198,9 +215,10 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         human_oversight: fieldOf(decl, 'HumanOversight')?.value.value ?? null,
         disclosure: fieldOf(decl, 'Disclosure')?.value.value ?? null,
         red_team: fieldOf(decl, 'RedTeam')?.value.value ?? null,
+        log_access: resolveOwners(ctx, fieldOf(decl, 'LogAccess')?.values ?? []),
         evals,
         rollback,
-        approvals: approvalsOf(decl),
+        approvals: approvalsOf(ctx, decl),
         required_approvers: tierIr?.approvers ?? 1,
         source: loc(decl.name.span),
       },

@@ -8,8 +8,10 @@ import {
   fallbackReason,
   humanApprovalReason,
   modelRevokedReason,
+  principalRequiredReason,
   rateCounterMissingReason,
   rateLimitedReason,
+  traceIdRequiredReason,
 } from './reasons.js';
 import type { Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, Span, UseCaseRec } from './records.js';
 import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, ToolSpec, UseCaseSpec } from './tables.js';
@@ -169,6 +171,7 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
   const degraded = (k: number): Reason => degradedReason(u.name, u.models[k]!, degrade!.name, policy![2]);
   return {
     name: u.name,
+    owner: u.owner,
     required: u.required_approvers,
     at,
     rateAt,
@@ -220,8 +223,11 @@ export function compileProgram(t: GuardTables): Program {
     nums: [],
   };
   const useCases = new Map(t.useCases.map((u) => [u.name, freezeRecord(useCaseRec(u, cx))]));
+  const [traceId, principal, requireSource] = t.require ?? [false, false, null];
   return {
     revision: t.revision,
+    traceRequired: traceId ? freezeDeep(traceIdRequiredReason(t.org, requireSource ?? '')) : null,
+    principalRequired: principal ? freezeDeep(principalRequiredReason(t.org, requireSource ?? '')) : null,
     useCases,
     classes,
     classRecs,

@@ -1,6 +1,6 @@
 import { echo, sortReasons } from '../decideSupport.js';
 import type { AnyRequest, Decision, Limits, Obligations, Reason, RedactObligation } from '../types.js';
-import { malformedTraceId, requestProblem } from '../validate.js';
+import { malformedPrincipal, malformedTraceId, requestProblem } from '../validate.js';
 import { classList } from './classList.js';
 import { ownRequest } from './ownRequest.js';
 import {
@@ -50,7 +50,7 @@ function anyValid(spans: readonly Span[], day: number): boolean {
   return false;
 }
 
-/** Step 2: fewer distinct approvers valid on `day` than the tier requires. */
+/** Step 3: fewer distinct approvers valid on `day` than the tier requires. */
 function approvalsShort(nums: Float64Array, u: UseCaseRec, day: number): boolean {
   let p = u.at;
   const required = nums[p]!;
@@ -71,7 +71,7 @@ function approvalsShort(nums: Float64Array, u: UseCaseRec, day: number): boolean
   return true;
 }
 
-/** Step 2's denial: how many approvers are valid, and the approval to blame (the first expired, else the first not yet valid). */
+/** Step 3's denial: how many approvers are valid, and the approval to blame (the first expired, else the first not yet valid). */
 function approvalDenial(u: UseCaseRec, day: number, date: string): Reason {
   const valid = new Set<string>();
   let expired: Approval | undefined;
@@ -86,7 +86,7 @@ function approvalDenial(u: UseCaseRec, day: number, date: string): Reason {
 }
 
 /**
- * Step 3: the model has no problem on this request (`n` resolved classes in `scratch`). `k` is the model's position
+ * Step 6: the model has no problem on this request (`n` resolved classes in `scratch`). `k` is the model's position
  * among the candidates (-1 for a degrade model that is not one) and `blocked` the OR of the classes' masks.
  */
 function modelOk(u: UseCaseRec, m: ModelRec, k: number, region: string, scratch: readonly ClassRec[], n: number, day: number, blocked: number): boolean {
@@ -106,7 +106,7 @@ function flowPermits(f: FlowRec, m: ModelRec): boolean {
   return includes(f.providers, m.provider) || (f.models.length > 0 && includes(f.models, m.name));
 }
 
-/** Step 3: the model's problems, in the order of docs/semantics.md. */
+/** Step 6: the model's problems, in the order of docs/semantics.md. */
 function modelProblems(u: UseCaseRec, m: ModelRec, region: string, scratch: readonly ClassRec[], n: number, day: number, date: string, out: Reason[]): void {
   if (m.revoked !== null) out.push(m.revoked);
   else if (m.windows.length > 0 && !anyValid(m.windows, day)) out.push(modelApprovalReason(m.name, date, m.approvalSource));
@@ -120,7 +120,7 @@ function modelProblems(u: UseCaseRec, m: ModelRec, region: string, scratch: read
   }
 }
 
-/** Step 4 for one class; pushes its denials. */
+/** Step 7 for one class; pushes its denials. */
 function classStep(u: UseCaseRec, dc: ClassRec, f: FlowRec | null, region: string, deny: Reason[]): void {
   if (f !== null) {
     if (f.denied !== null) deny.push(f.denied);
@@ -137,7 +137,7 @@ function scopeGranted(g: GrantRec, scope: string): boolean {
   return false;
 }
 
-/** Step 5: the tool call's denials; returns whether the grant requires a human approval. */
+/** Step 8: the tool call's denials; returns whether the grant requires a human approval. */
 function toolStep(u: UseCaseRec, tool: Tool, grant: GrantRec | undefined, day: number, date: string, deny: Reason[]): boolean {
   if (grant === undefined) {
     deny.push(toolNotAllowedReason(u.name, tool.name, u.source));
@@ -188,6 +188,8 @@ function decision(
   obligations: Obligations | null,
   limits: Limits | null,
   trace: string | null,
+  owner: string | null,
+  principal: string | null,
   revision: string,
 ): Decision {
   return {
@@ -201,6 +203,8 @@ function decision(
     obligations,
     limits,
     trace_id: trace,
+    owner,
+    principal,
     policy_revision: revision,
   };
 }
@@ -213,14 +217,15 @@ export function decideRequest(p: Program, input: unknown): Decision {
     let r = input as AnyRequest;
     if (!wellFormed(input)) {
       const problem = requestProblem(input);
-      if (problem !== undefined) return decision('deny', null, null, [malformedReason(problem)], null, null, null, malformedTraceId(input), p.revision);
+      if (problem !== undefined) return decision('deny', null, null, [malformedReason(problem)], null, null, null, malformedTraceId(input), null, malformedPrincipal(input), p.revision);
       // Well-formed, but not plain data (a prototype chain, a long trace id...): decided on its own properties.
       r = ownRequest(input as Record<string, unknown>);
     }
     const trace = r.trace_id ?? null;
+    const principal = r.principal ?? null;
     // 1. Use case.
     const u = p.useCases.get(r.use_case);
-    if (u === undefined) return decision('deny', echo(r.use_case), null, [unknownUseCaseReason(r.use_case)], null, null, null, trace, p.revision);
+    if (u === undefined) return decision('deny', echo(r.use_case), null, [unknownUseCaseReason(r.use_case)], null, null, null, trace, null, principal, p.revision);
     const nums = p.nums;
     const scratch = p.scratch;
     const time = r.time;
@@ -231,7 +236,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
     const to = tokens === undefined ? 0 : tokens.output ?? 0;
     let deny: Reason[] | null = null;
 
-    // The request's classes, distinct and sorted, resolved once into `scratch`; undeclared ones are denied (step 4).
+    // The request's classes, distinct and sorted, resolved once into `scratch`; undeclared ones are denied (step 7).
     const classes = classList(r.data_classes);
     let n = 0;
     let blocked = 0;
@@ -244,10 +249,14 @@ export function decideRequest(p: Program, input: unknown): Decision {
       } else (deny ??= []).push(unknownDataClassReason(classes[i]!));
     }
 
-    // 2. The use case's approvals.
+    // 2. Identity: what the org requires of every request (precomputed reasons; null when not required).
+    if (p.traceRequired !== null && trace === null) (deny ??= []).push(p.traceRequired);
+    if (p.principalRequired !== null && principal === null) (deny ??= []).push(p.principalRequired);
+
+    // 3. The use case's approvals.
     if (u.required > 0 && approvalsShort(nums, u, day)) (deny ??= []).push(approvalDenial(u, day, time.slice(0, 10)));
 
-    // 3. Model: the requested one, or the first usable of primary then fallbacks.
+    // 6. Model: the requested one, or the first usable of primary then fallbacks.
     const models = u.models;
     const wanted = r.model;
     let first: ModelRec | null = null;
@@ -277,7 +286,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
     }
     if (chosen === null && first !== null) modelProblems(u, first, region, scratch, n, day, time.slice(0, 10), (deny ??= []));
 
-    // 4. Data classes; the redaction of one class alone is a precomputed obligation.
+    // 7. Data classes; the redaction of one class alone is a precomputed obligation.
     let redactOne = -1;
     let redactMany: RedactObligation[] | null = null;
     for (let i = 0; i < n; i++) {
@@ -291,7 +300,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
       else (redactMany ??= [p.classRecs[redactOne]!.obligation]).push(dc.obligation);
     }
 
-    // 5. Tool call.
+    // 8. Tool call.
     let humanApproval = false;
     const tool = r.tool;
     if (tool !== undefined) {
@@ -315,7 +324,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
       else humanApproval = toolStep(u, tool, grant, day, time.slice(0, 10), (deny ??= []));
     }
 
-    // 6. Rate limits.
+    // 9. Rate limits.
     let rateOut = false;
     let q = u.rateAt;
     const nRates = nums[q++]!;
@@ -333,7 +342,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
       }
     }
 
-    // 7. Budgets, priced on the chosen model.
+    // 10. Budgets, priced on the chosen model.
     let budgetOut = false;
     let degradeTo: ModelRec | null = null;
     const b0 = u.budgetAt + 1;
@@ -379,17 +388,17 @@ export function decideRequest(p: Program, input: unknown): Decision {
       }
     }
 
-    // 8. Result.
+    // 11. Result.
     let obligations: Obligations;
     if (redactMany !== null) obligations = { ...u.template, redact: redactMany, human_approval: humanApproval };
     else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
     else obligations = humanApproval ? u.obligationsHA : u.obligations;
-    if (deny !== null) return decision('deny', u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace, p.revision);
+    if (deny !== null) return decision('deny', u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace, u.owner, principal, p.revision);
     // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).
     const fallback = wanted === undefined && at > 0;
-    if (degradeTo !== null) return decision('degrade', u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace, p.revision);
-    return decision('allow', u.name, chosen, fallback ? u.allowedFallback[at]! : u.allowed, null, obligations, u.limits, trace, p.revision);
+    if (degradeTo !== null) return decision('degrade', u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace, u.owner, principal, p.revision);
+    return decision('allow', u.name, chosen, fallback ? u.allowedFallback[at]! : u.allowed, null, obligations, u.limits, trace, u.owner, principal, p.revision);
   } catch {
-    return decision('deny', null, null, [malformedReason(requestProblem(undefined)!)], null, null, null, null, p.revision);
+    return decision('deny', null, null, [malformedReason(requestProblem(undefined)!)], null, null, null, null, null, null, p.revision);
   }
 }

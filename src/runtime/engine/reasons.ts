@@ -24,6 +24,10 @@ export const fallbackReason = (useCase: string, model: string, fallback: string,
 export const degradedReason = (useCase: string, model: string, degradeTo: string, source: string): Reason =>
   reason('budget_degraded', { use_case: useCase, model, degrade_to: degradeTo }, source);
 
+export const traceIdRequiredReason = (org: string, source: string): Reason => reason('trace_id_required', { org }, source);
+
+export const principalRequiredReason = (org: string, source: string): Reason => reason('principal_required', { org }, source);
+
 export const modelRevokedReason = (model: string, source: string): Reason => reason('model_revoked', { model }, source);
 
 export const dataClassDeniedReason = (useCase: string, dataClass: string, source: string): Reason =>

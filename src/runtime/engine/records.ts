@@ -80,6 +80,8 @@ export interface GrantRec {
 export interface UseCaseRec {
   // Fields a decision reads first, so that they share the record's first cache lines.
   readonly name: string;
+  /** The decision's `owner` (the IR's precomputed `decision.owner`). */
+  readonly owner: string;
   readonly required: number;
   /** Offsets in `Program.nums` of the approvals, the rate limits, the budgets and the data rules. */
   readonly at: number;
@@ -124,6 +126,9 @@ export interface UseCaseRec {
 /** One compiled program: what `decideRequest` reads. */
 export interface Program {
   readonly revision: string;
+  /** Step 2: the `trace_id_required` and `principal_required` reasons when the org requires them, else null. */
+  readonly traceRequired: Reason | null;
+  readonly principalRequired: Reason | null;
   readonly useCases: ReadonlyMap<string, UseCaseRec>;
   readonly classes: ReadonlyMap<string, ClassRec>;
   readonly classRecs: readonly ClassRec[];

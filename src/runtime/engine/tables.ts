@@ -96,6 +96,11 @@ export interface UseCaseSpec<U extends string = string, M extends string = strin
 export interface GuardTables {
   readonly revision: string;
   readonly org: string;
+  /**
+   * What the org requires of every request (`require trace_id, principal`) and the `require` field's source; absent
+   * in modules built before language v2 (nothing required).
+   */
+  readonly require?: readonly [trace_id: boolean, principal: boolean, source: string | null];
   /** What applies to a request without a declared use case: the org's log rules and retention. */
   readonly defaults: PolicyDefaults;
   readonly models: readonly ModelSpec[];

@@ -15,6 +15,8 @@ const MAX_COUNTER = 1000000000000;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** RULE C: a trace id has at most 256 code points; at most 256 UTF-16 units is certain, the rest is counted exactly. */
 const MAX_TRACE_UNITS = 256;
+/** A principal has at most 256 code points: at most 256 UTF-16 units is certain, the rest is counted exactly. */
+const MAX_PRINCIPAL_UNITS = 256;
 
 export const OBJECT_PROTO: object = Object.prototype;
 
@@ -50,7 +52,7 @@ function fieldsInherited(): boolean {
     o.trace_id !== undefined || o.use_case !== undefined || o.model !== undefined || o.tenant !== undefined || o.region !== undefined ||
     o.data_classes !== undefined || o.tool !== undefined || o.tokens !== undefined || o.spend !== undefined || o.rate !== undefined ||
     o.time !== undefined || o.name !== undefined || o.scope !== undefined || o.human_approved_by !== undefined || o.input !== undefined ||
-    o.output !== undefined || o.requests !== undefined
+    o.output !== undefined || o.requests !== undefined || o.principal !== undefined
   );
 }
 
@@ -165,5 +167,7 @@ export function wellFormed(r: unknown): boolean {
     const b = v.tenant;
     if ((b !== undefined ? !rateOk(b) : 'tenant' in v) || !plain(v)) return false;
   } else if ('rate' in r) return false;
+  v = r.principal;
+  if (v !== undefined ? typeof v !== 'string' || v.length === 0 || v.length > MAX_PRINCIPAL_UNITS : 'principal' in r) return false;
   return plain(r);
 }

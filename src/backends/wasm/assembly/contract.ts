@@ -12,6 +12,8 @@ export let C_FALLBACK_MODEL: u32 = 0;
 export let C_BUDGET_DEGRADED: u32 = 0;
 export let C_MALFORMED_REQUEST: u32 = 0;
 export let C_UNKNOWN_USE_CASE: u32 = 0;
+export let C_TRACE_ID_REQUIRED: u32 = 0;
+export let C_PRINCIPAL_REQUIRED: u32 = 0;
 export let C_APPROVAL_EXPIRED: u32 = 0;
 export let C_APPROVAL_NOT_YET_VALID: u32 = 0;
 export let C_MODEL_NOT_ALLOWED: u32 = 0;
@@ -50,6 +52,7 @@ let F_OUTPUT: u32 = 0;
 let F_SPEND: u32 = 0;
 let F_RATE: u32 = 0;
 let F_REQUESTS: u32 = 0;
+let F_PRINCIPAL: u32 = 0;
 let K_REQUEST: u32 = 0;
 
 // RULE C: the most code points of a trace id.
@@ -61,6 +64,8 @@ export function initContract(): void {
   C_BUDGET_DEGRADED = utf8("budget_degraded");
   C_MALFORMED_REQUEST = utf8("malformed_request");
   C_UNKNOWN_USE_CASE = utf8("unknown_use_case");
+  C_TRACE_ID_REQUIRED = utf8("trace_id_required");
+  C_PRINCIPAL_REQUIRED = utf8("principal_required");
   C_APPROVAL_EXPIRED = utf8("approval_expired");
   C_APPROVAL_NOT_YET_VALID = utf8("approval_not_yet_valid");
   C_MODEL_NOT_ALLOWED = utf8("model_not_allowed");
@@ -97,6 +102,7 @@ export function initContract(): void {
   F_SPEND = utf8("spend");
   F_RATE = utf8("rate");
   F_REQUESTS = utf8("requests");
+  F_PRINCIPAL = utf8("principal");
   K_REQUEST = utf8("request");
 }
 
@@ -143,13 +149,14 @@ export function firstProblem(r: u32): u32 {
   const v_rate_tenant = objectGet(v_rate, F_TENANT);
   if (hasKey(v_rate_tenant, F_REQUESTS) && !isBoundedInt(objectGet(v_rate_tenant, F_REQUESTS), 1000000000000)) return message("`rate.tenant.requests` must be an integer from 0 to 1000000000000");
   if (hasKey(v_rate_tenant, F_TOKENS) && !isBoundedInt(objectGet(v_rate_tenant, F_TOKENS), 1000000000000)) return message("`rate.tenant.tokens` must be an integer from 0 to 1000000000000");
+  if (hasKey(r, F_PRINCIPAL) && !(isNonEmptyStr(objectGet(r, F_PRINCIPAL)) && isValidTraceId(objectGet(r, F_PRINCIPAL), 256))) return message("`principal` must be a non-empty string of at most 256 characters");
   return 0;
 }
 
 // One builder per entry of REASONS, arguments in the table's order, then the source: each adds its reason
 // to the current list (reasons.ts). The precomputed reasons are in the IR (use_cases.U.decision).
 
-// fallback_model (info, step 3): the primary (or first candidate) had problems; a fallback serves.
+// fallback_model (info, step 6): the primary (or first candidate) had problems; a fallback serves.
 export function reasonFallbackModel(useCase: u32, model: u32, fallback: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/models");
   const rule = text.end();
@@ -157,7 +164,7 @@ export function reasonFallbackModel(useCase: u32, model: u32, fallback: u32, sou
   addReason(C_FALLBACK_MODEL, rule, text.end(), source);
 }
 
-// budget_degraded (info, step 7): a budget ran out and the degrade model serves.
+// budget_degraded (info, step 10): a budget ran out and the degrade model serves.
 export function reasonBudgetDegraded(useCase: u32, model: u32, degradeTo: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/on_budget_exhausted");
   const rule = text.end();
@@ -176,7 +183,23 @@ export function reasonUnknownUseCase(useCase: u32): void {
   addReason(C_UNKNOWN_USE_CASE, K_REQUEST, text.end(), 0);
 }
 
-// approval_expired (deny, step 2): too few valid approvals; one has expired.
+// trace_id_required (deny, step 2): the org requires a trace id and the request has none.
+export function reasonTraceIdRequired(org: u32, source: u32): void {
+  text.begin(); text.lit("org/require/trace_id");
+  const rule = text.end();
+  text.begin(); text.lit("org `"); text.str(org); text.lit("` requires a `trace_id` on every request");
+  addReason(C_TRACE_ID_REQUIRED, rule, text.end(), source);
+}
+
+// principal_required (deny, step 2): the org requires a principal and the request has none.
+export function reasonPrincipalRequired(org: u32, source: u32): void {
+  text.begin(); text.lit("org/require/principal");
+  const rule = text.end();
+  text.begin(); text.lit("org `"); text.str(org); text.lit("` requires a `principal` on every request");
+  addReason(C_PRINCIPAL_REQUIRED, rule, text.end(), source);
+}
+
+// approval_expired (deny, step 3): too few valid approvals; one has expired.
 export function reasonApprovalExpired(useCase: u32, valid: f64, date: u32, required: f64, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/approved_by");
   const rule = text.end();
@@ -184,7 +207,7 @@ export function reasonApprovalExpired(useCase: u32, valid: f64, date: u32, requi
   addReason(C_APPROVAL_EXPIRED, rule, text.end(), source);
 }
 
-// approval_not_yet_valid (deny, step 2): too few valid approvals; one is dated after the request.
+// approval_not_yet_valid (deny, step 3): too few valid approvals; one is dated after the request.
 export function reasonApprovalNotYetValid(useCase: u32, valid: f64, date: u32, required: f64, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/approved_by");
   const rule = text.end();
@@ -192,7 +215,7 @@ export function reasonApprovalNotYetValid(useCase: u32, valid: f64, date: u32, r
   addReason(C_APPROVAL_NOT_YET_VALID, rule, text.end(), source);
 }
 
-// model_not_allowed (deny, step 3): the requested model is not one of the use case's.
+// model_not_allowed (deny, step 6): the requested model is not one of the use case's.
 export function reasonModelNotAllowed(useCase: u32, model: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/models");
   const rule = text.end();
@@ -200,7 +223,7 @@ export function reasonModelNotAllowed(useCase: u32, model: u32, source: u32): vo
   addReason(C_MODEL_NOT_ALLOWED, rule, text.end(), source);
 }
 
-// model_revoked (deny, step 3): the model is revoked.
+// model_revoked (deny, step 6): the model is revoked.
 export function reasonModelRevoked(model: u32, source: u32): void {
   text.begin(); text.lit("model/"); text.str(model); text.lit("/status");
   const rule = text.end();
@@ -208,7 +231,7 @@ export function reasonModelRevoked(model: u32, source: u32): void {
   addReason(C_MODEL_REVOKED, rule, text.end(), source);
 }
 
-// model_approval_expired (deny, step 3): no approval of the model is valid on the request's date.
+// model_approval_expired (deny, step 6): no approval of the model is valid on the request's date.
 export function reasonModelApprovalExpired(model: u32, date: u32, source: u32): void {
   text.begin(); text.lit("model/"); text.str(model); text.lit("/approved_by");
   const rule = text.end();
@@ -216,7 +239,7 @@ export function reasonModelApprovalExpired(model: u32, date: u32, source: u32): 
   addReason(C_MODEL_APPROVAL_EXPIRED, rule, text.end(), source);
 }
 
-// model_region_not_served (deny, step 3): the model is not offered in the request's region.
+// model_region_not_served (deny, step 6): the model is not offered in the request's region.
 export function reasonModelRegionNotServed(model: u32, region: u32, source: u32): void {
   text.begin(); text.lit("model/"); text.str(model); text.lit("/regions");
   const rule = text.end();
@@ -224,7 +247,7 @@ export function reasonModelRegionNotServed(model: u32, region: u32, source: u32)
   addReason(C_MODEL_REGION_NOT_SERVED, rule, text.end(), source);
 }
 
-// data_flow_not_permitted (deny, step 3): the class's rule names neither the model nor its provider (model targets).
+// data_flow_not_permitted (deny, step 6): the class's rule names neither the model nor its provider (model targets).
 export function reasonDataFlowNotPermitted(useCase: u32, dataClass: u32, provider: u32, model: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/data/"); text.str(dataClass);
   const rule = text.end();
@@ -232,13 +255,13 @@ export function reasonDataFlowNotPermitted(useCase: u32, dataClass: u32, provide
   addReason(C_DATA_FLOW_NOT_PERMITTED, rule, text.end(), source);
 }
 
-// unknown_data_class (deny, step 4): the request names an undeclared data class.
+// unknown_data_class (deny, step 7): the request names an undeclared data class.
 export function reasonUnknownDataClass(dataClass: u32): void {
   text.begin(); text.lit("data class `"); text.echo(dataClass); text.lit("` is not declared");
   addReason(C_UNKNOWN_DATA_CLASS, K_REQUEST, text.end(), 0);
 }
 
-// data_class_denied (deny, step 4): `data C deny`.
+// data_class_denied (deny, step 7): `data C deny`.
 export function reasonDataClassDenied(useCase: u32, dataClass: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/data/"); text.str(dataClass);
   const rule = text.end();
@@ -246,7 +269,7 @@ export function reasonDataClassDenied(useCase: u32, dataClass: u32, source: u32)
   addReason(C_DATA_CLASS_DENIED, rule, text.end(), source);
 }
 
-// data_class_not_permitted (deny, step 4): no rule for the class and its default is `deny`.
+// data_class_not_permitted (deny, step 7): no rule for the class and its default is `deny`.
 export function reasonDataClassNotPermitted(dataClass: u32, useCase: u32, source: u32): void {
   text.begin(); text.lit("data_class/"); text.str(dataClass); text.lit("/default");
   const rule = text.end();
@@ -254,7 +277,7 @@ export function reasonDataClassNotPermitted(dataClass: u32, useCase: u32, source
   addReason(C_DATA_CLASS_NOT_PERMITTED, rule, text.end(), source);
 }
 
-// data_region_not_permitted (deny, step 4): the class may flow only `in` other regions.
+// data_region_not_permitted (deny, step 7): the class may flow only `in` other regions.
 export function reasonDataRegionNotPermitted(useCase: u32, dataClass: u32, region: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/data/"); text.str(dataClass);
   const rule = text.end();
@@ -262,7 +285,7 @@ export function reasonDataRegionNotPermitted(useCase: u32, dataClass: u32, regio
   addReason(C_DATA_REGION_NOT_PERMITTED, rule, text.end(), source);
 }
 
-// residency_violation (deny, step 4): the class must stay in its residency regions.
+// residency_violation (deny, step 7): the class must stay in its residency regions.
 export function reasonResidencyViolation(dataClass: u32, residency: u32, region: u32, source: u32): void {
   text.begin(); text.lit("data_class/"); text.str(dataClass); text.lit("/residency");
   const rule = text.end();
@@ -270,7 +293,7 @@ export function reasonResidencyViolation(dataClass: u32, residency: u32, region:
   addReason(C_RESIDENCY_VIOLATION, rule, text.end(), source);
 }
 
-// tool_not_allowed (deny, step 5): the tool is not granted.
+// tool_not_allowed (deny, step 8): the tool is not granted.
 export function reasonToolNotAllowed(useCase: u32, tool: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/tools");
   const rule = text.end();
@@ -278,7 +301,7 @@ export function reasonToolNotAllowed(useCase: u32, tool: u32, source: u32): void
   addReason(C_TOOL_NOT_ALLOWED, rule, text.end(), source);
 }
 
-// tool_approval_expired (deny, step 5): the tool has approvals and none is valid on the request's date.
+// tool_approval_expired (deny, step 8): the tool has approvals and none is valid on the request's date.
 export function reasonToolApprovalExpired(tool: u32, date: u32, source: u32): void {
   text.begin(); text.lit("tool/"); text.str(tool); text.lit("/approved_by");
   const rule = text.end();
@@ -286,7 +309,7 @@ export function reasonToolApprovalExpired(tool: u32, date: u32, source: u32): vo
   addReason(C_TOOL_APPROVAL_EXPIRED, rule, text.end(), source);
 }
 
-// tool_scope_not_allowed (deny, step 5): the scope is not granted.
+// tool_scope_not_allowed (deny, step 8): the scope is not granted.
 export function reasonToolScopeNotAllowed(useCase: u32, tool: u32, scope: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/tool/"); text.str(tool);
   const rule = text.end();
@@ -294,7 +317,7 @@ export function reasonToolScopeNotAllowed(useCase: u32, tool: u32, scope: u32, s
   addReason(C_TOOL_SCOPE_NOT_ALLOWED, rule, text.end(), source);
 }
 
-// human_approval_required (deny, step 5): the tool needs a human approval and none was given.
+// human_approval_required (deny, step 8): the tool needs a human approval and none was given.
 export function reasonHumanApprovalRequired(useCase: u32, tool: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/tool/"); text.str(tool);
   const rule = text.end();
@@ -302,7 +325,7 @@ export function reasonHumanApprovalRequired(useCase: u32, tool: u32, source: u32
   addReason(C_HUMAN_APPROVAL_REQUIRED, rule, text.end(), source);
 }
 
-// counter_missing (deny, step 6): a counter a rate limit needs was not sent.
+// counter_missing (deny, step 9): a counter a rate limit needs was not sent.
 export function reasonCounterMissingRate(useCase: u32, scope: u32, kind: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/rate");
   const rule = text.end();
@@ -310,7 +333,7 @@ export function reasonCounterMissingRate(useCase: u32, scope: u32, kind: u32, so
   addReason(C_COUNTER_MISSING, rule, text.end(), source);
 }
 
-// rate_limited (deny, step 6): a per-minute limit would be exceeded.
+// rate_limited (deny, step 9): a per-minute limit would be exceeded.
 export function reasonRateLimited(useCase: u32, scope: u32, kind: u32, perMinute: f64, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/rate");
   const rule = text.end();
@@ -318,7 +341,7 @@ export function reasonRateLimited(useCase: u32, scope: u32, kind: u32, perMinute
   addReason(C_RATE_LIMITED, rule, text.end(), source);
 }
 
-// counter_missing (deny, step 7): a counter a budget needs was not sent.
+// counter_missing (deny, step 10): a counter a budget needs was not sent.
 export function reasonCounterMissingBudget(useCase: u32, scope: u32, period: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/budget");
   const rule = text.end();
@@ -326,7 +349,7 @@ export function reasonCounterMissingBudget(useCase: u32, scope: u32, period: u32
   addReason(C_COUNTER_MISSING, rule, text.end(), source);
 }
 
-// budget_exhausted (deny, step 7): a budget is exhausted and degrading is impossible.
+// budget_exhausted (deny, step 10): a budget is exhausted and degrading is impossible.
 export function reasonBudgetExhausted(useCase: u32, scope: u32, period: u32, source: u32): void {
   text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/budget");
   const rule = text.end();

@@ -3,12 +3,12 @@
 // texts and request checks are generated from src/decision (contract.ts); what the request cannot change is copied
 // from the use case's precomputed parts (`decision` in the IR).
 import { alloc, bytesEqual } from "./mem";
-import { echoValue, inStrArray, intOf, isObj, isStr, isValidTraceId, strCmp, strEq, hasKey } from "./checks";
+import { echoValue, inStrArray, intOf, isNonEmptyStr, isObj, isStr, isValidTraceId, strCmp, strEq, hasKey } from "./checks";
 import {
   C_BUDGET_EXHAUSTED, C_RATE_LIMITED, firstProblem, initContract, reasonApprovalExpired, reasonApprovalNotYetValid,
   reasonBudgetDegraded, reasonBudgetExhausted, reasonCounterMissingBudget, reasonCounterMissingRate,
   reasonDataClassDenied, reasonDataClassNotPermitted, reasonDataFlowNotPermitted, reasonDataRegionNotPermitted,
-  reasonFallbackModel, reasonHumanApprovalRequired, reasonMalformedRequest, reasonModelApprovalExpired,
+  reasonFallbackModel, reasonHumanApprovalRequired, reasonPrincipalRequired, reasonTraceIdRequired, reasonMalformedRequest, reasonModelApprovalExpired,
   reasonModelNotAllowed, reasonModelRegionNotServed, reasonModelRevoked, reasonRateLimited, reasonResidencyViolation,
   reasonToolApprovalExpired, reasonToolNotAllowed, reasonToolScopeNotAllowed, reasonUnknownDataClass,
   reasonUnknownUseCase, TRACE_ID_MAX,
@@ -32,6 +32,7 @@ let K_PRICE_IN: u32, K_PRICE_OUT: u32, K_ON_BUDGET: u32, K_DEGRADE_TO: u32, K_ME
 let K_DECISION: u32, K_ALLOW_FIELD: u32;
 let K_REASONS: u32, K_OBLIGATIONS: u32, K_LIMITS: u32, K_POLICY_REVISION: u32, K_CODE: u32, K_RULE: u32;
 let K_DATA_CLASS: u32, K_RESULT: u32, K_DEGRADE: u32, K_ALLOWED: u32, K_BUDGET_MESSAGE: u32, K_RATE_MESSAGE: u32;
+let K_OWNER: u32, K_PRINCIPAL: u32, K_ORG: u32, K_REQUIRE: u32;
 let NULL: u32, TRUE: u32, FALSE: u32;
 
 export function initDecide(): void {
@@ -60,6 +61,7 @@ export function initDecide(): void {
   K_POLICY_REVISION = utf8("policy_revision"); K_CODE = utf8("code"); K_RULE = utf8("rule");
   K_DATA_CLASS = utf8("data_class"); K_RESULT = utf8("result"); K_DEGRADE = utf8("degrade");
   K_ALLOWED = utf8("allowed"); K_BUDGET_MESSAGE = utf8("budget_message"); K_RATE_MESSAGE = utf8("rate_message");
+  K_OWNER = utf8("owner"); K_PRINCIPAL = utf8("principal"); K_ORG = utf8("org"); K_REQUIRE = utf8("require");
   NULL = newNull(); TRUE = newBool(true); FALSE = newBool(false);
 }
 
@@ -109,9 +111,16 @@ function modelProblems(ir: u32, uc: u32, ucName: u32, name: u32, region: u32, cl
   return len(out) - before;
 }
 
+// The request's principal when it is a valid one (a non-empty string of at most 256 code points), else 0.
+function validPrincipal(r: u32): u32 {
+  if (!isObj(r)) return 0;
+  const p = objectGet(r, K_PRINCIPAL);
+  return p != 0 && isNonEmptyStr(p) && isValidTraceId(p, 256) ? p : 0;
+}
+
 // A deny before the use case's rules: malformed (useCase 0) or an unknown use case; `reasons` holds its one reason.
-function earlyDecision(ir: u32, useCase: u32, traceId: u32, reasons: u32): u32 {
-  const d = newObject(12);
+function earlyDecision(ir: u32, useCase: u32, traceId: u32, principal: u32, reasons: u32): u32 {
+  const d = newObject(14);
   objectPush(d, K_DECISION, K_DENY);
   objectPush(d, K_ALLOW_FIELD, FALSE);
   objectPush(d, K_USE_CASE, useCase == 0 ? NULL : useCase);
@@ -122,8 +131,21 @@ function earlyDecision(ir: u32, useCase: u32, traceId: u32, reasons: u32): u32 {
   objectPush(d, K_OBLIGATIONS, NULL);
   objectPush(d, K_LIMITS, NULL);
   objectPush(d, K_TRACE_ID, traceId == 0 ? NULL : traceId);
+  objectPush(d, K_OWNER, NULL);
+  objectPush(d, K_PRINCIPAL, principal == 0 ? NULL : principal);
   objectPush(d, K_POLICY_REVISION, objectGet(ir, K_REVISION));
   return d;
+}
+
+// 2. Identity: what the org requires every request to carry (absent fields; present ones were validated).
+function identityStep(ir: u32, r: u32): void {
+  const org = objectGet(ir, K_ORG);
+  const req = objectGet(org, K_REQUIRE);
+  if (!isObj(req)) return;
+  const t = objectGet(req, K_TRACE_ID);
+  if (t != 0 && tag(t) == T_BOOL && boolOf(t) && !hasKey(r, K_TRACE_ID)) reasonTraceIdRequired(objectGet(org, K_NAME), objectGet(req, K_SOURCE));
+  const p = objectGet(req, K_PRINCIPAL);
+  if (p != 0 && tag(p) == T_BOOL && boolOf(p) && !hasKey(r, K_PRINCIPAL)) reasonPrincipalRequired(objectGet(org, K_NAME), objectGet(req, K_SOURCE));
 }
 
 function num(x: f64): u32 { return newNumber(x, 0, 0); }
@@ -138,7 +160,7 @@ export function decide(data: u32, input: u32): u32 {
     const early = newReasonList();
     useReasons(early);
     reasonMalformedRequest(problem);
-    return earlyDecision(ir, 0, isValidTraceId(t, TRACE_ID_MAX) ? t : 0, early);
+    return earlyDecision(ir, 0, isValidTraceId(t, TRACE_ID_MAX) ? t : 0, validPrincipal(input), early);
   }
   const r = input;
   const traceId = objectGet(r, K_TRACE_ID);
@@ -149,7 +171,7 @@ export function decide(data: u32, input: u32): u32 {
     const early = newReasonList();
     useReasons(early);
     reasonUnknownUseCase(useCase);
-    return earlyDecision(ir, echoValue(useCase), traceId, early);
+    return earlyDecision(ir, echoValue(useCase), traceId, validPrincipal(r), early);
   }
   const ucName = objectGet(uc, K_NAME);
   const ucSource = objectGet(uc, K_SOURCE);
@@ -186,7 +208,10 @@ export function decide(data: u32, input: u32): u32 {
   const tin = intOf(objectGet(tokens, K_INPUT));
   const tout = intOf(objectGet(tokens, K_OUTPUT));
 
-  // 2. Use-case approvals: distinct approvers valid on the date.
+  // 2. Identity.
+  identityStep(ir, r);
+
+  // 3. Use-case approvals: distinct approvers valid on the date.
   const approvals = objectGet(uc, K_APPROVALS);
   const validApprovers = newArray(T_ARRAY, 4);
   for (let i: u32 = 0; i < len(approvals); i++) {
@@ -211,7 +236,7 @@ export function decide(data: u32, input: u32): u32 {
     else reasonApprovalNotYetValid(ucName, <f64>len(validApprovers), date, required, source);
   }
 
-  // 3. The model.
+  // 6. The model.
   const ucModels = objectGet(uc, K_MODELS);
   let candidates = ucModels;
   const wanted = objectGet(r, K_MODEL);
@@ -239,7 +264,7 @@ export function decide(data: u32, input: u32): u32 {
     useReasons(deny);
   }
 
-  // 4. Data classes.
+  // 7. Data classes.
   const redact = newArray(T_ARRAY, 2);
   const dataClasses = objectGet(ir, K_DATA_CLASSES);
   const flows = objectGet(uc, K_DATA);
@@ -278,7 +303,7 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
-  // 5. The tool call.
+  // 8. The tool call.
   let humanApproval = false;
   const tool = objectGet(r, K_TOOL);
   if (tool != 0) {
@@ -308,7 +333,7 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
-  // 6. Rate limits.
+  // 9. Rate limits.
   const rate = objectGet(r, K_RATE);
   const limits = objectGet(uc, K_RATE_LIMITS);
   for (let i: u32 = 0; i < len(limits); i++) {
@@ -325,7 +350,7 @@ export function decide(data: u32, input: u32): u32 {
     if (intOf(used) + increment > perMinute) reasonRateLimited(ucName, scope, kind, perMinute, objectGet(l, K_SOURCE));
   }
 
-  // 7. Budgets, priced on the chosen model.
+  // 10. Budgets, priced on the chosen model.
   let degraded = false;
   let model = chosen;
   const budgets = objectGet(uc, K_BUDGETS);
@@ -374,7 +399,7 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
-  // 8. The result. What the request cannot change is copied from the use case's precomputed parts.
+  // 11. The result. What the request cannot change is copied from the use case's precomputed parts.
   const fixed = objectGet(parts, K_OBLIGATIONS);
   // Copied key by key in the IR's order; only the request-dependent fields get this request's values.
   const nFixed = len(fixed);
@@ -387,7 +412,7 @@ export function decide(data: u32, input: u32): u32 {
     objectPush(obligations, k, v);
   }
 
-  const d = newObject(12);
+  const d = newObject(14);
   if (len(deny) > 0) {
     let message = NULL;
     if (hasCode(deny, C_BUDGET_EXHAUSTED)) message = objectGet(parts, K_BUDGET_MESSAGE);
@@ -415,6 +440,8 @@ export function decide(data: u32, input: u32): u32 {
   objectPush(d, K_OBLIGATIONS, obligations);
   objectPush(d, K_LIMITS, objectGet(parts, K_LIMITS));
   objectPush(d, K_TRACE_ID, traceId == 0 ? NULL : traceId);
+  objectPush(d, K_OWNER, objectGet(parts, K_OWNER));
+  objectPush(d, K_PRINCIPAL, validPrincipal(r) == 0 ? NULL : objectGet(r, K_PRINCIPAL));
   objectPush(d, K_POLICY_REVISION, objectGet(ir, K_REVISION));
   return d;
 }
