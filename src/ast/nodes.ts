@@ -168,6 +168,16 @@ export interface RollbackField extends FieldBase {
   readonly steps: readonly StringNode[];
 }
 export interface ApprovalField extends FieldBase { readonly kind: 'ApprovalField'; readonly approval: ApprovalNode }
+// Language v2, assets: prompts and budget alerts.
+export interface Sha256Field extends FieldBase { readonly kind: 'Sha256'; readonly value: StringNode }
+export interface FileField extends FieldBase { readonly kind: 'File'; readonly value: StringNode }
+export interface PromptsField extends FieldBase { readonly kind: 'Prompts'; readonly values: readonly NameNode[] }
+export interface BudgetAlertField extends FieldBase {
+  readonly kind: 'BudgetAlert';
+  readonly thresholds: readonly NumberNode[];
+  /** An owner reference: an e-mail text, or the name of a person or team. */
+  readonly notify?: StringNode | NameNode;
+}
 /** A word that is not a field of its block; kept so the checker can report it once with did-you-mean. */
 export interface UnknownField extends FieldBase { readonly kind: 'Unknown'; readonly word: NameNode }
 
@@ -210,12 +220,16 @@ export type Field =
   | EvalField
   | RollbackField
   | ApprovalField
+  | Sha256Field
+  | FileField
+  | PromptsField
+  | BudgetAlertField
   | UnknownField;
 
 export type FieldKind = Field['kind'];
 export type FieldOf<K extends FieldKind> = Extract<Field, { kind: K }>;
 
-export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase';
+export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Prompt';
 
 export interface DeclNode {
   readonly kind: DeclKind;
@@ -248,6 +262,7 @@ export const DECL_KEYWORD: Readonly<Record<DeclKind, string>> = {
   Tier: 'tier',
   Tool: 'tool',
   UseCase: 'use_case',
+  Prompt: 'prompt',
 };
 
 export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
@@ -258,6 +273,7 @@ export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
   Tier: 'tier',
   Tool: 'tool',
   UseCase: 'use case',
+  Prompt: 'prompt',
 };
 
 /** The fields of a declaration of kind K, in the order they were written. */

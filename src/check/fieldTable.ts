@@ -81,5 +81,16 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'eval', kind: 'Eval', repeatable: true, form: 'eval safety { dataset "evals/safety.jsonl" toxicity <= 0.01 regression 0.02 }' },
     { word: 'rollback', kind: 'Rollback', form: 'rollback to gpt-4.1@"2025-04-14" within 15m owned_by "oncall@acme.example"' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "cto@acme.example" on 2026-02-01 ticket GOV-130 expires 2027-02-01' },
+    { word: 'prompts', kind: 'Prompts', form: 'prompts support_system' },
+    { word: 'budget_alert', kind: 'BudgetAlert', form: 'budget_alert 80%, 95% notify "finance@acme.example"' },
+  ],
+  Prompt: [
+    { word: 'title', kind: 'Title', form: 'title "Support assistant system prompt"' },
+    { word: 'owner', kind: 'Owner', form: 'owner "support-eng@acme.example"' },
+    { word: 'version', kind: 'Version', required: true, form: 'version "v7"' },
+    { word: 'sha256', kind: 'Sha256', required: true, form: 'sha256 "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"' },
+    { word: 'file', kind: 'File', form: 'file "prompts/support_system.txt"' },
+    { word: 'approved_versions', kind: 'ApprovedVersions', form: 'approved_versions "v6", "v7"' },
+    { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "cto@acme.example" on 2026-06-15 ticket GOV-131 expires 2027-06-15' },
   ],
 };

@@ -3,6 +3,7 @@ import { emptyModel, type SemanticModel } from './resolve/SemanticModel.js';
 import { resolveDataClasses } from './resolve/resolveDataClasses.js';
 import { resolveModels } from './resolve/resolveModels.js';
 import { resolveOrg } from './resolve/resolveOrg.js';
+import { resolvePrompts } from './resolve/resolvePrompts.js';
 import { resolveProviders } from './resolve/resolveProviders.js';
 import { resolveTiers } from './resolve/resolveTiers.js';
 import { resolveTools } from './resolve/resolveTools.js';
@@ -29,6 +30,7 @@ export function resolve(ctx: CheckContext): SemanticModel {
   resolveTiers(ctx, model);
   resolveTools(ctx, model);
   resolveModels(ctx, model, org);
+  resolvePrompts(ctx, model);
   resolveUseCases(ctx, model, org);
   return model;
 }

@@ -77,6 +77,11 @@ export const REQUEST_FIELDS: readonly RequestField[] = [
     field(`rate.${scope}.requests`, 'integer', false, integer(`rate.${scope}.requests`, MAX_COUNTER), MAX_COUNTER),
     field(`rate.${scope}.tokens`, 'integer', false, integer(`rate.${scope}.tokens`, MAX_COUNTER), MAX_COUNTER),
   ]),
+  // Language v2, assets: the prompt the request runs with.
+  field('prompt', 'object', false, object('prompt')),
+  field('prompt.name', 'string', true, nonEmpty('prompt.name')),
+  field('prompt.version', 'string', false, nonEmpty('prompt.version')),
+  field('prompt.sha256', 'string', false, nonEmpty('prompt.sha256')),
 ];
 
 /** A field's path as messages and docs write it (`spend.use_case.*`; the request itself is ``). */

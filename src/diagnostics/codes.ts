@@ -74,6 +74,14 @@ export const DIAGNOSTIC_CODES = {
   GOV2071: { severity: 'error', title: 'wildcard tool scope in a high tier' },
   GOV2072: { severity: 'error', title: 'tool scope not declared by the tool' },
   GOV2073: { severity: 'warning', title: 'eval metric without threshold' },
+  // Assets (language v2): prompts, budget alerts
+  GOV2100: { severity: 'error', title: 'invalid prompt hash' },
+  GOV2101: { severity: 'error', title: 'prompt file does not match its hash' },
+  GOV2102: { severity: 'error', title: 'prompt file cannot be read' },
+  GOV2103: { severity: 'error', title: 'current version not approved' },
+  GOV2104: { severity: 'error', title: 'prompt without approval' },
+  GOV2105: { severity: 'error', title: 'invalid budget alert threshold' },
+  GOV2106: { severity: 'error', title: 'budget alert without a budget' },
   // IR
   GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },
   // Command line

@@ -43,6 +43,11 @@ export interface IrBudget {
    * past 2^53. Equal to the amount when there is no degrade model.
    */
   readonly hard_limit_micros: number;
+  /**
+   * Where each `budget_alert` threshold of the use case falls in this budget: floor(amount * pct / 100) per
+   * threshold, ascending, precomputed exactly (empty without alerts, and for org budgets).
+   */
+  readonly alert_thresholds_micros: readonly number[];
   readonly source: IrSource;
 }
 
@@ -195,6 +200,45 @@ export interface IrRollback {
   readonly source: IrSource;
 }
 
+/** A governed, versioned prompt (language v2): its pinned version and content hash, and who approved it. */
+export interface IrPrompt {
+  readonly name: string;
+  readonly title: string | null;
+  /** An e-mail address, or null when not stated. */
+  readonly owner: string | null;
+  readonly version: string;
+  /** 64 lowercase hex digits: the SHA-256 of the prompt text. */
+  readonly sha256: string;
+  /** Every approved version, the current one included. */
+  readonly approved_versions: readonly string[];
+  readonly approvals: readonly IrApproval[];
+  readonly source: IrSource;
+}
+
+/** `budget_alert`: thresholds in percent of every budget of the use case, ascending, and who is told. */
+export interface IrBudgetAlerts {
+  readonly thresholds_percent: readonly number[];
+  /** An e-mail address: the `notify` owner, else the use case's owner. */
+  readonly notify: string;
+  readonly source: IrSource;
+}
+
+/** One pinned prompt as `obligations.prompts` carries it. */
+export interface IrPromptObligation {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+}
+
+/** One guardrail as `obligations.guardrails` carries it (threshold null for lists). */
+export interface IrGuardrailObligation {
+  readonly name: string;
+  readonly kind: 'classifier' | 'allow_list' | 'deny_list';
+  readonly stage: 'input' | 'output' | 'both';
+  readonly action: 'block' | 'flag';
+  readonly threshold: number | null;
+}
+
 /** A use case's declared facts, as the checker resolves them (`check/`); lowering adds `decision`. */
 export interface IrUseCaseFacts {
   readonly name: string;
@@ -219,6 +263,9 @@ export interface IrUseCaseFacts {
   readonly rollback: IrRollback | null;
   readonly approvals: readonly IrApproval[];
   readonly required_approvers: number;
+  /** Pinned prompts (language v2), in declared order. */
+  readonly prompts: readonly string[];
+  readonly budget_alerts: IrBudgetAlerts | null;
   readonly source: IrSource;
 }
 
@@ -244,6 +291,10 @@ export interface IrUseCaseDecision {
     /** Whether the use case declares human oversight. */
     readonly human_oversight: boolean;
     readonly disclosure: string | null;
+    /** The pinned prompts, in declared order (language v2). */
+    readonly prompts: readonly IrPromptObligation[];
+    /** The guardrails the use case runs, in declared order (language v2). */
+    readonly guardrails: readonly IrGuardrailObligation[];
   };
   /** `limits`, whole. */
   readonly limits: {
@@ -272,4 +323,6 @@ export interface IrProgram {
   readonly tiers: Readonly<Record<string, IrTier>>;
   readonly tools: Readonly<Record<string, IrTool>>;
   readonly use_cases: Readonly<Record<string, IrUseCase>>;
+  /** Language v2: governed prompts. */
+  readonly prompts: Readonly<Record<string, IrPrompt>>;
 }

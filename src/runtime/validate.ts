@@ -25,6 +25,7 @@ const M = messages([
   '', 'use_case', 'tenant', 'region', 'time', 'trace_id', 'model', 'data_classes', 'tool', 'tool.name', 'tool.scope',
   'tool.human_approved_by', 'tokens', 'tokens.input', 'tokens.output', 'spend', 'spend.use_case', 'spend.tenant', 'rate',
   'rate.use_case', 'rate.use_case.requests', 'rate.use_case.tokens', 'rate.tenant', 'rate.tenant.requests', 'rate.tenant.tokens',
+  'prompt', 'prompt.name', 'prompt.version', 'prompt.sha256',
 ]);
 
 function tableField(name: string): RequestField {
@@ -132,6 +133,14 @@ export function requestProblem(r: unknown): string | undefined {
     if (!isObject(s)) return M['rate'];
     const p = rateProblem(s, 'use_case') ?? rateProblem(s, 'tenant');
     if (p !== undefined) return p;
+  }
+  // Language v2: the prompt.
+  if (hasOwn.call(r, 'prompt')) {
+    const t = r.prompt;
+    if (!isObject(t)) return M['prompt'];
+    if (!isNonEmptyString(ownField(t, 'name'))) return M['prompt.name'];
+    if (hasOwn.call(t, 'version') && !isNonEmptyString(t.version)) return M['prompt.version'];
+    if (hasOwn.call(t, 'sha256') && !isNonEmptyString(t.sha256)) return M['prompt.sha256'];
   }
   return undefined;
 }

@@ -436,6 +436,22 @@ export class CstToAst {
         const approval = this.approval(n);
         return approval && { kind: 'ApprovalField', ...base, approval };
       }
+      case 'sha256Field': {
+        const value = str();
+        return value && { kind: 'Sha256', ...base, value };
+      }
+      case 'fileField': {
+        const value = str();
+        return value && { kind: 'File', ...base, value };
+      }
+      case 'promptsField':
+        return { kind: 'Prompts', ...base, values: this.names(this.node(n, 'nameList')) };
+      case 'budgetAlertField': {
+        const thresholds = this.tokens(n, 'threshold').map((t) => this.number(t)!);
+        const notifyTok = this.token(n, 'notify');
+        const notify = notifyTok === undefined ? undefined : notifyTok.tokenType.name === 'StringLiteral' ? this.string(notifyTok) : this.name(notifyTok);
+        return { kind: 'BudgetAlert', ...base, thresholds, ...(notify && { notify }) };
+      }
       case 'unknownField': {
         const word = this.name(this.token(n, 'word'));
         return word && { kind: 'Unknown', ...base, word };
@@ -477,6 +493,7 @@ export class CstToAst {
       ['tierDecl', 'Tier'],
       ['toolDecl', 'Tool'],
       ['useCaseDecl', 'UseCase'],
+      ['promptDecl', 'Prompt'],
     ];
     const decls: DeclNode[] = [];
     for (const [rule, kind] of declRules) {

@@ -47,6 +47,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.tierDecl) },
         { ALT: () => this.SUBRULE(this.toolDecl) },
         { ALT: () => this.SUBRULE(this.useCaseDecl) },
+        { ALT: () => this.SUBRULE(this.promptDecl) },
       ]),
     );
   });
@@ -421,6 +422,9 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.evalField) },
         { ALT: () => this.SUBRULE(this.rollbackField) },
         { ALT: () => this.SUBRULE(this.approval) },
+        // Language v2, assets.
+        { ALT: () => this.SUBRULE(this.promptsField) },
+        { ALT: () => this.SUBRULE(this.budgetAlertField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -596,6 +600,53 @@ export class GovParser extends CstParser {
     this.OPTION4(() => {
       this.CONSUME(Kw.steps);
       this.SUBRULE(this.stringList, { LABEL: 'steps' });
+    });
+  });
+
+  // ---- language v2, assets: prompts, budget alerts ---------------------------------------------------------------
+
+  /** `prompt support_system { version "v7" sha256 "..." file "prompts/x.txt" approved_versions ... approved_by ... }` */
+  promptDecl = this.RULE('promptDecl', () => {
+    this.block(Kw.prompt, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.ownerField) },
+        { ALT: () => this.SUBRULE(this.versionField) },
+        { ALT: () => this.SUBRULE(this.sha256Field) },
+        { ALT: () => this.SUBRULE(this.fileField) },
+        { ALT: () => this.SUBRULE(this.approvedVersionsField) },
+        { ALT: () => this.SUBRULE(this.approval) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private sha256Field = this.RULE('sha256Field', () => {
+    this.CONSUME(Kw.sha256);
+    this.CONSUME(StringLiteral);
+  });
+
+  private fileField = this.RULE('fileField', () => {
+    this.CONSUME(Kw.file);
+    this.CONSUME(StringLiteral);
+  });
+
+  /** `prompts support_system, escalation_notes` */
+  private promptsField = this.RULE('promptsField', () => {
+    this.CONSUME(Kw.prompts);
+    this.SUBRULE(this.nameList);
+  });
+
+  /** `budget_alert 80%, 95% notify "finance@acme.example"` */
+  private budgetAlertField = this.RULE('budgetAlertField', () => {
+    this.CONSUME(Kw.budget_alert);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(NumberLiteral, { LABEL: 'threshold' }) });
+    this.OPTION(() => {
+      this.CONSUME(Kw.notify);
+      this.OR([
+        { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'notify' }) },
+        { ALT: () => this.CONSUME(Identifier, { LABEL: 'notify' }) },
+      ]);
     });
   });
 }

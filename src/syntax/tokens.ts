@@ -115,6 +115,13 @@ export const Kw = {
   approved_by: keyword('approved_by'),
   ticket: keyword('ticket'),
   expires: keyword('expires'),
+  // Language v2, assets (issue 10): prompts and budget alerts.
+  prompt: keyword('prompt'),
+  sha256: keyword('sha256'),
+  file: keyword('file'),
+  prompts: keyword('prompts'),
+  budget_alert: keyword('budget_alert'),
+  notify: keyword('notify'),
 } as const;
 
 

@@ -1,5 +1,5 @@
 import type { IrApproval, IrProgram } from '../../ir/types.js';
-import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, ToolSpec, UseCaseSpec } from '../../runtime/engine/tables.js';
+import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, PromptSpec, ToolSpec, UseCaseSpec } from '../../runtime/engine/tables.js';
 import { compareCodePoints } from '../../util/compare.js';
 
 /**
@@ -82,6 +82,25 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
     retention_days: d.obligations.retention_days,
     human_oversight: d.obligations.human_oversight,
     disclosure: d.obligations.disclosure,
+    ...assetSpecs(ir, name),
+  };
+}
+
+/** Language v2: the use case's prompts (step 4), its precomputed asset obligations, and its budget alerts (step 10). */
+function assetSpecs(ir: IrProgram, name: string): Pick<UseCaseSpec, 'prompts' | 'obligations_prompts' | 'obligations_guardrails' | 'alerts'> {
+  const u = ir.use_cases[name]!;
+  const d = u.decision;
+  // INVARIANT: use cases pin declared prompts (the checker's unknown-name diagnostics); lowering never emits others.
+  for (const p of u.prompts) if (!has(ir.prompts, p)) throw new Error(`INVARIANT: use case \`${name}\` pins an undeclared prompt`);
+  const a = u.budget_alerts;
+  return {
+    prompts: u.prompts.map((p): PromptSpec => {
+      const prompt = ir.prompts[p]!;
+      return [p, prompt.version, prompt.sha256, prompt.approvals.map(approvalSpec), prompt.source];
+    }),
+    obligations_prompts: d.obligations.prompts.map((p) => ({ name: p.name, version: p.version, sha256: p.sha256 })),
+    obligations_guardrails: d.obligations.guardrails.map((g) => ({ name: g.name, kind: g.kind, stage: g.stage, action: g.action, threshold: g.threshold })),
+    alerts: a === null ? null : [a.notify, a.thresholds_percent, u.budgets.map((b) => b.alert_thresholds_micros)],
   };
 }
 

@@ -1,5 +1,5 @@
 import type { DeclNode } from '../../ast/nodes.js';
-import type { IrDataClass, IrModel, IrOrg, IrProvider, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
+import type { IrDataClass, IrModel, IrOrg, IrPrompt, IrProvider, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
 
 /** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
 export interface Resolved<T> {
@@ -15,6 +15,8 @@ export interface SemanticModel {
   readonly tiers: Map<string, Resolved<IrTier>>;
   readonly tools: Map<string, Resolved<IrTool>>;
   readonly useCases: Map<string, Resolved<IrUseCaseFacts>>;
+  /** Language v2: prompts. */
+  readonly prompts: Map<string, Resolved<IrPrompt>>;
 }
 
 export function emptyModel(): SemanticModel {
@@ -26,5 +28,6 @@ export function emptyModel(): SemanticModel {
     tiers: new Map(),
     tools: new Map(),
     useCases: new Map(),
+    prompts: new Map(),
   };
 }

@@ -9,6 +9,7 @@ import { budgetsOf, percentOf, ratesOf } from './limits.js';
 import { lookup } from './lookup.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
+import { resolveUseCaseAssets } from './resolveUseCaseAssets.js';
 
 export const DEFAULT_DEGRADE_CAP_PERCENT = 110;
 export const DEFAULT_RATE_LIMITED_MESSAGE = 'This assistant is handling too many requests right now. Please try again in a minute.';
@@ -174,6 +175,8 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         source: loc(rb.span),
       };
     }
+    const owner = fieldOf(decl, 'Owner')?.value.value ?? '';
+    const assets = resolveUseCaseAssets(ctx, decl, budgets, owner);
     model.useCases.set(decl.name.text, {
       decl,
       ir: {
@@ -185,7 +188,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         models,
         data: recordOf(data),
         tools: recordOf(tools),
-        budgets,
+        budgets: assets.budgets,
         rate_limits: rateLimits,
         on_budget_exhausted: onBudget,
         on_rate_limited: onRate ?? { message: DEFAULT_RATE_LIMITED_MESSAGE, source: loc(decl.name.span) },
@@ -198,6 +201,8 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         rollback,
         approvals: approvalsOf(decl),
         required_approvers: tierIr?.approvers ?? 1,
+        prompts: assets.prompts,
+        budget_alerts: assets.budget_alerts,
         source: loc(decl.name.span),
       },
     });

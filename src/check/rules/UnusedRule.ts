@@ -24,5 +24,7 @@ export const UnusedRule: Rule = {
     for (const { ir, decl } of model.models.values()) if (!usedModels.has(ir.name)) warn('model', ir.name, decl.name.span);
     for (const { ir, decl } of model.tools.values()) if (!usedTools.has(ir.name)) warn('tool', ir.name, decl.name.span);
     for (const { ir, decl } of model.providers.values()) if (!usedProviders.has(ir.name)) warn('provider', ir.name, decl.name.span);
+    const usedPrompts = new Set([...model.useCases.values()].flatMap(({ ir }) => ir.prompts));
+    for (const { ir, decl } of model.prompts.values()) if (!usedPrompts.has(ir.name)) warn('prompt', ir.name, decl.name.span);
   },
 };

@@ -12,8 +12,8 @@ import {
   rateCounterMissingReason,
   rateLimitedReason,
 } from './reasons.js';
-import type { Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, Span, UseCaseRec } from './records.js';
-import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, ToolSpec, UseCaseSpec } from './tables.js';
+import type { AlertRec, Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, PromptRec, Span, UseCaseRec } from './records.js';
+import type { AlertSpec, ApprovalSpec, ClassSpec, GuardTables, ModelSpec, PromptSpec, ToolSpec, UseCaseSpec } from './tables.js';
 
 /**
  * Compiles a program's tables into the records a decision reads (records.ts): the model candidates with their
@@ -85,7 +85,28 @@ interface Context {
 }
 
 function obligationsOf(u: UseCaseSpec, redact: readonly RedactObligation[], humanApproval: boolean): Obligations {
-  return freezeDeep({ redact, log: u.log, retention_days: u.retention_days, human_oversight: u.human_oversight, human_approval: humanApproval, disclosure: u.disclosure });
+  return freezeDeep({
+    redact,
+    log: u.log,
+    retention_days: u.retention_days,
+    human_oversight: u.human_oversight,
+    human_approval: humanApproval,
+    disclosure: u.disclosure,
+    prompts: u.obligations_prompts,
+    guardrails: u.obligations_guardrails,
+    alerts: EMPTY,
+  });
+}
+
+/** Language v2: a pinned prompt's record (step 4). */
+function promptRec(p: PromptSpec): PromptRec {
+  const approvals = p[3];
+  return { name: p[0], version: p[1], sha256: p[2], windows: approvals.map(approvalOf), approvalSource: approvals.length > 0 ? approvals[0]![3] : p[4], source: p[4] };
+}
+
+/** Language v2: `budget_alert` (step 10). */
+function alertRec(a: AlertSpec | null): AlertRec | null {
+  return a === null ? null : { notify: a[0], percents: a[1], micros: a[2] };
 }
 
 function packApprovals(u: UseCaseSpec, nums: number[]): number {
@@ -209,6 +230,10 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     disclosure: u.disclosure,
     budgetMessage: policy === null ? null : policy[1],
     rateMessage: u.rate_message,
+    prompts: u.prompts.map(promptRec),
+    alerts: alertRec(u.alerts),
+    promptObligations: freezeDeep(u.obligations_prompts),
+    guardrailObligations: freezeDeep(u.obligations_guardrails),
   };
 }
 

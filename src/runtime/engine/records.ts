@@ -1,4 +1,4 @@
-import type { Limits, LogRules, Obligations, Reason, RedactObligation } from '../types.js';
+import type { GuardrailObligation, Limits, LogRules, Obligations, PromptObligation, Reason, RedactObligation } from '../types.js';
 
 /**
  * What the engine decides from: one program's tables compiled into records (compileProgram.ts), built once when a
@@ -119,6 +119,29 @@ export interface UseCaseRec {
   readonly disclosure: string | null;
   readonly budgetMessage: string | null;
   readonly rateMessage: string;
+  /** Language v2: the pinned prompts (step 4), and the budget alerts (step 10), null without any. */
+  readonly prompts: readonly PromptRec[];
+  readonly alerts: AlertRec | null;
+  /** The precomputed asset obligations every decision of the use case carries. */
+  readonly promptObligations: readonly PromptObligation[];
+  readonly guardrailObligations: readonly GuardrailObligation[];
+}
+
+/** A pinned prompt, as step 4 reads it. */
+export interface PromptRec {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly windows: readonly Span[];
+  readonly approvalSource: string;
+  readonly source: string;
+}
+
+/** `budget_alert`: who is told, the percentages, and each budget's thresholds in micro-units (budgets' order). */
+export interface AlertRec {
+  readonly notify: string;
+  readonly percents: readonly number[];
+  readonly micros: readonly (readonly number[])[];
 }
 
 /** One compiled program: what `decideRequest` reads. */

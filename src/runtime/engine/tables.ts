@@ -1,3 +1,4 @@
+import type { GuardrailObligation, PromptObligation } from '../../decision/types.js';
 import type { LogRules, PolicyDefaults } from '../types.js';
 
 /**
@@ -73,7 +74,19 @@ export interface UseCaseSpec<U extends string = string, M extends string = strin
   readonly retention_days: number;
   readonly human_oversight: boolean;
   readonly disclosure: string | null;
+  /** Language v2: the pinned prompts, step 4's facts; their obligations are `obligations_prompts`. */
+  readonly prompts: readonly PromptSpec[];
+  /** Language v2: the precomputed `obligations.prompts` and `obligations.guardrails`, copied from the IR. */
+  readonly obligations_prompts: readonly PromptObligation[];
+  readonly obligations_guardrails: readonly GuardrailObligation[];
+  /** Language v2: `[notify, thresholds_percent, thresholds in micros per budget (budgets' order)]` of `budget_alert`. */
+  readonly alerts: AlertSpec | null;
 }
+
+/** A pinned prompt: `[name, version, sha256, approvals, source]`. */
+export type PromptSpec = readonly [name: string, version: string, sha256: string, approvals: readonly ApprovalSpec[], source: string];
+
+export type AlertSpec = readonly [notify: string, thresholds_percent: readonly number[], thresholds_micros: readonly (readonly number[])[]];
 
 /**
  * One program, as `defineGuards` takes it. Every name a table refers to is declared in its own table (the generator

@@ -10,6 +10,7 @@ import {
   reasonDataClassDenied, reasonDataClassNotPermitted, reasonDataFlowNotPermitted, reasonDataRegionNotPermitted,
   reasonFallbackModel, reasonHumanApprovalRequired, reasonMalformedRequest, reasonModelApprovalExpired,
   reasonModelNotAllowed, reasonModelRegionNotServed, reasonModelRevoked, reasonRateLimited, reasonResidencyViolation,
+  reasonPromptApprovalExpired, reasonPromptNotAllowed, reasonPromptVersionNotPinned,
   reasonToolApprovalExpired, reasonToolNotAllowed, reasonToolScopeNotAllowed, reasonUnknownDataClass,
   reasonUnknownUseCase, TRACE_ID_MAX,
 } from "./contract";
@@ -32,6 +33,8 @@ let K_PRICE_IN: u32, K_PRICE_OUT: u32, K_ON_BUDGET: u32, K_DEGRADE_TO: u32, K_ME
 let K_RETENTION_DAYS: u32, K_HUMAN_OVERSIGHT: u32, K_DISCLOSURE: u32, K_DECISION: u32, K_ALLOW_FIELD: u32;
 let K_REASONS: u32, K_OBLIGATIONS: u32, K_LIMITS: u32, K_POLICY_REVISION: u32, K_CODE: u32, K_RULE: u32;
 let K_DATA_CLASS: u32, K_RESULT: u32, K_DEGRADE: u32, K_ALLOWED: u32, K_BUDGET_MESSAGE: u32, K_RATE_MESSAGE: u32;
+let K_PROMPT: u32, K_PROMPTS: u32, K_VERSION: u32, K_SHA256: u32, K_GUARDRAILS: u32, K_ALERTS: u32, K_BUDGET_ALERTS: u32;
+let K_THRESHOLDS_PERCENT: u32, K_NOTIFY: u32, K_ALERT_MICROS: u32, K_THRESHOLD_PERCENT: u32, K_THRESHOLD_MICROS: u32;
 let NULL: u32, TRUE: u32, FALSE: u32;
 
 export function initDecide(): void {
@@ -61,7 +64,67 @@ export function initDecide(): void {
   K_POLICY_REVISION = utf8("policy_revision"); K_CODE = utf8("code"); K_RULE = utf8("rule");
   K_DATA_CLASS = utf8("data_class"); K_RESULT = utf8("result"); K_DEGRADE = utf8("degrade");
   K_ALLOWED = utf8("allowed"); K_BUDGET_MESSAGE = utf8("budget_message"); K_RATE_MESSAGE = utf8("rate_message");
+  // Language v2, assets.
+  K_PROMPT = utf8("prompt"); K_PROMPTS = utf8("prompts"); K_VERSION = utf8("version"); K_SHA256 = utf8("sha256");
+  K_GUARDRAILS = utf8("guardrails"); K_ALERTS = utf8("alerts"); K_BUDGET_ALERTS = utf8("budget_alerts");
+  K_THRESHOLDS_PERCENT = utf8("thresholds_percent"); K_NOTIFY = utf8("notify"); K_ALERT_MICROS = utf8("alert_thresholds_micros");
+  K_THRESHOLD_PERCENT = utf8("threshold_percent"); K_THRESHOLD_MICROS = utf8("threshold_micros");
   NULL = newNull(); TRUE = newBool(true); FALSE = newBool(false);
+}
+
+// Step 4 (language v2): the request's prompt is pinned by the use case, at the pinned version and hash, and approved.
+// Reasons go to the current list (the denials).
+function promptStep(ir: u32, uc: u32, ucName: u32, ucSource: u32, prompt: u32, date: u32): void {
+  const name = objectGet(prompt, K_NAME);
+  const p = inStrArray(objectGet(uc, K_PROMPTS), name) ? objectGet(objectGet(ir, K_PROMPTS), name) : 0;
+  if (p == 0) {
+    reasonPromptNotAllowed(ucName, name, ucSource);
+    return;
+  }
+  const version = objectGet(prompt, K_VERSION);
+  const sha = objectGet(prompt, K_SHA256);
+  const pinnedVersion = objectGet(p, K_VERSION);
+  const pinnedSha = objectGet(p, K_SHA256);
+  if ((version != 0 && !strEq(version, pinnedVersion)) || (sha != 0 && !strEq(sha, pinnedSha))) {
+    reasonPromptVersionNotPinned(ucName, objectGet(p, K_NAME), pinnedVersion, pinnedSha, objectGet(p, K_SOURCE));
+  }
+  const approvals = objectGet(p, K_APPROVALS);
+  if (!anyApprovalValid(approvals, date)) {
+    reasonPromptApprovalExpired(objectGet(p, K_NAME), date, len(approvals) > 0 ? objectGet(elem(approvals, 0), K_SOURCE) : objectGet(p, K_SOURCE));
+  }
+}
+
+// Step 10 (language v2): for each budget (declared order) and threshold (ascending), an alert when the spend so far
+// is below the threshold and this request's cost, on the model that serves, reaches it.
+function alertsOf(uc: u32, r: u32, model: u32, tin: f64, tout: f64): u32 {
+  const out = newArray(T_ARRAY, 2);
+  const ba = objectGet(uc, K_BUDGET_ALERTS);
+  if (!isObj(ba)) return out;
+  const percents = objectGet(ba, K_THRESHOLDS_PERCENT);
+  const notify = objectGet(ba, K_NOTIFY);
+  const cost = costMicros(model, tin, tout);
+  const spend = objectGet(r, K_SPEND);
+  const budgets = objectGet(uc, K_BUDGETS);
+  for (let i: u32 = 0; i < len(budgets); i++) {
+    const b = elem(budgets, i);
+    const scope = objectGet(b, K_SCOPE);
+    const period = objectGet(b, K_PERIOD);
+    const spent = intOf(objectGet(objectGet(spend, scope), period));
+    const ts = objectGet(b, K_ALERT_MICROS);
+    for (let k: u32 = 0; k < len(ts); k++) {
+      const t = numberOf(elem(ts, k));
+      if (spent < t && t <= spent + cost) {
+        const o = newObject(5);
+        objectPush(o, K_SCOPE, scope);
+        objectPush(o, K_PERIOD, period);
+        objectPush(o, K_THRESHOLD_PERCENT, elem(percents, k));
+        objectPush(o, K_THRESHOLD_MICROS, elem(ts, k));
+        objectPush(o, K_NOTIFY, notify);
+        push(out, o);
+      }
+    }
+  }
+  return out;
 }
 
 // ---- decision parts ----
@@ -210,6 +273,10 @@ export function decide(data: u32, input: u32): u32 {
     if (expired != 0) reasonApprovalExpired(ucName, <f64>len(validApprovers), date, required, source);
     else reasonApprovalNotYetValid(ucName, <f64>len(validApprovers), date, required, source);
   }
+
+  // 4. The prompt (language v2's numbering).
+  const prompt = objectGet(r, K_PROMPT);
+  if (prompt != 0) promptStep(ir, uc, ucName, ucSource, prompt, date);
 
   // 3. The model.
   const ucModels = objectGet(uc, K_MODELS);
@@ -374,15 +441,21 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
+  // 10. Alerts (language v2), none on a deny.
+  const alerts = len(deny) == 0 && model != 0 ? alertsOf(uc, r, objectGet(models, model), tin, tout) : newArray(T_ARRAY, 0);
+
   // 8. The result. What the request cannot change is copied from the use case's precomputed parts.
   const fixed = objectGet(parts, K_OBLIGATIONS);
-  const obligations = newObject(6);
+  const obligations = newObject(9);
   objectPush(obligations, K_REDACT, redact);
   objectPush(obligations, K_LOG, objectGet(fixed, K_LOG));
   objectPush(obligations, K_RETENTION_DAYS, objectGet(fixed, K_RETENTION_DAYS));
   objectPush(obligations, K_HUMAN_OVERSIGHT, objectGet(fixed, K_HUMAN_OVERSIGHT));
   objectPush(obligations, K_HUMAN_APPROVAL, humanApproval ? TRUE : FALSE);
   objectPush(obligations, K_DISCLOSURE, objectGet(fixed, K_DISCLOSURE));
+  objectPush(obligations, K_PROMPTS, objectGet(fixed, K_PROMPTS));
+  objectPush(obligations, K_GUARDRAILS, objectGet(fixed, K_GUARDRAILS));
+  objectPush(obligations, K_ALERTS, alerts);
 
   const d = newObject(12);
   if (len(deny) > 0) {
