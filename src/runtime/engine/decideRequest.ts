@@ -150,7 +150,8 @@ function toolStep(u: UseCaseRec, tool: Tool, grant: GrantRec | undefined, day: n
 type Prompt = NonNullable<AnyRequest['prompt']>;
 
 /** Step 4 (language v2): the request's prompt is pinned by the use case, at the pinned version and hash, and approved. */
-function promptStep(u: UseCaseRec, prompt: Prompt, day: number, date: string, deny: Reason[]): void {
+function promptStep(u: UseCaseRec, prompt: Prompt, day: number, date: string, denied: Reason[] | null): Reason[] | null {
+  let deny = denied;
   let p: PromptRec | undefined;
   for (let i = 0; i < u.prompts.length; i++) {
     if (u.prompts[i]!.name === prompt.name) {
@@ -159,13 +160,14 @@ function promptStep(u: UseCaseRec, prompt: Prompt, day: number, date: string, de
     }
   }
   if (p === undefined) {
-    deny.push(promptNotAllowedReason(u.name, prompt.name, u.source));
-    return;
+    (deny ??= []).push(promptNotAllowedReason(u.name, prompt.name, u.source));
+    return deny;
   }
   if ((prompt.version !== undefined && prompt.version !== p.version) || (prompt.sha256 !== undefined && prompt.sha256 !== p.sha256)) {
-    deny.push(promptNotPinnedReason(u.name, p.name, p.version, p.sha256, p.source));
+    (deny ??= []).push(promptNotPinnedReason(u.name, p.name, p.version, p.sha256, p.source));
   }
-  if (!anyValid(p.windows, day)) deny.push(promptApprovalReason(p.name, date, p.approvalSource));
+  if (!anyValid(p.windows, day)) (deny ??= []).push(promptApprovalReason(p.name, date, p.approvalSource));
+  return deny;
 }
 
 /**
@@ -288,7 +290,7 @@ export function decideRequest(p: Program, input: unknown): Decision {
     if (u.required > 0 && approvalsShort(nums, u, day)) (deny ??= []).push(approvalDenial(u, day, time.slice(0, 10)));
 
     // 4. Prompt (language v2's numbering).
-    if (r.prompt !== undefined) promptStep(u, r.prompt, day, time.slice(0, 10), (deny ??= []));
+    if (r.prompt !== undefined) deny = promptStep(u, r.prompt, day, time.slice(0, 10), deny);
 
     // 3. Model: the requested one, or the first usable of primary then fallbacks.
     const models = u.models;
