@@ -161,6 +161,9 @@ export interface EvalField extends FieldBase {
 }
 export interface RollbackField extends FieldBase {
   readonly kind: 'Rollback';
+  /** What is rolled back (language v2); the v1 form `rollback to MODEL@...` is a model. */
+  readonly asset: 'model' | 'prompt' | 'tool' | 'corpus';
+  /** The asset's name (a model for the v1 form). */
   readonly model: NameNode;
   readonly version?: StringNode;
   readonly within?: AmountNode;

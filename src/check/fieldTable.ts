@@ -61,6 +61,8 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'scopes', kind: 'Scopes', required: true, form: 'scopes "payments:read", "payments:refund"' },
     { word: 'owner', kind: 'Owner', form: 'owner "payments-team@acme.example"' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "security@acme.example" on 2026-01-10 ticket SEC-7 expires 2027-01-10' },
+    { word: 'version', kind: 'Version', form: 'version "v3"' },
+    { word: 'approved_versions', kind: 'ApprovedVersions', form: 'approved_versions "v2", "v3"' },
   ],
   UseCase: [
     { word: 'title', kind: 'Title', form: 'title "Customer-support assistant"' },
@@ -79,7 +81,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'disclosure', kind: 'Disclosure', form: 'disclosure "You are chatting with an AI assistant."' },
     { word: 'red_team', kind: 'RedTeam', form: 'red_team "support-jailbreak-v3"' },
     { word: 'eval', kind: 'Eval', repeatable: true, form: 'eval safety { dataset "evals/safety.jsonl" toxicity <= 0.01 regression 0.02 }' },
-    { word: 'rollback', kind: 'Rollback', form: 'rollback to gpt-4.1@"2025-04-14" within 15m owned_by "oncall@acme.example"' },
+    { word: 'rollback', kind: 'Rollback', repeatable: true, form: 'rollback model gpt-4.1 to "2025-04-14" within 15m owned_by "oncall@acme.example"   (or: rollback to gpt-4.1@"2025-04-14" ...)' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "cto@acme.example" on 2026-02-01 ticket GOV-130 expires 2027-02-01' },
     { word: 'prompts', kind: 'Prompts', form: 'prompts support_system' },
     { word: 'budget_alert', kind: 'BudgetAlert', form: 'budget_alert 80%, 95% notify "finance@acme.example"' },

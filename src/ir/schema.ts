@@ -141,7 +141,16 @@ export const IR_SCHEMA = {
     },
     tools: {
       type: 'object',
-      additionalProperties: obj({ name: str, title: nullableStr, scopes: strArray, owner: nullableStr, approvals: { type: 'array', items: approval }, source: str }),
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        scopes: strArray,
+        owner: nullableStr,
+        approvals: { type: 'array', items: approval },
+        version: nullableStr,
+        approved_versions: strArray,
+        source: str,
+      }),
     },
     use_cases: {
       type: 'object',
@@ -190,11 +199,17 @@ export const IR_SCHEMA = {
             source: str,
           }),
         },
-        rollback: {
-          anyOf: [
-            { type: 'null' },
-            obj({ model: str, version: nullableStr, within_seconds: { type: ['integer', 'null'], minimum: 0 }, owner: nullableStr, steps: strArray, source: str }),
-          ],
+        rollbacks: {
+          type: 'array',
+          items: obj({
+            asset: { enum: ['model', 'prompt', 'tool', 'corpus'] },
+            name: str,
+            version: nullableStr,
+            within_seconds: { type: ['integer', 'null'], minimum: 0 },
+            owner: nullableStr,
+            steps: strArray,
+            source: str,
+          }),
         },
         approvals: { type: 'array', items: approval },
         required_approvers: posInt,

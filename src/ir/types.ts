@@ -141,6 +141,9 @@ export interface IrTool {
   readonly scopes: readonly string[];
   readonly owner: string | null;
   readonly approvals: readonly IrApproval[];
+  /** Language v2, for rollbacks: the version in use (null when not stated) and every approved one. */
+  readonly version: string | null;
+  readonly approved_versions: readonly string[];
   readonly source: IrSource;
 }
 
@@ -191,8 +194,12 @@ export interface IrEvalGate {
   readonly source: IrSource;
 }
 
+/** A rollback of one asset (language v2; the v1 form is a model rollback). */
 export interface IrRollback {
-  readonly model: string;
+  readonly asset: 'model' | 'prompt' | 'tool' | 'corpus';
+  /** The asset's name. */
+  readonly name: string;
+  /** The version rolled back to, one of the asset's approved versions; null only for a v1 model rollback without `@`. */
   readonly version: string | null;
   readonly within_seconds: number | null;
   readonly owner: string | null;
@@ -260,7 +267,8 @@ export interface IrUseCaseFacts {
   readonly disclosure: string | null;
   readonly red_team: string | null;
   readonly evals: readonly IrEvalGate[];
-  readonly rollback: IrRollback | null;
+  /** Rollbacks, one per asset, in declared order (language v2; replaces v1's single `rollback`). */
+  readonly rollbacks: readonly IrRollback[];
   readonly approvals: readonly IrApproval[];
   readonly required_approvers: number;
   /** Pinned prompts (language v2), in declared order. */

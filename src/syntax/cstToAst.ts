@@ -412,7 +412,10 @@ export class CstToAst {
       case 'rollbackField': {
         const model = this.name(this.token(n, 'model'));
         if (!model) return undefined;
-        const versionTok = this.token(n, 'version');
+        const assetTok = this.token(n, 'asset');
+        const asset = (assetTok?.image ?? 'model') as 'model' | 'prompt' | 'tool' | 'corpus';
+        const versionNode = this.node(n, 'rollbackVersion');
+        const versionTok = versionNode ? this.token(versionNode, 'version') : undefined;
         const version: StringNode | undefined =
           versionTok === undefined
             ? undefined
@@ -425,6 +428,7 @@ export class CstToAst {
         return {
           kind: 'Rollback',
           ...base,
+          asset,
           model,
           steps,
           ...(version && { version }),

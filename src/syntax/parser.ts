@@ -384,6 +384,9 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.scopesField) },
         { ALT: () => this.SUBRULE(this.ownerField) },
         { ALT: () => this.SUBRULE(this.approval) },
+        // Language v2: versions, for rollbacks.
+        { ALT: () => this.SUBRULE(this.versionField) },
+        { ALT: () => this.SUBRULE(this.approvedVersionsField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -578,17 +581,33 @@ export class GovParser extends CstParser {
   /** `rollback to gpt-4.1@"2025-04-14" within 15m owned_by "oncall@acme.example" steps "...", "..."` */
   private rollbackField = this.RULE('rollbackField', () => {
     this.CONSUME(Kw.rollback);
-    this.CONSUME(Kw.to);
-    this.CONSUME(Identifier, { LABEL: 'model' });
-    this.OPTION(() => {
-      this.CONSUME(At);
-      this.OR([
-        { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'version' }) },
-        { ALT: () => this.CONSUME(DateLiteral, { LABEL: 'version' }) },
-        { ALT: () => this.CONSUME(NumberLiteral, { LABEL: 'version' }) },
-        { ALT: () => this.CONSUME2(Identifier, { LABEL: 'version' }) },
-      ]);
-    });
+    this.OR([
+      {
+        // v1: `rollback to MODEL@"VERSION"`, a model.
+        ALT: () => {
+          this.CONSUME(Kw.to);
+          this.CONSUME(Identifier, { LABEL: 'model' });
+          this.OPTION(() => {
+            this.CONSUME(At);
+            this.SUBRULE(this.rollbackVersion);
+          });
+        },
+      },
+      {
+        // Language v2: `rollback model|prompt|tool|corpus NAME to "VERSION"`.
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(Kw.model, { LABEL: 'asset' }) },
+            { ALT: () => this.CONSUME(Kw.prompt, { LABEL: 'asset' }) },
+            { ALT: () => this.CONSUME(Kw.tool, { LABEL: 'asset' }) },
+            { ALT: () => this.CONSUME(Kw.corpus, { LABEL: 'asset' }) },
+          ]);
+          this.CONSUME2(Identifier, { LABEL: 'model' });
+          this.CONSUME2(Kw.to);
+          this.SUBRULE2(this.rollbackVersion);
+        },
+      },
+    ]);
     this.OPTION2(() => {
       this.CONSUME(Kw.within);
       this.SUBRULE(this.amount, { LABEL: 'within' });
@@ -601,6 +620,16 @@ export class GovParser extends CstParser {
       this.CONSUME(Kw.steps);
       this.SUBRULE(this.stringList, { LABEL: 'steps' });
     });
+  });
+
+  /** A rollback's target version: a text, or a date, number or word written bare. */
+  private rollbackVersion = this.RULE('rollbackVersion', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'version' }) },
+      { ALT: () => this.CONSUME(DateLiteral, { LABEL: 'version' }) },
+      { ALT: () => this.CONSUME(NumberLiteral, { LABEL: 'version' }) },
+      { ALT: () => this.CONSUME(Identifier, { LABEL: 'version' }) },
+    ]);
   });
 
   // ---- language v2, assets: prompts, budget alerts ---------------------------------------------------------------

@@ -122,6 +122,8 @@ export const Kw = {
   prompts: keyword('prompts'),
   budget_alert: keyword('budget_alert'),
   notify: keyword('notify'),
+  // Rollback of any asset (S2 declares `corpus` too: one entry at merge).
+  corpus: keyword('corpus'),
 } as const;
 
 

@@ -1,5 +1,6 @@
 import { fieldOf, fieldsOf, type DeclNode } from '../../ast/nodes.js';
-import type { IrBudget, IrBudgetAlerts } from '../../ir/types.js';
+import type { IrBudget, IrBudgetAlerts, IrRollback } from '../../ir/types.js';
+import { durationSeconds } from '../units.js';
 import type { CheckContext } from '../CheckContext.js';
 import { loc } from './commonFields.js';
 import { percentOf } from './limits.js';
@@ -12,6 +13,38 @@ export interface UseCaseAssets {
   readonly budget_alerts: IrBudgetAlerts | null;
   /** The use case's budgets with each alert threshold precomputed in micro-units. */
   readonly budgets: IrBudget[];
+  readonly rollbacks: IrRollback[];
+}
+
+const ASSET_KIND = { model: 'Model', prompt: 'Prompt', tool: 'Tool' } as const;
+
+/**
+ * Rollbacks (language v2: of a model, a prompt, a tool or a corpus; v1's `rollback to MODEL@"V"` is a model), one
+ * per asset. The target version is checked against the asset's approved versions by ToolAndRollbackRule.
+ */
+function rollbacksOf(ctx: CheckContext, decl: DeclNode): IrRollback[] {
+  const out: IrRollback[] = [];
+  for (const rb of fieldsOf(decl, 'Rollback')) {
+    if (rb.asset === 'corpus') {
+      // Corpora are declared by the data slice of issue 10; until then the target is taken as written.
+    } else if (!lookup(ctx, ASSET_KIND[rb.asset], rb.model, 'as rollback target')) continue;
+    if (out.some((x) => x.asset === rb.asset && x.name === rb.model.text)) {
+      ctx.report('GOV2003', `${rb.asset} \`${rb.model.text}\` has two rollbacks in use case \`${decl.name.text}\``, rb.keySpan, {
+        help: 'one rollback per asset: keep the one with the right target version',
+      });
+      continue;
+    }
+    out.push({
+      asset: rb.asset,
+      name: rb.model.text,
+      version: rb.version?.value ?? null,
+      within_seconds: rb.within ? durationSeconds(ctx, rb.within, 'a rollback time') ?? null : null,
+      owner: rb.ownedBy ? resolveOwnerText(ctx, rb.ownedBy) ?? null : null,
+      steps: rb.steps.map((s) => s.value),
+      source: loc(rb.span),
+    });
+  }
+  return out;
 }
 
 export function resolveUseCaseAssets(ctx: CheckContext, decl: DeclNode, budgets: readonly IrBudget[], owner: string): UseCaseAssets {
@@ -57,6 +90,7 @@ export function resolveUseCaseAssets(ctx: CheckContext, decl: DeclNode, budgets:
   }
   return {
     prompts,
+    rollbacks: rollbacksOf(ctx, decl),
     budget_alerts: alerts,
     budgets: budgets.map((b) => ({ ...b, alert_thresholds_micros: alerts === null ? [] : alerts.thresholds_percent.map((pct) => percentOf(b.amount_micros, pct)) })),
   };

@@ -1,9 +1,9 @@
 import { fieldOf, fieldsOf } from '../../ast/nodes.js';
-import type { IrDataFlow, IrEvalGate, IrOnBudgetExhausted, IrOnRateLimited, IrRollback, IrToolGrant } from '../../ir/types.js';
+import type { IrDataFlow, IrEvalGate, IrOnBudgetExhausted, IrOnRateLimited, IrToolGrant } from '../../ir/types.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { CheckContext } from '../CheckContext.js';
 import { recordOf } from '../records.js';
-import { durationDays, durationSeconds, fraction } from '../units.js';
+import { durationDays, fraction } from '../units.js';
 import { approvalsOf, loc, logOf, title, uniqueNames } from './commonFields.js';
 import { budgetsOf, percentOf, ratesOf } from './limits.js';
 import { lookup } from './lookup.js';
@@ -162,19 +162,6 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         source: loc(e.span),
       });
     }
-    const rb = fieldOf(decl, 'Rollback');
-    let rollback: IrRollback | null = null;
-    if (rb) {
-      lookup(ctx, 'Model', rb.model, 'as rollback target');
-      rollback = {
-        model: rb.model.text,
-        version: rb.version?.value ?? null,
-        within_seconds: rb.within ? durationSeconds(ctx, rb.within, 'a rollback time') ?? null : null,
-        owner: rb.ownedBy?.value ?? null,
-        steps: rb.steps.map((s) => s.value),
-        source: loc(rb.span),
-      };
-    }
     const owner = fieldOf(decl, 'Owner')?.value.value ?? '';
     const assets = resolveUseCaseAssets(ctx, decl, budgets, owner);
     model.useCases.set(decl.name.text, {
@@ -198,7 +185,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         disclosure: fieldOf(decl, 'Disclosure')?.value.value ?? null,
         red_team: fieldOf(decl, 'RedTeam')?.value.value ?? null,
         evals,
-        rollback,
+        rollbacks: assets.rollbacks,
         approvals: approvalsOf(decl),
         required_approvers: tierIr?.approvers ?? 1,
         prompts: assets.prompts,
