@@ -285,9 +285,12 @@ describe('the precomputed decision parts of the IR', () => {
             retention_days: uc.retention_days,
             human_oversight: uc.human_oversight !== null,
             disclosure: uc.disclosure,
-            // Language v2: the pinned prompts' versions and hashes, in declared order; guardrails (none declared yet).
+            // Language v2: the pinned prompts' versions and hashes, and the guardrails, in declared order.
             prompts: uc.prompts.map((name) => ({ name, version: ir.prompts[name]!.version, sha256: ir.prompts[name]!.sha256 })),
-            guardrails: [],
+            guardrails: uc.guardrails.map((name) => {
+              const { kind, stage, action, threshold } = ir.guardrails[name]!;
+              return { name, kind, stage, action, threshold };
+            }),
           },
           limits: {
             budgets: uc.budgets.map(({ scope, period, amount_micros }) => ({ scope, period, amount_micros })),

@@ -150,7 +150,8 @@ export interface OnField extends FieldBase {
 }
 export interface HumanOversightField extends FieldBase { readonly kind: 'HumanOversight'; readonly value: StringNode }
 export interface DisclosureField extends FieldBase { readonly kind: 'Disclosure'; readonly value: StringNode }
-export interface RedTeamField extends FieldBase { readonly kind: 'RedTeam'; readonly value: StringNode }
+/** `red_team "<text>"` (v1, `value`) or `red_team SUITE` (language v2, `suite`): exactly one is set. */
+export interface RedTeamField extends FieldBase { readonly kind: 'RedTeam'; readonly value?: StringNode; readonly suite?: NameNode }
 export interface EvalField extends FieldBase {
   readonly kind: 'Eval';
   readonly name: NameNode;
@@ -181,6 +182,16 @@ export interface BudgetAlertField extends FieldBase {
   /** An owner reference: an e-mail text, or the name of a person or team. */
   readonly notify?: StringNode | NameNode;
 }
+// Language v2, assets: guardrails and red-team suites.
+export interface KindField extends FieldBase { readonly kind: 'Kind'; readonly value: NameNode }
+export interface StageField extends FieldBase { readonly kind: 'Stage'; readonly value: NameNode }
+export interface ActionField extends FieldBase { readonly kind: 'Action'; readonly value: NameNode }
+export interface GuardrailModelField extends FieldBase { readonly kind: 'GuardrailModel'; readonly value: NameNode }
+export interface ThresholdField extends FieldBase { readonly kind: 'Threshold'; readonly value: NumberNode }
+export interface ItemsField extends FieldBase { readonly kind: 'Items'; readonly values: readonly StringNode[] }
+export interface DatasetField extends FieldBase { readonly kind: 'Dataset'; readonly value: StringNode }
+export interface MinPassRateField extends FieldBase { readonly kind: 'MinPassRate'; readonly value: NumberNode }
+export interface GuardrailsField extends FieldBase { readonly kind: 'Guardrails'; readonly values: readonly NameNode[] }
 /** A word that is not a field of its block; kept so the checker can report it once with did-you-mean. */
 export interface UnknownField extends FieldBase { readonly kind: 'Unknown'; readonly word: NameNode }
 
@@ -227,12 +238,21 @@ export type Field =
   | FileField
   | PromptsField
   | BudgetAlertField
+  | KindField
+  | StageField
+  | ActionField
+  | GuardrailModelField
+  | ThresholdField
+  | ItemsField
+  | DatasetField
+  | MinPassRateField
+  | GuardrailsField
   | UnknownField;
 
 export type FieldKind = Field['kind'];
 export type FieldOf<K extends FieldKind> = Extract<Field, { kind: K }>;
 
-export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Prompt';
+export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Prompt' | 'Guardrail' | 'RedTeamSuite';
 
 export interface DeclNode {
   readonly kind: DeclKind;
@@ -266,6 +286,8 @@ export const DECL_KEYWORD: Readonly<Record<DeclKind, string>> = {
   Tool: 'tool',
   UseCase: 'use_case',
   Prompt: 'prompt',
+  Guardrail: 'guardrail',
+  RedTeamSuite: 'red_team_suite',
 };
 
 export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
@@ -277,6 +299,8 @@ export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
   Tool: 'tool',
   UseCase: 'use case',
   Prompt: 'prompt',
+  Guardrail: 'guardrail',
+  RedTeamSuite: 'red-team suite',
 };
 
 /** The fields of a declaration of kind K, in the order they were written. */

@@ -26,6 +26,8 @@ export class CheckContext {
     Tool: new Map(),
     UseCase: new Map(),
     Prompt: new Map(),
+    Guardrail: new Map(),
+    RedTeamSuite: new Map(),
   };
 
   /** Reads the files assets name (language v2), confined to the program root; unset when checking from memory. */

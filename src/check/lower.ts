@@ -3,7 +3,7 @@ import { reason } from '../decision/reasons.js';
 import type { SemanticModel } from './resolve.js';
 import { recordOf } from './records.js';
 import type { Source } from '../source/Source.js';
-import { IR_VERSION, type IrProgram, type IrPrompt, type IrUseCase, type IrUseCaseDecision, type IrUseCaseFacts } from '../ir/types.js';
+import { IR_VERSION, type IrGuardrail, type IrProgram, type IrPrompt, type IrUseCase, type IrUseCaseDecision, type IrUseCaseFacts } from '../ir/types.js';
 
 /** The policy revision: a content hash of every source of the program, independent of file order. */
 export function revisionOf(sources: readonly Source[]): string {
@@ -44,17 +44,25 @@ export function useCaseDecision(uc: IrUseCaseFacts): IrUseCaseDecision {
 }
 
 /** A use case's facts with its precomputed decision parts. */
-export function loweredUseCase(uc: IrUseCaseFacts, prompts: Readonly<Record<string, IrPrompt>> = {}): IrUseCase {
+export function loweredUseCase(uc: IrUseCaseFacts, prompts: Readonly<Record<string, IrPrompt>> = {}, guardrails: Readonly<Record<string, IrGuardrail>> = {}): IrUseCase {
   const decision = useCaseDecision(uc);
-  return { ...uc, decision: { ...decision, obligations: { ...decision.obligations, ...assetObligations(uc, prompts) } } };
+  return { ...uc, decision: { ...decision, obligations: { ...decision.obligations, ...assetObligations(uc, prompts, guardrails) } } };
 }
 
 /**
  * Language v2: the asset obligations, which depend only on the program: the pinned prompts' versions and hashes,
  * in declared order (every target copies them).
  */
-function assetObligations(uc: IrUseCaseFacts, prompts: Readonly<Record<string, IrPrompt>>): Pick<IrUseCaseDecision['obligations'], 'prompts'> {
+function assetObligations(
+  uc: IrUseCaseFacts,
+  prompts: Readonly<Record<string, IrPrompt>>,
+  guardrails: Readonly<Record<string, IrGuardrail>>,
+): Pick<IrUseCaseDecision['obligations'], 'prompts' | 'guardrails'> {
   return {
+    guardrails: uc.guardrails.flatMap((name) => {
+      const g = Object.prototype.hasOwnProperty.call(guardrails, name) ? guardrails[name] : undefined;
+      return g === undefined ? [] : [{ name: g.name, kind: g.kind, stage: g.stage, action: g.action, threshold: g.threshold }];
+    }),
     prompts: uc.prompts.flatMap((name) => {
       const p = Object.prototype.hasOwnProperty.call(prompts, name) ? prompts[name] : undefined;
       return p === undefined ? [] : [{ name: p.name, version: p.version, sha256: p.sha256 }];
@@ -74,7 +82,9 @@ export function lower(model: SemanticModel, sources: readonly Source[]): IrProgr
     data_classes: table(model.dataClasses),
     tiers: table(model.tiers),
     tools: table(model.tools),
-    use_cases: recordOf([...model.useCases].map(([name, entry]) => [name, loweredUseCase(entry.ir, table(model.prompts))] as const)),
+    use_cases: recordOf([...model.useCases].map(([name, entry]) => [name, loweredUseCase(entry.ir, table(model.prompts), table(model.guardrails))] as const)),
     prompts: table(model.prompts),
+    guardrails: table(model.guardrails),
+    red_team_suites: table(model.redTeamSuites),
   };
 }

@@ -3,6 +3,7 @@ import { emptyModel, type SemanticModel } from './resolve/SemanticModel.js';
 import { resolveDataClasses } from './resolve/resolveDataClasses.js';
 import { resolveModels } from './resolve/resolveModels.js';
 import { resolveOrg } from './resolve/resolveOrg.js';
+import { resolveGuardrails } from './resolve/resolveGuardrails.js';
 import { resolvePrompts } from './resolve/resolvePrompts.js';
 import { resolveProviders } from './resolve/resolveProviders.js';
 import { resolveTiers } from './resolve/resolveTiers.js';
@@ -31,6 +32,7 @@ export function resolve(ctx: CheckContext): SemanticModel {
   resolveTools(ctx, model);
   resolveModels(ctx, model, org);
   resolvePrompts(ctx, model);
+  resolveGuardrails(ctx, model);
   resolveUseCases(ctx, model, org);
   return model;
 }

@@ -82,6 +82,8 @@ export const DIAGNOSTIC_CODES = {
   GOV2104: { severity: 'error', title: 'prompt without approval' },
   GOV2105: { severity: 'error', title: 'invalid budget alert threshold' },
   GOV2106: { severity: 'error', title: 'budget alert without a budget' },
+  GOV2107: { severity: 'error', title: 'guardrail field does not fit its kind' },
+  GOV2108: { severity: 'warning', title: 'red-team suite tests a guardrail the use case does not run' },
   // IR
   GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },
   // Command line

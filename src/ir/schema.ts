@@ -187,7 +187,7 @@ export const IR_SCHEMA = {
         retention_days: nonNegInt,
         human_oversight: nullableStr,
         disclosure: nullableStr,
-        red_team: nullableStr,
+        red_team: { anyOf: [{ type: 'null' }, obj({ suite: nullableStr, text: nullableStr })] },
         evals: {
           type: 'array',
           items: obj({
@@ -214,11 +214,30 @@ export const IR_SCHEMA = {
         approvals: { type: 'array', items: approval },
         required_approvers: posInt,
         prompts: strArray,
+        guardrails: strArray,
         budget_alerts: { anyOf: [{ type: 'null' }, budgetAlerts] },
         source: str,
         decision: useCaseDecision,
       }),
     },
     prompts: { type: 'object', additionalProperties: prompt },
+    guardrails: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        kind: { enum: ['classifier', 'allow_list', 'deny_list'] },
+        stage: { enum: ['input', 'output', 'both'] },
+        action: { enum: ['block', 'flag'] },
+        threshold: { anyOf: [fraction0, { type: 'null' }] },
+        model: nullableStr,
+        items: strArray,
+        source: str,
+      }),
+    },
+    red_team_suites: {
+      type: 'object',
+      additionalProperties: obj({ name: str, title: nullableStr, dataset: str, guardrails: strArray, min_pass_rate: fraction0, source: str }),
+    },
   }),
 } as const;

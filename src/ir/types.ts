@@ -230,6 +230,38 @@ export interface IrBudgetAlerts {
   readonly source: IrSource;
 }
 
+export interface IrRedTeam {
+  readonly suite: string | null;
+  readonly text: string | null;
+}
+
+/** A guardrail (language v2): a safety classifier or an allow/deny list, where it runs and what it does. */
+export interface IrGuardrail {
+  readonly name: string;
+  readonly title: string | null;
+  readonly kind: 'classifier' | 'allow_list' | 'deny_list';
+  readonly stage: 'input' | 'output' | 'both';
+  readonly action: 'block' | 'flag';
+  /** A classifier's score threshold, 0..1; null for lists. */
+  readonly threshold: number | null;
+  /** A classifier's model, when stated. */
+  readonly model: string | null;
+  /** A list's items; empty for classifiers. */
+  readonly items: readonly string[];
+  readonly source: IrSource;
+}
+
+/** A red-team suite (language v2): the adversarial dataset that tests guardrails, and the pass rate it must reach. */
+export interface IrRedTeamSuite {
+  readonly name: string;
+  readonly title: string | null;
+  readonly dataset: string;
+  readonly guardrails: readonly string[];
+  /** 0..1. */
+  readonly min_pass_rate: number;
+  readonly source: IrSource;
+}
+
 /** One pinned prompt as `obligations.prompts` carries it. */
 export interface IrPromptObligation {
   readonly name: string;
@@ -265,7 +297,8 @@ export interface IrUseCaseFacts {
   readonly retention_days: number;
   readonly human_oversight: string | null;
   readonly disclosure: string | null;
-  readonly red_team: string | null;
+  /** `red_team SUITE` (language v2) or v1's `red_team "<text>"`; null when not stated. */
+  readonly red_team: IrRedTeam | null;
   readonly evals: readonly IrEvalGate[];
   /** Rollbacks, one per asset, in declared order (language v2; replaces v1's single `rollback`). */
   readonly rollbacks: readonly IrRollback[];
@@ -273,6 +306,8 @@ export interface IrUseCaseFacts {
   readonly required_approvers: number;
   /** Pinned prompts (language v2), in declared order. */
   readonly prompts: readonly string[];
+  /** Guardrails the use case runs (language v2), in declared order. */
+  readonly guardrails: readonly string[];
   readonly budget_alerts: IrBudgetAlerts | null;
   readonly source: IrSource;
 }
@@ -331,6 +366,8 @@ export interface IrProgram {
   readonly tiers: Readonly<Record<string, IrTier>>;
   readonly tools: Readonly<Record<string, IrTool>>;
   readonly use_cases: Readonly<Record<string, IrUseCase>>;
-  /** Language v2: governed prompts. */
+  /** Language v2: governed prompts, guardrails and red-team suites. */
   readonly prompts: Readonly<Record<string, IrPrompt>>;
+  readonly guardrails: Readonly<Record<string, IrGuardrail>>;
+  readonly red_team_suites: Readonly<Record<string, IrRedTeamSuite>>;
 }

@@ -385,8 +385,33 @@ export class CstToAst {
       }
       case 'redTeamField': {
         const value = str();
-        return value && { kind: 'RedTeam', ...base, value };
+        if (value) return { kind: 'RedTeam', ...base, value };
+        const suite = this.name(this.token(n, 'suite'));
+        return suite && { kind: 'RedTeam', ...base, suite };
       }
+      case 'kindField':
+      case 'stageField':
+      case 'actionField':
+      case 'guardrailModelField': {
+        const value = ident();
+        if (!value) return undefined;
+        const kind = ({ kindField: 'Kind', stageField: 'Stage', actionField: 'Action', guardrailModelField: 'GuardrailModel' } as const)[ruleName];
+        return { kind, ...base, value };
+      }
+      case 'thresholdField':
+      case 'minPassRateField': {
+        const value = this.number(this.token(n, 'NumberLiteral'));
+        if (!value) return undefined;
+        return ruleName === 'thresholdField' ? { kind: 'Threshold', ...base, value } : { kind: 'MinPassRate', ...base, value };
+      }
+      case 'itemsField':
+        return { kind: 'Items', ...base, values: this.strings(this.node(n, 'stringList')) };
+      case 'datasetField': {
+        const value = str();
+        return value && { kind: 'Dataset', ...base, value };
+      }
+      case 'guardrailsField':
+        return { kind: 'Guardrails', ...base, values: this.names(this.node(n, 'nameList')) };
       case 'evalField': {
         const name = this.name(this.token(n, 'name'));
         if (!name) return undefined;
@@ -498,6 +523,8 @@ export class CstToAst {
       ['toolDecl', 'Tool'],
       ['useCaseDecl', 'UseCase'],
       ['promptDecl', 'Prompt'],
+      ['guardrailDecl', 'Guardrail'],
+      ['redTeamSuiteDecl', 'RedTeamSuite'],
     ];
     const decls: DeclNode[] = [];
     for (const [rule, kind] of declRules) {

@@ -48,6 +48,8 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.toolDecl) },
         { ALT: () => this.SUBRULE(this.useCaseDecl) },
         { ALT: () => this.SUBRULE(this.promptDecl) },
+        { ALT: () => this.SUBRULE(this.guardrailDecl) },
+        { ALT: () => this.SUBRULE(this.redTeamSuiteDecl) },
       ]),
     );
   });
@@ -428,6 +430,7 @@ export class GovParser extends CstParser {
         // Language v2, assets.
         { ALT: () => this.SUBRULE(this.promptsField) },
         { ALT: () => this.SUBRULE(this.budgetAlertField) },
+        { ALT: () => this.SUBRULE(this.guardrailsField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -531,9 +534,10 @@ export class GovParser extends CstParser {
     this.CONSUME(StringLiteral);
   });
 
+  /** `red_team "<description>"` (v1) or `red_team SUITE` (language v2: a declared red-team suite). */
   private redTeamField = this.RULE('redTeamField', () => {
     this.CONSUME(Kw.red_team);
-    this.CONSUME(StringLiteral);
+    this.OR([{ ALT: () => this.CONSUME(StringLiteral) }, { ALT: () => this.CONSUME(Identifier, { LABEL: 'suite' }) }]);
   });
 
   /** `eval support_safety { dataset "..." toxicity <= 0.01 groundedness >= 0.92 regression 0.02 }` */
@@ -663,6 +667,84 @@ export class GovParser extends CstParser {
   /** `prompts support_system, escalation_notes` */
   private promptsField = this.RULE('promptsField', () => {
     this.CONSUME(Kw.prompts);
+    this.SUBRULE(this.nameList);
+  });
+
+  // ---- language v2, assets: guardrails and red-team suites ------------------------------------------------------
+
+  /** `guardrail toxicity { kind classifier stage output threshold 0.8 action block model text-moderation-007 }` */
+  guardrailDecl = this.RULE('guardrailDecl', () => {
+    this.block(Kw.guardrail, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.kindField) },
+        { ALT: () => this.SUBRULE(this.stageField) },
+        { ALT: () => this.SUBRULE(this.actionField) },
+        { ALT: () => this.SUBRULE(this.guardrailModelField) },
+        { ALT: () => this.SUBRULE(this.thresholdField) },
+        { ALT: () => this.SUBRULE(this.itemsField) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private kindField = this.RULE('kindField', () => {
+    this.CONSUME(Kw.kind);
+    this.CONSUME(Identifier);
+  });
+
+  private stageField = this.RULE('stageField', () => {
+    this.CONSUME(Kw.stage);
+    this.CONSUME(Identifier);
+  });
+
+  private actionField = this.RULE('actionField', () => {
+    this.CONSUME(Kw.action);
+    this.CONSUME(Identifier);
+  });
+
+  /** The classifier model a guardrail runs. */
+  private guardrailModelField = this.RULE('guardrailModelField', () => {
+    this.CONSUME(Kw.model);
+    this.CONSUME(Identifier);
+  });
+
+  private thresholdField = this.RULE('thresholdField', () => {
+    this.CONSUME(Kw.threshold);
+    this.CONSUME(NumberLiteral);
+  });
+
+  private itemsField = this.RULE('itemsField', () => {
+    this.CONSUME(Kw.items);
+    this.SUBRULE(this.stringList);
+  });
+
+  /** `red_team_suite support_jailbreaks { dataset "..." guardrails toxicity min_pass_rate 98% }` */
+  redTeamSuiteDecl = this.RULE('redTeamSuiteDecl', () => {
+    this.block(Kw.red_team_suite, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.datasetField) },
+        { ALT: () => this.SUBRULE(this.guardrailsField) },
+        { ALT: () => this.SUBRULE(this.minPassRateField) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private datasetField = this.RULE('datasetField', () => {
+    this.CONSUME(Kw.dataset);
+    this.CONSUME(StringLiteral);
+  });
+
+  private minPassRateField = this.RULE('minPassRateField', () => {
+    this.CONSUME(Kw.min_pass_rate);
+    this.CONSUME(NumberLiteral);
+  });
+
+  /** `guardrails toxicity, competitor_names` */
+  private guardrailsField = this.RULE('guardrailsField', () => {
+    this.CONSUME(Kw.guardrails);
     this.SUBRULE(this.nameList);
   });
 

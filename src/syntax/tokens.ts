@@ -124,6 +124,16 @@ export const Kw = {
   notify: keyword('notify'),
   // Rollback of any asset (S2 declares `corpus` too: one entry at merge).
   corpus: keyword('corpus'),
+  // Guardrails and red-team suites (S2 declares `kind` too: one entry at merge).
+  guardrail: keyword('guardrail'),
+  guardrails: keyword('guardrails'),
+  red_team_suite: keyword('red_team_suite'),
+  kind: keyword('kind'),
+  stage: keyword('stage'),
+  threshold: keyword('threshold'),
+  action: keyword('action'),
+  items: keyword('items'),
+  min_pass_rate: keyword('min_pass_rate'),
 } as const;
 
 

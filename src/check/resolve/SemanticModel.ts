@@ -1,5 +1,5 @@
 import type { DeclNode } from '../../ast/nodes.js';
-import type { IrDataClass, IrModel, IrOrg, IrPrompt, IrProvider, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
+import type { IrDataClass, IrGuardrail, IrModel, IrOrg, IrPrompt, IrRedTeamSuite, IrProvider, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
 
 /** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
 export interface Resolved<T> {
@@ -17,6 +17,8 @@ export interface SemanticModel {
   readonly useCases: Map<string, Resolved<IrUseCaseFacts>>;
   /** Language v2: prompts. */
   readonly prompts: Map<string, Resolved<IrPrompt>>;
+  readonly guardrails: Map<string, Resolved<IrGuardrail>>;
+  readonly redTeamSuites: Map<string, Resolved<IrRedTeamSuite>>;
 }
 
 export function emptyModel(): SemanticModel {
@@ -29,5 +31,7 @@ export function emptyModel(): SemanticModel {
     tools: new Map(),
     useCases: new Map(),
     prompts: new Map(),
+    guardrails: new Map(),
+    redTeamSuites: new Map(),
   };
 }

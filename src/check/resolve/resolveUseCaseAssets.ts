@@ -1,5 +1,5 @@
 import { fieldOf, fieldsOf, type DeclNode } from '../../ast/nodes.js';
-import type { IrBudget, IrBudgetAlerts, IrRollback } from '../../ir/types.js';
+import type { IrBudget, IrBudgetAlerts, IrRedTeam, IrRollback } from '../../ir/types.js';
 import { durationSeconds } from '../units.js';
 import type { CheckContext } from '../CheckContext.js';
 import { loc } from './commonFields.js';
@@ -14,6 +14,8 @@ export interface UseCaseAssets {
   /** The use case's budgets with each alert threshold precomputed in micro-units. */
   readonly budgets: IrBudget[];
   readonly rollbacks: IrRollback[];
+  readonly guardrails: string[];
+  readonly red_team: IrRedTeam | null;
 }
 
 const ASSET_KIND = { model: 'Model', prompt: 'Prompt', tool: 'Tool' } as const;
@@ -88,8 +90,25 @@ export function resolveUseCaseAssets(ctx: CheckContext, decl: DeclNode, budgets:
     const notify = alert.notify ? resolveOwnerText(ctx, alert.notify) : owner;
     if (ok && notify !== undefined) alerts = { thresholds_percent: thresholds, notify, source: loc(alert.span) };
   }
+  const guardrails: string[] = [];
+  for (const field of fieldsOf(decl, 'Guardrails')) {
+    for (const g of field.values) {
+      if (!lookup(ctx, 'Guardrail', g, where)) continue;
+      if (guardrails.includes(g.text)) {
+        ctx.report('GOV2003', `guardrail \`${g.text}\` is listed twice in use case \`${decl.name.text}\``, g.span, { help: 'list each guardrail once' });
+        continue;
+      }
+      guardrails.push(g.text);
+    }
+  }
+  const rt = fieldOf(decl, 'RedTeam');
+  let redTeam: IrRedTeam | null = null;
+  if (rt?.value) redTeam = { suite: null, text: rt.value.value };
+  else if (rt?.suite && lookup(ctx, 'RedTeamSuite', rt.suite, where)) redTeam = { suite: rt.suite.text, text: null };
   return {
     prompts,
+    guardrails,
+    red_team: redTeam,
     rollbacks: rollbacksOf(ctx, decl),
     budget_alerts: alerts,
     budgets: budgets.map((b) => ({ ...b, alert_thresholds_micros: alerts === null ? [] : alerts.thresholds_percent.map((pct) => percentOf(b.amount_micros, pct)) })),
