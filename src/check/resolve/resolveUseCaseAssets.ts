@@ -41,7 +41,8 @@ function rollbacksOf(ctx: CheckContext, decl: DeclNode): IrRollback[] {
       name: rb.model.text,
       version: rb.version?.value ?? null,
       within_seconds: rb.within ? durationSeconds(ctx, rb.within, 'a rollback time') ?? null : null,
-      owner: rb.ownedBy ? resolveOwnerText(ctx, rb.ownedBy) ?? null : null,
+      // Kept as written, as v1 did: S1's resolveOwner checks `owned_by` as an owner reference at merge.
+      owner: rb.ownedBy?.value ?? null,
       steps: rb.steps.map((s) => s.value),
       source: loc(rb.span),
     });
