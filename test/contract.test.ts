@@ -142,6 +142,7 @@ function fullRequest(): Record<string, unknown> {
     spend: { use_case: { month: 0, day: 0 }, tenant: { month: 0, day: 0 } },
     rate: { use_case: { requests: 0, tokens: 0 }, tenant: { requests: 0, tokens: 0 } },
     time: '2026-11-26T10:00:00Z',
+    prompt: { name: 'support_system', version: 'v7', sha256: 'e5aa68811b5c78e7110334ff31cc0cd674ef9835d80a52200d675f98ebecb2c3' },
   };
 }
 
@@ -278,11 +279,26 @@ describe('the request-field table', () => {
 describe('the precomputed decision parts of the IR', () => {
   it('are, for every use case of every example, what docs/semantics.md defines from the use case’s facts', () => {
     for (const example of exampleNames()) {
-      for (const uc of Object.values(exampleIr(example).use_cases)) {
+      const ir = exampleIr(example);
+      for (const uc of Object.values(ir.use_cases)) {
         expect(uc.decision).toEqual({
           allowed: { code: 'allowed', rule: `use_case/${uc.name}`, message: `allowed by use case \`${uc.name}\``, source: uc.source },
           owner: uc.owner,
-          obligations: { redact: [], log: { ...uc.log, access: uc.log_access }, retention_days: uc.retention_days, human_oversight: uc.human_oversight !== null, human_approval: false, disclosure: uc.disclosure },
+          obligations: {
+            redact: [],
+            log: { ...uc.log, access: uc.log_access },
+            retention_days: uc.retention_days,
+            human_oversight: uc.human_oversight !== null,
+            human_approval: false,
+            disclosure: uc.disclosure,
+            // Language v2: the pinned prompts' versions and hashes, and the guardrails, in declared order.
+            prompts: uc.prompts.map((name) => ({ name, version: ir.prompts[name]!.version, sha256: ir.prompts[name]!.sha256 })),
+            guardrails: uc.guardrails.map((name) => {
+              const { kind, stage, action, threshold } = ir.guardrails[name]!;
+              return { name, kind, stage, action, threshold };
+            }),
+            alerts: [],
+          },
           limits: {
             budgets: uc.budgets.map(({ scope, period, amount_micros, hard_limit_micros }) => ({ scope, period, amount_micros, hard_limit_micros })),
             rate_limits: uc.rate_limits.map(({ scope, kind, per_minute }) => ({ scope, kind, per_minute })),
@@ -306,8 +322,15 @@ describe('the precomputed decision parts of the IR', () => {
           decision: {
             ...uc.decision,
             allowed: { ...uc.decision.allowed, message: 'allowed (marked)' },
-            // An obligation no target knows by name: it reaches every decision through lowering alone.
-            obligations: { ...uc.decision.obligations, retention_days: 4242, marked_obligation: ['x'] } as typeof uc.decision.obligations,
+            // An obligation no target knows by name reaches every decision through lowering alone; the asset obligations
+            // are copied too, never recomputed from the prompts table.
+            obligations: {
+              ...uc.decision.obligations,
+              retention_days: 4242,
+              prompts: [{ name: 'marked_prompt', version: 'v-marked', sha256: 'f'.repeat(64) }],
+              guardrails: [{ name: 'marked_guardrail', kind: 'deny_list', stage: 'output', action: 'flag', threshold: null }],
+              marked_obligation: ['x'],
+            } as typeof uc.decision.obligations,
             limits: { budgets: [], rate_limits: [{ scope: 'tenant', kind: 'requests', per_minute: 4242 }] },
           },
         },
@@ -319,7 +342,9 @@ describe('the precomputed decision parts of the IR', () => {
     const want = evaluate(marked, input);
     expect(want.reasons.map((r) => r.message)).toContain('allowed (marked)');
     expect(want.obligations?.retention_days).toBe(4242);
-    expect(Object.keys(want.obligations!)).toEqual(['redact', 'log', 'retention_days', 'human_oversight', 'human_approval', 'disclosure', 'marked_obligation']);
+    expect(want.obligations?.prompts.map((p) => p.name)).toEqual(['marked_prompt']);
+    expect(want.obligations?.guardrails.map((g) => g.name)).toEqual(['marked_guardrail']);
+    expect(Object.keys(want.obligations!)).toEqual(['redact', 'log', 'retention_days', 'human_oversight', 'human_approval', 'disclosure', 'prompts', 'guardrails', 'alerts', 'marked_obligation']);
     const guards = await loadGuards(marked, 'contract-marked');
     try {
       expect(JSON.stringify(guards.decideUnknown(input))).toBe(JSON.stringify(want));

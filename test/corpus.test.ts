@@ -14,7 +14,7 @@ describe('conformance corpus: reference evaluator', () => {
       'model_not_allowed', 'model_approval_expired', 'model_region_not_served', 'unknown_data_class',
       'data_class_denied', 'data_class_not_permitted', 'data_region_not_permitted', 'residency_violation',
       'tool_not_allowed', 'tool_approval_expired', 'tool_scope_not_allowed', 'human_approval_required', 'counter_missing', 'rate_limited',
-      'budget_exhausted', 'trace_id_required', 'principal_required',
+      'budget_exhausted', 'trace_id_required', 'principal_required', 'prompt_not_allowed', 'prompt_version_not_pinned', 'prompt_approval_expired',
     ];
     expect(all.filter((c) => !seen.has(c))).toEqual([]);
   });

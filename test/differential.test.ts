@@ -88,4 +88,43 @@ describe('every target decides as the reference evaluator', () => {
       );
     }, 300_000);
   }
+
+  // Language v2: budget alerts (step 10) arise only on allowed requests whose spend sits just below a threshold, which
+  // random requests almost never are; so the corpus's allows and degrades, with one budget's spend moved around one
+  // of its alert thresholds and the token counts varied (the cost decides whether the threshold is reached).
+  for (const corpus of corpora) {
+    const ir = exampleIr(corpus.example);
+    const alerting = Object.values(ir.use_cases).filter((u) => u.budget_alerts !== null);
+    if (alerting.length === 0) continue;
+    it(`${corpus.example}: requests around budget-alert thresholds`, async () => {
+      const bases = corpus.cases.map((c) => c.input as Record<string, any>).filter((x) => alerting.some((u) => u.name === x?.use_case) && evaluate(ir, x).allow);
+      const targets = targetsByExample.get(corpus.example)!;
+      const arbitrary = fc.record({
+        base: fc.constantFrom(...bases),
+        budget: fc.nat(),
+        threshold: fc.nat(),
+        delta: fc.integer({ min: -10_000, max: 100 }),
+        input: fc.integer({ min: 0, max: 5_000 }),
+        output: fc.integer({ min: 0, max: 2_000 }),
+      });
+      let crossed = 0;
+      await fc.assert(
+        fc.asyncProperty(arbitrary, async ({ base, budget, threshold, delta, input: tin, output }) => {
+          const uc = ir.use_cases[base.use_case]!;
+          const b = uc.budgets[budget % uc.budgets.length]!;
+          const t = b.alert_thresholds_micros[threshold % b.alert_thresholds_micros.length]!;
+          const r = structuredClone(base);
+          r.tokens = { input: tin, output };
+          r.spend = { ...r.spend, [b.scope]: { ...r.spend?.[b.scope], [b.period]: Math.max(0, t + delta) } };
+          const reference = evaluate(ir, r);
+          if ((reference.obligations?.alerts.length ?? 0) > 0) crossed++;
+          const want = canonical(reference);
+          for (const target of targets) expect([target.name, canonical(await target.decide(r))]).toEqual([target.name, want]);
+        }),
+        { numRuns: 400, seed: 20261202 },
+      );
+      // Not vacuous: a good share of the requests carry an alert.
+      expect(crossed).toBeGreaterThan(40);
+    }, 300_000);
+  }
 });

@@ -180,7 +180,8 @@ export interface OnField extends FieldBase {
 }
 export interface HumanOversightField extends FieldBase { readonly kind: 'HumanOversight'; readonly value: StringNode }
 export interface DisclosureField extends FieldBase { readonly kind: 'Disclosure'; readonly value: StringNode }
-export interface RedTeamField extends FieldBase { readonly kind: 'RedTeam'; readonly value: StringNode }
+/** `red_team "<text>"` (v1, `value`) or `red_team SUITE` (language v2, `suite`): exactly one is set. */
+export interface RedTeamField extends FieldBase { readonly kind: 'RedTeam'; readonly value?: StringNode; readonly suite?: NameNode }
 export interface EvalField extends FieldBase {
   readonly kind: 'Eval';
   readonly name: NameNode;
@@ -191,6 +192,9 @@ export interface EvalField extends FieldBase {
 }
 export interface RollbackField extends FieldBase {
   readonly kind: 'Rollback';
+  /** What is rolled back (language v2); the v1 form `rollback to MODEL@...` is a model. */
+  readonly asset: 'model' | 'prompt' | 'tool' | 'corpus';
+  /** The asset's name (a model for the v1 form). */
   readonly model: NameNode;
   readonly version?: StringNode;
   readonly within?: AmountNode;
@@ -198,6 +202,26 @@ export interface RollbackField extends FieldBase {
   readonly steps: readonly StringNode[];
 }
 export interface ApprovalField extends FieldBase { readonly kind: 'ApprovalField'; readonly approval: ApprovalNode }
+// Language v2, assets: prompts and budget alerts.
+export interface Sha256Field extends FieldBase { readonly kind: 'Sha256'; readonly value: StringNode }
+export interface FileField extends FieldBase { readonly kind: 'File'; readonly value: StringNode }
+export interface PromptsField extends FieldBase { readonly kind: 'Prompts'; readonly values: readonly NameNode[] }
+export interface BudgetAlertField extends FieldBase {
+  readonly kind: 'BudgetAlert';
+  readonly thresholds: readonly NumberNode[];
+  /** An owner reference: an e-mail text, or the name of a person or team. */
+  readonly notify?: StringNode | NameNode;
+}
+// Language v2, assets: guardrails and red-team suites.
+export interface KindField extends FieldBase { readonly kind: 'Kind'; readonly value: NameNode }
+export interface StageField extends FieldBase { readonly kind: 'Stage'; readonly value: NameNode }
+export interface ActionField extends FieldBase { readonly kind: 'Action'; readonly value: NameNode }
+export interface GuardrailModelField extends FieldBase { readonly kind: 'GuardrailModel'; readonly value: NameNode }
+export interface ThresholdField extends FieldBase { readonly kind: 'Threshold'; readonly value: NumberNode }
+export interface ItemsField extends FieldBase { readonly kind: 'Items'; readonly values: readonly StringNode[] }
+export interface DatasetField extends FieldBase { readonly kind: 'Dataset'; readonly value: StringNode }
+export interface MinPassRateField extends FieldBase { readonly kind: 'MinPassRate'; readonly value: NumberNode }
+export interface GuardrailsField extends FieldBase { readonly kind: 'Guardrails'; readonly values: readonly NameNode[] }
 /** A word that is not a field of its block; kept so the checker can report it once with did-you-mean. */
 export interface UnknownField extends FieldBase { readonly kind: 'Unknown'; readonly word: NameNode }
 
@@ -246,12 +270,25 @@ export type Field =
   | EmailField
   | MembersField
   | LogAccessField
+  | Sha256Field
+  | FileField
+  | PromptsField
+  | BudgetAlertField
+  | KindField
+  | StageField
+  | ActionField
+  | GuardrailModelField
+  | ThresholdField
+  | ItemsField
+  | DatasetField
+  | MinPassRateField
+  | GuardrailsField
   | UnknownField;
 
 export type FieldKind = Field['kind'];
 export type FieldOf<K extends FieldKind> = Extract<Field, { kind: K }>;
 
-export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Person' | 'Team';
+export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Person' | 'Team' | 'Prompt' | 'Guardrail' | 'RedTeamSuite';
 
 export interface DeclNode {
   readonly kind: DeclKind;
@@ -286,6 +323,9 @@ export const DECL_KEYWORD: Readonly<Record<DeclKind, string>> = {
   UseCase: 'use_case',
   Person: 'person',
   Team: 'team',
+  Prompt: 'prompt',
+  Guardrail: 'guardrail',
+  RedTeamSuite: 'red_team_suite',
 };
 
 export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
@@ -298,6 +338,9 @@ export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
   UseCase: 'use case',
   Person: 'person',
   Team: 'team',
+  Prompt: 'prompt',
+  Guardrail: 'guardrail',
+  RedTeamSuite: 'red-team suite',
 };
 
 /** The fields of a declaration of kind K, in the order they were written. */

@@ -2,6 +2,7 @@ import type { DeclKind, DeclNode } from '../ast/nodes.js';
 import type { Diagnostic, Severity } from '../diagnostics/Diagnostic.js';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../diagnostics/codes.js';
 import type { Span } from '../source/Source.js';
+import type { AssetFileReader } from './assetFiles.js';
 
 export interface ReportOptions {
   readonly label?: string;
@@ -26,7 +27,13 @@ export class CheckContext {
     UseCase: new Map(),
     Person: new Map(),
     Team: new Map(),
+    Prompt: new Map(),
+    Guardrail: new Map(),
+    RedTeamSuite: new Map(),
   };
+
+  /** Reads the files assets name (language v2), confined to the program root; unset when checking from memory. */
+  assetFiles: AssetFileReader | undefined = undefined;
 
   constructor(readonly asOf: string) {}
 

@@ -1,5 +1,6 @@
 import type { FileNode } from '../ast/nodes.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/Diagnostic.js';
+import type { AssetFileReader } from './assetFiles.js';
 import { CheckContext } from './CheckContext.js';
 import { declare, resolve, type SemanticModel } from './resolve.js';
 import { specifiedRules } from './rules/index.js';
@@ -7,6 +8,8 @@ import { specifiedRules } from './rules/index.js';
 export interface CheckOptions {
   /** The date approvals are judged against, `YYYY-MM-DD`. */
   readonly asOf: string;
+  /** Reads files assets name (a prompt's `file`); without it they are not compared. */
+  readonly assetFiles?: AssetFileReader;
 }
 
 export interface CheckResult {
@@ -20,6 +23,7 @@ export interface CheckResult {
  */
 export function checkFiles(files: readonly FileNode[], options: CheckOptions): CheckResult {
   const ctx = new CheckContext(options.asOf);
+  ctx.assetFiles = options.assetFiles;
   declare(ctx, files);
   const model = resolve(ctx);
   for (const rule of specifiedRules) rule.run(ctx, model);

@@ -3,7 +3,7 @@ import { reason } from '../decision/reasons.js';
 import type { SemanticModel } from './resolve.js';
 import { recordOf } from './records.js';
 import type { Source } from '../source/Source.js';
-import { IR_VERSION, type IrProgram, type IrUseCase, type IrUseCaseDecision, type IrUseCaseFacts } from '../ir/types.js';
+import { IR_VERSION, type IrGuardrail, type IrProgram, type IrPrompt, type IrUseCase, type IrUseCaseDecision, type IrUseCaseFacts } from '../ir/types.js';
 
 /** The policy revision: a content hash of every source of the program, independent of file order. */
 export function revisionOf(sources: readonly Source[]): string {
@@ -34,6 +34,9 @@ export function useCaseDecision(uc: IrUseCaseFacts): IrUseCaseDecision {
       human_oversight: uc.human_oversight !== null,
       human_approval: false,
       disclosure: uc.disclosure,
+      prompts: [],
+      guardrails: [],
+      alerts: [],
     },
     limits: {
       budgets: uc.budgets.map((b) => ({ scope: b.scope, period: b.period, amount_micros: b.amount_micros, hard_limit_micros: b.hard_limit_micros })),
@@ -45,8 +48,30 @@ export function useCaseDecision(uc: IrUseCaseFacts): IrUseCaseDecision {
 }
 
 /** A use case's facts with its precomputed decision parts. */
-export function loweredUseCase(uc: IrUseCaseFacts): IrUseCase {
-  return { ...uc, decision: useCaseDecision(uc) };
+export function loweredUseCase(uc: IrUseCaseFacts, prompts: Readonly<Record<string, IrPrompt>> = {}, guardrails: Readonly<Record<string, IrGuardrail>> = {}): IrUseCase {
+  const decision = useCaseDecision(uc);
+  return { ...uc, decision: { ...decision, obligations: { ...decision.obligations, ...assetObligations(uc, prompts, guardrails) } } };
+}
+
+/**
+ * Language v2: the asset obligations, which depend only on the program: the pinned prompts' versions and hashes,
+ * in declared order (every target copies them).
+ */
+function assetObligations(
+  uc: IrUseCaseFacts,
+  prompts: Readonly<Record<string, IrPrompt>>,
+  guardrails: Readonly<Record<string, IrGuardrail>>,
+): Pick<IrUseCaseDecision['obligations'], 'prompts' | 'guardrails'> {
+  return {
+    guardrails: uc.guardrails.flatMap((name) => {
+      const g = Object.prototype.hasOwnProperty.call(guardrails, name) ? guardrails[name] : undefined;
+      return g === undefined ? [] : [{ name: g.name, kind: g.kind, stage: g.stage, action: g.action, threshold: g.threshold }];
+    }),
+    prompts: uc.prompts.flatMap((name) => {
+      const p = Object.prototype.hasOwnProperty.call(prompts, name) ? prompts[name] : undefined;
+      return p === undefined ? [] : [{ name: p.name, version: p.version, sha256: p.sha256 }];
+    }),
+  };
 }
 
 /** Lowers a checked program (no errors) to the IR. Tables are key-sorted so the JSON is deterministic. */
@@ -63,6 +88,9 @@ export function lower(model: SemanticModel, sources: readonly Source[]): IrProgr
     data_classes: table(model.dataClasses),
     tiers: table(model.tiers),
     tools: table(model.tools),
-    use_cases: recordOf([...model.useCases].map(([name, entry]) => [name, loweredUseCase(entry.ir)] as const)),
+    use_cases: recordOf([...model.useCases].map(([name, entry]) => [name, loweredUseCase(entry.ir, table(model.prompts), table(model.guardrails))] as const)),
+    prompts: table(model.prompts),
+    guardrails: table(model.guardrails),
+    red_team_suites: table(model.redTeamSuites),
   };
 }

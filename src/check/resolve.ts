@@ -3,6 +3,8 @@ import { emptyModel, type SemanticModel } from './resolve/SemanticModel.js';
 import { resolveDataClasses } from './resolve/resolveDataClasses.js';
 import { resolveModels } from './resolve/resolveModels.js';
 import { resolveOrg } from './resolve/resolveOrg.js';
+import { resolveGuardrails } from './resolve/resolveGuardrails.js';
+import { resolvePrompts } from './resolve/resolvePrompts.js';
 import { resolvePeople } from './resolve/resolvePeople.js';
 import { resolveProviders } from './resolve/resolveProviders.js';
 import { resolveTiers } from './resolve/resolveTiers.js';
@@ -32,6 +34,8 @@ export function resolve(ctx: CheckContext): SemanticModel {
   resolveTiers(ctx, model);
   resolveTools(ctx, model);
   resolveModels(ctx, model, org);
+  resolvePrompts(ctx, model);
+  resolveGuardrails(ctx, model);
   resolveUseCases(ctx, model, org);
   return model;
 }

@@ -12,5 +12,7 @@ export interface CorpusCase {
     readonly message?: string | null;
     readonly redact?: readonly string[];
     readonly human_approval?: boolean;
+    /** Language v2: the budget alerts the decision carries, as their threshold percentages in order. */
+    readonly alerts?: readonly number[];
   };
 }

@@ -316,6 +316,37 @@ export const REASONS = {
     source: 'use_cases.{use_case}.budgets[i].source, the first exceeded',
     when: 'a budget is exhausted and degrading is impossible',
   },
+  // Language v2, assets: step 4, the prompt (new numbering of docs/semantics.md).
+  prompt_not_allowed: {
+    code: 'prompt_not_allowed',
+    kind: 'deny',
+    step: 4,
+    rule: 'use_case/{use_case}/prompts',
+    message: 'prompt `{prompt}` is not pinned by use case `{use_case}`',
+    params: { use_case: 'name', prompt: 'echo' },
+    source: 'use_cases.{use_case}.source',
+    when: 'the request names a prompt the use case does not pin',
+  },
+  prompt_version_not_pinned: {
+    code: 'prompt_version_not_pinned',
+    kind: 'deny',
+    step: 4,
+    rule: 'use_case/{use_case}/prompts',
+    message: 'use case `{use_case}` pins prompt `{prompt}` at version `{version}` (sha256 `{hash}`), not the one requested',
+    params: { use_case: 'name', prompt: 'name', version: 'name', hash: 'name' },
+    source: 'prompts.{prompt}.source',
+    when: "the request's prompt version or sha256 differs from the pinned one",
+  },
+  prompt_approval_expired: {
+    code: 'prompt_approval_expired',
+    kind: 'deny',
+    step: 4,
+    rule: 'prompt/{prompt}/approved_by',
+    message: 'prompt `{prompt}` has no valid approval on {date}',
+    params: { prompt: 'name', date: 'date' },
+    source: 'prompts.{prompt}.approvals[0].source',
+    when: "no approval of the pinned prompt is valid on the request's date",
+  },
 } as const satisfies Readonly<Record<string, ReasonSpec>>;
 
 /** One entry of REASONS (a reason code has one entry per message it can give: `counter_missing` has two). */

@@ -82,6 +82,11 @@ export const REQUEST_FIELDS: readonly RequestField[] = [
   ]),
   // Language v2 fields, validated after the v1 fields (docs/semantics.md).
   field('principal', 'bounded_string', false, `\`principal\` must be a non-empty string of at most ${MAX_PRINCIPAL} characters`, MAX_PRINCIPAL),
+  // Language v2, assets: the prompt the request runs with.
+  field('prompt', 'object', false, object('prompt')),
+  field('prompt.name', 'string', true, nonEmpty('prompt.name')),
+  field('prompt.version', 'string', false, nonEmpty('prompt.version')),
+  field('prompt.sha256', 'string', false, nonEmpty('prompt.sha256')),
 ];
 
 /** A field's path as messages and docs write it (`spend.use_case.*`; the request itself is ``). */

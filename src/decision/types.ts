@@ -42,6 +42,36 @@ export interface Obligations {
   readonly human_oversight: boolean;
   readonly human_approval: boolean;
   readonly disclosure: string | null;
+  /** Language v2: the use case's pinned prompts, in declared order. */
+  readonly prompts: readonly PromptObligation[];
+  /** Language v2: the guardrails the use case runs, in declared order. */
+  readonly guardrails: readonly GuardrailObligation[];
+  /** Language v2: the budget alerts this request triggers (step 10). */
+  readonly alerts: readonly AlertObligation[];
+}
+
+export interface PromptObligation {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+}
+
+export interface GuardrailObligation {
+  readonly name: string;
+  readonly kind: 'classifier' | 'allow_list' | 'deny_list';
+  readonly stage: 'input' | 'output' | 'both';
+  readonly action: 'block' | 'flag';
+  readonly threshold: number | null;
+}
+
+/** A budget threshold this request crosses: finance hears before the budget runs out. */
+export interface AlertObligation {
+  readonly scope: LimitScope;
+  readonly period: Period;
+  readonly threshold_percent: number;
+  readonly threshold_micros: number;
+  /** E-mail address of who is told. */
+  readonly notify: string;
 }
 
 export type LimitScope = 'use_case' | 'tenant';
@@ -122,6 +152,8 @@ export interface RequestOf<U extends string, M extends string, C extends string,
   readonly rate?: { readonly use_case?: RateCounters; readonly tenant?: RateCounters };
   /** RFC 3339 in UTC (`...Z`); its date is what approvals are judged against. */
   readonly time: string;
+  /** Language v2: the prompt the request runs with; `version` and `sha256`, when sent, must be the pinned ones. */
+  readonly prompt?: { readonly name: string; readonly version?: string; readonly sha256?: string };
 }
 
 /** Any request shape, for generic code. */

@@ -83,6 +83,16 @@ export const DIAGNOSTIC_CODES = {
   GOV2090: { severity: 'error', title: 'data rule target is both a provider and a model' },
   GOV2091: { severity: 'error', title: 'provider does not meet a required contract term' },
   GOV2092: { severity: 'error', title: 'embedding model among the use case models' },
+  // Assets (language v2): prompts, budget alerts
+  GOV2100: { severity: 'error', title: 'invalid prompt hash' },
+  GOV2101: { severity: 'error', title: 'prompt file does not match its hash' },
+  GOV2102: { severity: 'error', title: 'prompt file cannot be read' },
+  GOV2103: { severity: 'error', title: 'current version not approved' },
+  GOV2104: { severity: 'error', title: 'prompt without approval' },
+  GOV2105: { severity: 'error', title: 'invalid budget alert threshold' },
+  GOV2106: { severity: 'error', title: 'budget alert without a budget' },
+  GOV2107: { severity: 'error', title: 'guardrail field does not fit its kind' },
+  GOV2108: { severity: 'warning', title: 'red-team suite tests a guardrail the use case does not run' },
   // IR
   GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },
   // Command line

@@ -1,5 +1,5 @@
 import type { IrApproval, IrModel, IrProgram, IrUseCase } from '../ir/types.js';
-import type { Decision, DecisionKind, Limits, Obligations, Reason, RedactObligation } from '../decision/types.js';
+import type { AlertObligation, Decision, DecisionKind, Limits, Obligations, Reason, RedactObligation } from '../decision/types.js';
 import { echo } from '../decision/echo.js';
 import { reason } from '../decision/reasons.js';
 import { childFields, REQUEST_FIELDS, type RequestField } from '../decision/requestFields.js';
@@ -58,6 +58,9 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     const params = { use_case: uc.name, valid: valid.size, date, required: uc.required_approvers };
     deny.push(reason(expired ? 'approval_expired' : 'approval_not_yet_valid', params, culprit?.source ?? uc.source));
   }
+
+  // 4. Prompt.
+  promptStep(ir, uc, r.prompt, date, deny);
 
   // 6. Model: the requested one, or the first usable of primary then fallbacks.
   let candidates: string[] = [...uc.models];
@@ -185,10 +188,13 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
     }
   }
 
+  // 10. Alerts (language v2): the budget thresholds this request crosses, on the model that serves.
+  const alerts = deny.length === 0 && model !== null ? alertsOf(ir, uc, r, model, tokensIn, tokensOut) : [];
+
   // 11. Result. What the request cannot change is copied from the use case's precomputed parts.
   const parts = uc.decision;
   // A copy (the decision must not share objects with the IR), with the request-dependent fields set in place.
-  const obligations: Obligations = { ...(structuredClone(parts.obligations) as Obligations), redact, human_approval: humanApproval };
+  const obligations: Obligations = { ...(structuredClone(parts.obligations) as Obligations), redact, human_approval: humanApproval, alerts };
   const limits: Limits = structuredClone(parts.limits);
   if (deny.length > 0) {
     const reasons = sortReasons(deny);
@@ -225,7 +231,50 @@ type Req = {
   spend?: { use_case?: Record<string, number>; tenant?: Record<string, number> };
   rate?: { use_case?: { requests?: number; tokens?: number }; tenant?: { requests?: number; tokens?: number } };
   time: string;
+  prompt?: { name: string; version?: string; sha256?: string };
 };
+
+/**
+ * Step 4 (language v2): the request's prompt must be one the use case pins, at the pinned version and hash when it
+ * states them, and the pinned prompt must hold an approval valid on the request's date.
+ */
+function promptStep(ir: IrProgram, uc: IrUseCase, prompt: Req['prompt'], date: string, deny: Reason[]): void {
+  if (prompt === undefined) return;
+  const p = uc.prompts.includes(prompt.name) ? own(ir.prompts, prompt.name) : undefined;
+  if (p === undefined) {
+    deny.push(reason('prompt_not_allowed', { use_case: uc.name, prompt: prompt.name }, uc.source));
+    return;
+  }
+  if ((prompt.version !== undefined && prompt.version !== p.version) || (prompt.sha256 !== undefined && prompt.sha256 !== p.sha256)) {
+    deny.push(reason('prompt_version_not_pinned', { use_case: uc.name, prompt: p.name, version: p.version, hash: p.sha256 }, p.source));
+  }
+  if (!p.approvals.some((a) => approvalValid(a, date))) {
+    // The checker requires an approval (GOV2104); an IR without one is denied as having none valid, never thrown.
+    deny.push(reason('prompt_approval_expired', { prompt: p.name, date }, p.approvals[0]?.source ?? p.source));
+  }
+}
+
+/**
+ * Step 10 (language v2): for each budget (declared order) and each alert threshold (ascending), an alert when the
+ * spend so far is below the threshold and this request's cost, on the model that serves, reaches it.
+ */
+function alertsOf(ir: IrProgram, uc: IrUseCase, r: Req, model: string, tokensIn: number, tokensOut: number): AlertObligation[] {
+  const alerts = uc.budget_alerts;
+  if (alerts === null) return [];
+  const cost = costMicros(ir.models[model]!, tokensIn, tokensOut);
+  const out: AlertObligation[] = [];
+  for (const b of uc.budgets) {
+    // Step 7 denied any request missing a counter, so every budget's counter is present here.
+    const spent = own(r.spend![b.scope]!, b.period)!;
+    for (let i = 0; i < b.alert_thresholds_micros.length; i++) {
+      const t = b.alert_thresholds_micros[i]!;
+      if (spent < t && t <= spent + cost) {
+        out.push({ scope: b.scope, period: b.period, threshold_percent: alerts.thresholds_percent[i]!, threshold_micros: t, notify: alerts.notify });
+      }
+    }
+  }
+  return out;
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

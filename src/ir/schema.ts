@@ -17,6 +17,7 @@ function obj(properties: Record<string, unknown>): Record<string, unknown> {
   return { type: 'object', additionalProperties: false, required: Object.keys(properties), properties };
 }
 
+const fraction0 = { type: 'number', minimum: 0, maximum: 1 } as const;
 const log = obj({ inputs: logLevel, outputs: logLevel, tool_calls: logLevel });
 const approval = obj({ approver: str, on: nullableDate, ticket: nullableStr, expires: nullableDate, source: str });
 const period = { enum: ['day', 'week', 'month', 'quarter', 'year'] } as const;
@@ -27,15 +28,28 @@ const budget = obj({
   period,
   amount_micros: amountMicros,
   hard_limit_micros: { type: 'integer', minimum: 1, maximum: 1e15 },
+  alert_thresholds_micros: { type: 'array', items: nonNegInt },
   source: str,
 });
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+/** Language v2, assets: prompts, and what decisions carry of them and of guardrails. */
+const prompt = obj({ name: str, title: nullableStr, owner: nullableStr, version: str, sha256, approved_versions: strArray, approvals: { type: 'array', items: approval }, source: str });
+const promptObligation = obj({ name: str, version: str, sha256 });
+const guardrailObligation = obj({
+  name: str,
+  kind: { enum: ['classifier', 'allow_list', 'deny_list'] },
+  stage: { enum: ['input', 'output', 'both'] },
+  action: { enum: ['block', 'flag'] },
+  threshold: { anyOf: [fraction0, { type: 'null' }] },
+});
+const budgetAlerts = obj({ thresholds_percent: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 100 }, minItems: 1 }, notify: str, source: str });
 const rateLimit = obj({ scope, kind: rateKind, per_minute: posInt, source: str });
 const fraction = { type: 'number', minimum: 0, maximum: 1 } as const;
 /** The precomputed parts of a use case's decisions (IrUseCaseDecision), in the shapes the decision has. */
 const useCaseDecision = obj({
   allowed: obj({ code: { const: 'allowed' }, rule: str, message: str, source: str }),
   owner: str,
-  obligations: obj({ redact: { type: 'array', maxItems: 0 }, log: obj({ inputs: logLevel, outputs: logLevel, tool_calls: logLevel, access: strArray }), retention_days: nonNegInt, human_oversight: { type: 'boolean' }, human_approval: { const: false }, disclosure: nullableStr }),
+  obligations: obj({ redact: { type: 'array', maxItems: 0 }, log: obj({ inputs: logLevel, outputs: logLevel, tool_calls: logLevel, access: strArray }), retention_days: nonNegInt, human_oversight: { type: 'boolean' }, human_approval: { const: false }, disclosure: nullableStr, prompts: { type: 'array', items: promptObligation }, guardrails: { type: 'array', items: guardrailObligation }, alerts: { type: 'array', maxItems: 0 } }),
   limits: obj({
     budgets: { type: 'array', items: obj({ scope, period, amount_micros: amountMicros, hard_limit_micros: { type: 'integer', minimum: 1, maximum: 1e15 } }) },
     rate_limits: { type: 'array', items: obj({ scope, kind: rateKind, per_minute: posInt }) },
@@ -134,7 +148,16 @@ export const IR_SCHEMA = {
     },
     tools: {
       type: 'object',
-      additionalProperties: obj({ name: str, title: nullableStr, scopes: strArray, owner: nullableStr, approvals: { type: 'array', items: approval }, source: str }),
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        scopes: strArray,
+        owner: nullableStr,
+        approvals: { type: 'array', items: approval },
+        version: nullableStr,
+        approved_versions: strArray,
+        source: str,
+      }),
     },
     use_cases: {
       type: 'object',
@@ -179,7 +202,7 @@ export const IR_SCHEMA = {
         retention_days: nonNegInt,
         human_oversight: nullableStr,
         disclosure: nullableStr,
-        red_team: nullableStr,
+        red_team: { anyOf: [{ type: 'null' }, obj({ suite: nullableStr, text: nullableStr })] },
         log_access: strArray,
         evals: {
           type: 'array',
@@ -192,17 +215,45 @@ export const IR_SCHEMA = {
             source: str,
           }),
         },
-        rollback: {
-          anyOf: [
-            { type: 'null' },
-            obj({ model: str, version: nullableStr, within_seconds: { type: ['integer', 'null'], minimum: 0 }, owner: nullableStr, steps: strArray, source: str }),
-          ],
+        rollbacks: {
+          type: 'array',
+          items: obj({
+            asset: { enum: ['model', 'prompt', 'tool', 'corpus'] },
+            name: str,
+            version: nullableStr,
+            within_seconds: { type: ['integer', 'null'], minimum: 0 },
+            owner: nullableStr,
+            steps: strArray,
+            source: str,
+          }),
         },
         approvals: { type: 'array', items: approval },
         required_approvers: posInt,
+        prompts: strArray,
+        guardrails: strArray,
+        budget_alerts: { anyOf: [{ type: 'null' }, budgetAlerts] },
         source: str,
         decision: useCaseDecision,
       }),
+    },
+    prompts: { type: 'object', additionalProperties: prompt },
+    guardrails: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        kind: { enum: ['classifier', 'allow_list', 'deny_list'] },
+        stage: { enum: ['input', 'output', 'both'] },
+        action: { enum: ['block', 'flag'] },
+        threshold: { anyOf: [fraction0, { type: 'null' }] },
+        model: nullableStr,
+        items: strArray,
+        source: str,
+      }),
+    },
+    red_team_suites: {
+      type: 'object',
+      additionalProperties: obj({ name: str, title: nullableStr, dataset: str, guardrails: strArray, min_pass_rate: fraction0, source: str }),
     },
   }),
 } as const;

@@ -63,6 +63,11 @@ export interface IrBudget {
    * past 2^53. Equal to the amount when there is no degrade model.
    */
   readonly hard_limit_micros: number;
+  /**
+   * Where each `budget_alert` threshold of the use case falls in this budget: floor(amount * pct / 100) per
+   * threshold, ascending, precomputed exactly (empty without alerts, and for org budgets).
+   */
+  readonly alert_thresholds_micros: readonly number[];
   readonly source: IrSource;
 }
 
@@ -177,6 +182,9 @@ export interface IrTool {
   readonly scopes: readonly string[];
   readonly owner: string | null;
   readonly approvals: readonly IrApproval[];
+  /** Language v2, for rollbacks: the version in use (null when not stated) and every approved one. */
+  readonly version: string | null;
+  readonly approved_versions: readonly string[];
   readonly source: IrSource;
 }
 
@@ -231,13 +239,88 @@ export interface IrEvalGate {
   readonly source: IrSource;
 }
 
+/** A rollback of one asset (language v2; the v1 form is a model rollback). */
 export interface IrRollback {
-  readonly model: string;
+  readonly asset: 'model' | 'prompt' | 'tool' | 'corpus';
+  /** The asset's name. */
+  readonly name: string;
+  /** The version rolled back to, one of the asset's approved versions; null only for a v1 model rollback without `@`. */
   readonly version: string | null;
   readonly within_seconds: number | null;
   readonly owner: string | null;
   readonly steps: readonly string[];
   readonly source: IrSource;
+}
+
+/** A governed, versioned prompt (language v2): its pinned version and content hash, and who approved it. */
+export interface IrPrompt {
+  readonly name: string;
+  readonly title: string | null;
+  /** An e-mail address, or null when not stated. */
+  readonly owner: string | null;
+  readonly version: string;
+  /** 64 lowercase hex digits: the SHA-256 of the prompt text. */
+  readonly sha256: string;
+  /** Every approved version, the current one included. */
+  readonly approved_versions: readonly string[];
+  readonly approvals: readonly IrApproval[];
+  readonly source: IrSource;
+}
+
+/** `budget_alert`: thresholds in percent of every budget of the use case, ascending, and who is told. */
+export interface IrBudgetAlerts {
+  readonly thresholds_percent: readonly number[];
+  /** An e-mail address: the `notify` owner, else the use case's owner. */
+  readonly notify: string;
+  readonly source: IrSource;
+}
+
+export interface IrRedTeam {
+  readonly suite: string | null;
+  readonly text: string | null;
+}
+
+/** A guardrail (language v2): a safety classifier or an allow/deny list, where it runs and what it does. */
+export interface IrGuardrail {
+  readonly name: string;
+  readonly title: string | null;
+  readonly kind: 'classifier' | 'allow_list' | 'deny_list';
+  readonly stage: 'input' | 'output' | 'both';
+  readonly action: 'block' | 'flag';
+  /** A classifier's score threshold, 0..1; null for lists. */
+  readonly threshold: number | null;
+  /** A classifier's model, when stated. */
+  readonly model: string | null;
+  /** A list's items; empty for classifiers. */
+  readonly items: readonly string[];
+  readonly source: IrSource;
+}
+
+/** A red-team suite (language v2): the adversarial dataset that tests guardrails, and the pass rate it must reach. */
+export interface IrRedTeamSuite {
+  readonly name: string;
+  readonly title: string | null;
+  readonly dataset: string;
+  readonly guardrails: readonly string[];
+  /** 0..1. */
+  readonly min_pass_rate: number;
+  readonly source: IrSource;
+}
+
+/** One pinned prompt as `obligations.prompts` carries it. */
+export interface IrPromptObligation {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+}
+
+/** One guardrail as `obligations.guardrails` carries it (threshold null for lists). */
+export interface IrGuardrailObligation {
+  readonly name: string;
+  readonly kind: 'classifier' | 'allow_list' | 'deny_list';
+  readonly stage: 'input' | 'output' | 'both';
+  readonly action: 'block' | 'flag';
+  readonly threshold: number | null;
 }
 
 /** A use case's declared facts, as the checker resolves them (`check/`); lowering adds `decision`. */
@@ -259,13 +342,20 @@ export interface IrUseCaseFacts {
   readonly retention_days: number;
   readonly human_oversight: string | null;
   readonly disclosure: string | null;
-  readonly red_team: string | null;
+  /** `red_team SUITE` (language v2) or v1's `red_team "<text>"`; null when not stated. */
+  readonly red_team: IrRedTeam | null;
   /** Who may read the use case's logs (`log_access`), as e-mail addresses, in declared order. */
   readonly log_access: readonly string[];
   readonly evals: readonly IrEvalGate[];
-  readonly rollback: IrRollback | null;
+  /** Rollbacks, one per asset, in declared order (language v2; replaces v1's single `rollback`). */
+  readonly rollbacks: readonly IrRollback[];
   readonly approvals: readonly IrApproval[];
   readonly required_approvers: number;
+  /** Pinned prompts (language v2), in declared order. */
+  readonly prompts: readonly string[];
+  /** Guardrails the use case runs (language v2), in declared order. */
+  readonly guardrails: readonly string[];
+  readonly budget_alerts: IrBudgetAlerts | null;
   readonly source: IrSource;
 }
 
@@ -300,6 +390,12 @@ export interface IrUseCaseDecision {
     readonly human_oversight: boolean;
     readonly human_approval: false;
     readonly disclosure: string | null;
+    /** The pinned prompts, in declared order (language v2). */
+    readonly prompts: readonly IrPromptObligation[];
+    /** The guardrails the use case runs, in declared order (language v2). */
+    readonly guardrails: readonly IrGuardrailObligation[];
+    /** Request-dependent (step 10): empty here. */
+    readonly alerts: readonly never[];
   };
   /** `limits`, whole. */
   readonly limits: {
@@ -330,4 +426,8 @@ export interface IrProgram {
   readonly tiers: Readonly<Record<string, IrTier>>;
   readonly tools: Readonly<Record<string, IrTool>>;
   readonly use_cases: Readonly<Record<string, IrUseCase>>;
+  /** Language v2: governed prompts, guardrails and red-team suites. */
+  readonly prompts: Readonly<Record<string, IrPrompt>>;
+  readonly guardrails: Readonly<Record<string, IrGuardrail>>;
+  readonly red_team_suites: Readonly<Record<string, IrRedTeamSuite>>;
 }

@@ -5,7 +5,9 @@ import { lower } from '../check/lower.js';
 import type { IrProgram } from '../ir/types.js';
 import { validateIr } from '../ir/validateIr.js';
 import type { Source } from '../source/Source.js';
-import { loadProgram } from './loadProgram.js';
+import { resolve as resolvePath } from 'node:path';
+import { assetFileReader } from './assetFileReader.js';
+import { commonFolder, loadProgram } from './loadProgram.js';
 
 export interface CompileOptions {
   readonly asOf: string;
@@ -13,6 +15,8 @@ export interface CompileOptions {
   readonly cwd?: string;
   /** The program root (loadProgram's LoadOptions.root); default: the folder of the entry files. */
   readonly root?: string;
+  /** The program root files assets name are read under (a prompt's `file`); compileFiles sets it. */
+  readonly assetRoot?: string;
 }
 
 export interface CompileResult {
@@ -26,7 +30,10 @@ export interface CompileResult {
 /** Loads, parses, checks and lowers one program (entry files plus imports). */
 export function compileFiles(entryFiles: readonly string[], options: CompileOptions): CompileResult {
   const loaded = loadProgram(entryFiles, options.cwd, options.root === undefined ? {} : { root: options.root });
-  return compileLoaded(loaded.sources, loaded.files, loaded.diagnostics, options);
+  const cwd = options.cwd ?? process.cwd();
+  // The root loadProgram names sources against: assets' files are read under it.
+  const assetRoot = options.root === undefined ? commonFolder(entryFiles.map((f) => resolvePath(cwd, f))) : resolvePath(cwd, options.root);
+  return compileLoaded(loaded.sources, loaded.files, loaded.diagnostics, { ...options, assetRoot: options.assetRoot ?? assetRoot });
 }
 
 export function compileLoaded(
@@ -35,7 +42,7 @@ export function compileLoaded(
   loadDiagnostics: readonly Diagnostic[],
   options: CompileOptions,
 ): CompileResult {
-  const checked = checkFiles(files, { asOf: options.asOf });
+  const checked = checkFiles(files, options.assetRoot === undefined ? { asOf: options.asOf } : { asOf: options.asOf, assetFiles: assetFileReader(options.assetRoot) });
   // A file that could not be read (or was refused) may hold the org; saying "no org" too would only mislead.
   const unreadable = loadDiagnostics.some((d) => d.code === 'GOV5002' || d.code === 'GOV2008' || d.code === 'GOV1004');
   const checkDiagnostics = unreadable ? checked.diagnostics.filter((d) => d.code !== 'GOV2006') : checked.diagnostics;

@@ -6,6 +6,9 @@
 import type { AnyRequest, BudgetLimit, Decision, LogLevels, LogRules, RateLimit } from '../decision/types.js';
 
 export type {
+  AlertObligation,
+  GuardrailObligation,
+  PromptObligation,
   AnyRequest,
   BudgetLimit,
   Decision,

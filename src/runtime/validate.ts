@@ -26,6 +26,7 @@ const M = messages([
   'tool.human_approved_by', 'tokens', 'tokens.input', 'tokens.output', 'spend', 'spend.use_case', 'spend.tenant', 'rate',
   'rate.use_case', 'rate.use_case.requests', 'rate.use_case.tokens', 'rate.tenant', 'rate.tenant.requests', 'rate.tenant.tokens',
   'principal',
+  'prompt', 'prompt.name', 'prompt.version', 'prompt.sha256',
 ]);
 
 function tableField(name: string): RequestField {
@@ -140,6 +141,14 @@ export function requestProblem(r: unknown): string | undefined {
   }
   // Language v2 fields, after the v1 ones (REQUEST_FIELDS).
   if (hasOwn.call(r, 'principal') && !isPrincipal(r.principal)) return M['principal'];
+  // Language v2: the prompt.
+  if (hasOwn.call(r, 'prompt')) {
+    const t = r.prompt;
+    if (!isObject(t)) return M['prompt'];
+    if (!isNonEmptyString(ownField(t, 'name'))) return M['prompt.name'];
+    if (hasOwn.call(t, 'version') && !isNonEmptyString(t.version)) return M['prompt.version'];
+    if (hasOwn.call(t, 'sha256') && !isNonEmptyString(t.sha256)) return M['prompt.sha256'];
+  }
   return undefined;
 }
 

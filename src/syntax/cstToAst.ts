@@ -432,8 +432,33 @@ export class CstToAst {
       }
       case 'redTeamField': {
         const value = str();
-        return value && { kind: 'RedTeam', ...base, value };
+        if (value) return { kind: 'RedTeam', ...base, value };
+        const suite = this.name(this.token(n, 'suite'));
+        return suite && { kind: 'RedTeam', ...base, suite };
       }
+      case 'kindField':
+      case 'stageField':
+      case 'actionField':
+      case 'guardrailModelField': {
+        const value = ident();
+        if (!value) return undefined;
+        const kind = ({ kindField: 'Kind', stageField: 'Stage', actionField: 'Action', guardrailModelField: 'GuardrailModel' } as const)[ruleName];
+        return { kind, ...base, value };
+      }
+      case 'thresholdField':
+      case 'minPassRateField': {
+        const value = this.number(this.token(n, 'NumberLiteral'));
+        if (!value) return undefined;
+        return ruleName === 'thresholdField' ? { kind: 'Threshold', ...base, value } : { kind: 'MinPassRate', ...base, value };
+      }
+      case 'itemsField':
+        return { kind: 'Items', ...base, values: this.strings(this.node(n, 'stringList')) };
+      case 'datasetField': {
+        const value = str();
+        return value && { kind: 'Dataset', ...base, value };
+      }
+      case 'guardrailsField':
+        return { kind: 'Guardrails', ...base, values: this.names(this.node(n, 'nameList')) };
       case 'evalField': {
         const name = this.name(this.token(n, 'name'));
         if (!name) return undefined;
@@ -459,7 +484,10 @@ export class CstToAst {
       case 'rollbackField': {
         const model = this.name(this.token(n, 'model'));
         if (!model) return undefined;
-        const versionTok = this.token(n, 'version');
+        const assetTok = this.token(n, 'asset');
+        const asset = (assetTok?.image ?? 'model') as 'model' | 'prompt' | 'tool' | 'corpus';
+        const versionNode = this.node(n, 'rollbackVersion');
+        const versionTok = versionNode ? this.token(versionNode, 'version') : undefined;
         const version: StringNode | undefined =
           versionTok === undefined
             ? undefined
@@ -472,6 +500,7 @@ export class CstToAst {
         return {
           kind: 'Rollback',
           ...base,
+          asset,
           model,
           steps,
           ...(version && { version }),
@@ -482,6 +511,22 @@ export class CstToAst {
       case 'approval': {
         const approval = this.approval(n);
         return approval && { kind: 'ApprovalField', ...base, approval };
+      }
+      case 'sha256Field': {
+        const value = str();
+        return value && { kind: 'Sha256', ...base, value };
+      }
+      case 'fileField': {
+        const value = str();
+        return value && { kind: 'File', ...base, value };
+      }
+      case 'promptsField':
+        return { kind: 'Prompts', ...base, values: this.names(this.node(n, 'nameList')) };
+      case 'budgetAlertField': {
+        const thresholds = this.tokens(n, 'threshold').map((t) => this.number(t)!);
+        const notifyTok = this.token(n, 'notify');
+        const notify = notifyTok === undefined ? undefined : notifyTok.tokenType.name === 'StringLiteral' ? this.string(notifyTok) : this.name(notifyTok);
+        return { kind: 'BudgetAlert', ...base, thresholds, ...(notify && { notify }) };
       }
       case 'unknownField': {
         const word = this.name(this.token(n, 'word'));
@@ -526,6 +571,9 @@ export class CstToAst {
       ['useCaseDecl', 'UseCase'],
       ['personDecl', 'Person'],
       ['teamDecl', 'Team'],
+      ['promptDecl', 'Prompt'],
+      ['guardrailDecl', 'Guardrail'],
+      ['redTeamSuiteDecl', 'RedTeamSuite'],
     ];
     const decls: DeclNode[] = [];
     for (const [rule, kind] of declRules) {

@@ -49,6 +49,9 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.useCaseDecl) },
         { ALT: () => this.SUBRULE(this.personDecl) },
         { ALT: () => this.SUBRULE(this.teamDecl) },
+        { ALT: () => this.SUBRULE(this.promptDecl) },
+        { ALT: () => this.SUBRULE(this.guardrailDecl) },
+        { ALT: () => this.SUBRULE(this.redTeamSuiteDecl) },
       ]),
     );
   });
@@ -458,6 +461,9 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.scopesField) },
         { ALT: () => this.SUBRULE(this.ownerField) },
         { ALT: () => this.SUBRULE(this.approval) },
+        // Language v2: versions, for rollbacks.
+        { ALT: () => this.SUBRULE(this.versionField) },
+        { ALT: () => this.SUBRULE(this.approvedVersionsField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -501,6 +507,10 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.rollbackField) },
         { ALT: () => this.SUBRULE(this.logAccessField) },
         { ALT: () => this.SUBRULE(this.approval) },
+        // Language v2, assets.
+        { ALT: () => this.SUBRULE(this.promptsField) },
+        { ALT: () => this.SUBRULE(this.budgetAlertField) },
+        { ALT: () => this.SUBRULE(this.guardrailsField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -624,9 +634,10 @@ export class GovParser extends CstParser {
     this.CONSUME(StringLiteral);
   });
 
+  /** `red_team "<description>"` (v1) or `red_team SUITE` (language v2: a declared red-team suite). */
   private redTeamField = this.RULE('redTeamField', () => {
     this.CONSUME(Kw.red_team);
-    this.CONSUME(StringLiteral);
+    this.OR([{ ALT: () => this.CONSUME(StringLiteral) }, { ALT: () => this.CONSUME(Identifier, { LABEL: 'suite' }) }]);
   });
 
   /** `eval support_safety { dataset "..." toxicity <= 0.01 groundedness >= 0.92 regression 0.02 }` */
@@ -674,24 +685,40 @@ export class GovParser extends CstParser {
   /** `rollback to gpt-4.1@"2025-04-14" within 15m owned_by "oncall@acme.example" steps "...", "..."` */
   private rollbackField = this.RULE('rollbackField', () => {
     this.CONSUME(Kw.rollback);
-    this.CONSUME(Kw.to);
-    this.CONSUME(Identifier, { LABEL: 'model' });
-    this.OPTION(() => {
-      this.CONSUME(At);
-      this.OR([
-        { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'version' }) },
-        { ALT: () => this.CONSUME(DateLiteral, { LABEL: 'version' }) },
-        { ALT: () => this.CONSUME(NumberLiteral, { LABEL: 'version' }) },
-        { ALT: () => this.CONSUME2(Identifier, { LABEL: 'version' }) },
-      ]);
-    });
+    this.OR([
+      {
+        // v1: `rollback to MODEL@"VERSION"`, a model.
+        ALT: () => {
+          this.CONSUME(Kw.to);
+          this.CONSUME(Identifier, { LABEL: 'model' });
+          this.OPTION(() => {
+            this.CONSUME(At);
+            this.SUBRULE(this.rollbackVersion);
+          });
+        },
+      },
+      {
+        // Language v2: `rollback model|prompt|tool|corpus NAME to "VERSION"`.
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(Kw.model, { LABEL: 'asset' }) },
+            { ALT: () => this.CONSUME(Kw.prompt, { LABEL: 'asset' }) },
+            { ALT: () => this.CONSUME(Kw.tool, { LABEL: 'asset' }) },
+            { ALT: () => this.CONSUME(Kw.corpus, { LABEL: 'asset' }) },
+          ]);
+          this.CONSUME2(Identifier, { LABEL: 'model' });
+          this.CONSUME2(Kw.to);
+          this.SUBRULE2(this.rollbackVersion);
+        },
+      },
+    ]);
     this.OPTION2(() => {
       this.CONSUME(Kw.within);
       this.SUBRULE(this.amount, { LABEL: 'within' });
     });
     this.OPTION3(() => {
       this.CONSUME(Kw.owned_by);
-      this.OR2([
+      this.OR3([
         { ALT: () => this.CONSUME2(StringLiteral, { LABEL: 'ownedBy' }) },
         { ALT: () => this.CONSUME3(Identifier, { LABEL: 'ownedBy' }) },
       ]);
@@ -699,6 +726,141 @@ export class GovParser extends CstParser {
     this.OPTION4(() => {
       this.CONSUME(Kw.steps);
       this.SUBRULE(this.stringList, { LABEL: 'steps' });
+    });
+  });
+
+  /** A rollback's target version: a text, or a date, number or word written bare. */
+  private rollbackVersion = this.RULE('rollbackVersion', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'version' }) },
+      { ALT: () => this.CONSUME(DateLiteral, { LABEL: 'version' }) },
+      { ALT: () => this.CONSUME(NumberLiteral, { LABEL: 'version' }) },
+      { ALT: () => this.CONSUME(Identifier, { LABEL: 'version' }) },
+    ]);
+  });
+
+  // ---- language v2, assets: prompts, budget alerts ---------------------------------------------------------------
+
+  /** `prompt support_system { version "v7" sha256 "..." file "prompts/x.txt" approved_versions ... approved_by ... }` */
+  promptDecl = this.RULE('promptDecl', () => {
+    this.block(Kw.prompt, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.ownerField) },
+        { ALT: () => this.SUBRULE(this.versionField) },
+        { ALT: () => this.SUBRULE(this.sha256Field) },
+        { ALT: () => this.SUBRULE(this.fileField) },
+        { ALT: () => this.SUBRULE(this.approvedVersionsField) },
+        { ALT: () => this.SUBRULE(this.approval) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private sha256Field = this.RULE('sha256Field', () => {
+    this.CONSUME(Kw.sha256);
+    this.CONSUME(StringLiteral);
+  });
+
+  private fileField = this.RULE('fileField', () => {
+    this.CONSUME(Kw.file);
+    this.CONSUME(StringLiteral);
+  });
+
+  /** `prompts support_system, escalation_notes` */
+  private promptsField = this.RULE('promptsField', () => {
+    this.CONSUME(Kw.prompts);
+    this.SUBRULE(this.nameList);
+  });
+
+  // ---- language v2, assets: guardrails and red-team suites ------------------------------------------------------
+
+  /** `guardrail toxicity { kind classifier stage output threshold 0.8 action block model text-moderation-007 }` */
+  guardrailDecl = this.RULE('guardrailDecl', () => {
+    this.block(Kw.guardrail, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.kindField) },
+        { ALT: () => this.SUBRULE(this.stageField) },
+        { ALT: () => this.SUBRULE(this.actionField) },
+        { ALT: () => this.SUBRULE(this.guardrailModelField) },
+        { ALT: () => this.SUBRULE(this.thresholdField) },
+        { ALT: () => this.SUBRULE(this.itemsField) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private kindField = this.RULE('kindField', () => {
+    this.CONSUME(Kw.kind);
+    this.CONSUME(Identifier);
+  });
+
+  private stageField = this.RULE('stageField', () => {
+    this.CONSUME(Kw.stage);
+    this.CONSUME(Identifier);
+  });
+
+  private actionField = this.RULE('actionField', () => {
+    this.CONSUME(Kw.action);
+    this.CONSUME(Identifier);
+  });
+
+  /** The classifier model a guardrail runs. */
+  private guardrailModelField = this.RULE('guardrailModelField', () => {
+    this.CONSUME(Kw.model);
+    this.CONSUME(Identifier);
+  });
+
+  private thresholdField = this.RULE('thresholdField', () => {
+    this.CONSUME(Kw.threshold);
+    this.CONSUME(NumberLiteral);
+  });
+
+  private itemsField = this.RULE('itemsField', () => {
+    this.CONSUME(Kw.items);
+    this.SUBRULE(this.stringList);
+  });
+
+  /** `red_team_suite support_jailbreaks { dataset "..." guardrails toxicity min_pass_rate 98% }` */
+  redTeamSuiteDecl = this.RULE('redTeamSuiteDecl', () => {
+    this.block(Kw.red_team_suite, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.datasetField) },
+        { ALT: () => this.SUBRULE(this.guardrailsField) },
+        { ALT: () => this.SUBRULE(this.minPassRateField) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private datasetField = this.RULE('datasetField', () => {
+    this.CONSUME(Kw.dataset);
+    this.CONSUME(StringLiteral);
+  });
+
+  private minPassRateField = this.RULE('minPassRateField', () => {
+    this.CONSUME(Kw.min_pass_rate);
+    this.CONSUME(NumberLiteral);
+  });
+
+  /** `guardrails toxicity, competitor_names` */
+  private guardrailsField = this.RULE('guardrailsField', () => {
+    this.CONSUME(Kw.guardrails);
+    this.SUBRULE(this.nameList);
+  });
+
+  /** `budget_alert 80%, 95% notify "finance@acme.example"` */
+  private budgetAlertField = this.RULE('budgetAlertField', () => {
+    this.CONSUME(Kw.budget_alert);
+    this.AT_LEAST_ONE_SEP({ SEP: Comma, DEF: () => this.CONSUME(NumberLiteral, { LABEL: 'threshold' }) });
+    this.OPTION(() => {
+      this.CONSUME(Kw.notify);
+      this.OR([
+        { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'notify' }) },
+        { ALT: () => this.CONSUME(Identifier, { LABEL: 'notify' }) },
+      ]);
     });
   });
 }

@@ -125,6 +125,24 @@ export const Kw = {
   email: keyword('email'),
   members: keyword('members'),
   log_access: keyword('log_access'),
+  // Language v2, assets (issue 10): prompts and budget alerts.
+  prompt: keyword('prompt'),
+  sha256: keyword('sha256'),
+  file: keyword('file'),
+  prompts: keyword('prompts'),
+  budget_alert: keyword('budget_alert'),
+  notify: keyword('notify'),
+  // Rollback of any asset, retrieval corpora.
+  corpus: keyword('corpus'),
+  // Guardrails and red-team suites (`kind` is declared with the model's fields above).
+  guardrail: keyword('guardrail'),
+  guardrails: keyword('guardrails'),
+  red_team_suite: keyword('red_team_suite'),
+  stage: keyword('stage'),
+  threshold: keyword('threshold'),
+  action: keyword('action'),
+  items: keyword('items'),
+  min_pass_rate: keyword('min_pass_rate'),
 } as const;
 
 

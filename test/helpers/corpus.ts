@@ -10,6 +10,8 @@ export interface Expectation {
   readonly message: string | null;
   readonly redact?: readonly string[];
   readonly human_approval?: boolean;
+  /** Language v2: the budget alerts' threshold percentages, in order. */
+  readonly alerts?: readonly number[];
 }
 
 export interface CorpusCase {
@@ -34,7 +36,7 @@ export function loadCorpora(): Corpus[] {
 }
 
 /** Projects a full decision onto the fields a corpus case states, for a readable diff on mismatch. */
-export function project(decision: { decision: string; model: string | null; reasons: ReadonlyArray<{ code: string }>; message: string | null; obligations: { redact: ReadonlyArray<{ data_class: string }>; human_approval: boolean } | null }, expectation: Expectation): Record<string, unknown> {
+export function project(decision: { decision: string; model: string | null; reasons: ReadonlyArray<{ code: string }>; message: string | null; obligations: { redact: ReadonlyArray<{ data_class: string }>; human_approval: boolean; alerts?: ReadonlyArray<{ threshold_percent: number }> } | null }, expectation: Expectation): Record<string, unknown> {
   const out: Record<string, unknown> = {
     decision: decision.decision,
     model: decision.model,
@@ -43,5 +45,6 @@ export function project(decision: { decision: string; model: string | null; reas
   };
   if ('redact' in expectation) out.redact = decision.obligations ? decision.obligations.redact.map((r) => r.data_class) : null;
   if ('human_approval' in expectation) out.human_approval = decision.obligations ? decision.obligations.human_approval : null;
+  if ('alerts' in expectation) out.alerts = decision.obligations ? (decision.obligations.alerts ?? []).map((a) => a.threshold_percent) : null;
   return out;
 }

@@ -28,8 +28,18 @@ export function requestArbitrary(ir: IrProgram): fc.Arbitrary<unknown> {
     .record({ y: fc.integer({ min: 2025, max: 2028 }), m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) })
     .map(({ y, m, d }) => `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}T12:00:00Z`);
   const time = fc.oneof({ weight: 10, arbitrary: date }, { weight: 1, arbitrary: fc.constantFrom('2026-02-30T00:00:00Z', '2026-11-26', '2026-11-26T10:00:00+01:00', '') });
+  // Language v2: spend just below budget-alert thresholds too, so requests cross them (step 10).
+  const alertThresholds = Object.values(ir.use_cases).flatMap((u) => u.budgets.flatMap((b) => b.alert_thresholds_micros ?? []));
+  const nearAlert = alertThresholds.length ? fc.tuple(fc.constantFrom(...alertThresholds), fc.integer({ min: -20_000, max: 200 })).map(([t, d]) => Math.max(0, t + d)) : fc.constant(0);
   const counterNear = (max: number): fc.Arbitrary<number> =>
-    fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: Math.max(0, max - 2000), max: max + 2000 }), fc.constant(0));
+    fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: Math.max(0, max - 2000), max: max + 2000 }), fc.constant(0), nearAlert);
+  const prompts = Object.values(ir.prompts ?? {});
+  const promptVersions = [...new Set(prompts.flatMap((p) => p.approved_versions)), 'v0'];
+  const promptHashes = [...new Set(prompts.map((p) => p.sha256)), '0'.repeat(64)];
+  const prompt = fc.record(
+    { name: name(prompts.map((p) => p.name)), version: fc.oneof(fc.constantFrom(...promptVersions), name([])), sha256: fc.constantFrom(...promptHashes) },
+    { requiredKeys: ['name'] },
+  );
   const spendScope = fc.oneof(
     { weight: 12, arbitrary: fc.dictionary(fc.constantFrom('day', 'week', 'month', 'quarter', 'year'), counterNear(maxBudget), { maxKeys: 5 }) },
     // Keys the message names (RULE B), with a bad value so that one is named.
@@ -50,11 +60,12 @@ export function requestArbitrary(ir: IrProgram): fc.Arbitrary<unknown> {
       spend: fc.record({ use_case: spendScope, tenant: spendScope }, { requiredKeys: [] }),
       rate: fc.record({ use_case: rateScope, tenant: rateScope }, { requiredKeys: [] }),
       time,
+      prompt,
     },
     { requiredKeys: ['use_case', 'tenant', 'region', 'time'] },
   );
   const edge = fc.constantFrom<unknown>(null, '', -1, 1.5, 1e16, 'x', [], {}, true);
-  const fields = ['use_case', 'tenant', 'region', 'time', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'trace_id'];
+  const fields = ['use_case', 'tenant', 'region', 'time', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'trace_id', 'prompt'];
   const broken = fc.tuple(wellFormed, fc.constantFrom(...fields), edge).map(([r, f, v]) => ({ ...(r as object), [f]: v }));
   return fc.oneof({ weight: 12, arbitrary: wellFormed }, { weight: 2, arbitrary: broken }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
 }
@@ -121,8 +132,8 @@ export function renameIr(ir: IrProgram, names: Readonly<Record<string, string>>)
       data: table(u.data, (f) => f),
       tools: table(u.tools, (g) => g),
       on_budget_exhausted: u.on_budget_exhausted && { ...u.on_budget_exhausted, degrade_to: u.on_budget_exhausted.degrade_to && nm(u.on_budget_exhausted.degrade_to) },
-      rollback: u.rollback && { ...u.rollback, model: nm(u.rollback.model) },
-    })),
+      rollbacks: u.rollbacks.map((r) => (r.asset === 'model' ? { ...r, name: nm(r.name) } : r)),
+    }, ir.prompts, ir.guardrails)),
   };
 }
 
@@ -131,7 +142,7 @@ export function renameIr(ir: IrProgram, names: Readonly<Record<string, string>>)
  * for tests that edit an IR's facts (names, messages, sources) by hand, since every target copies those parts.
  */
 export function relowered(ir: IrProgram): IrProgram {
-  return { ...ir, use_cases: Object.fromEntries(Object.entries(ir.use_cases).map(([k, u]) => [k, loweredUseCase(u)])) };
+  return { ...ir, use_cases: Object.fromEntries(Object.entries(ir.use_cases).map(([k, u]) => [k, loweredUseCase(u, ir.prompts, ir.guardrails)])) };
 }
 
 /**

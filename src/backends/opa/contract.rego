@@ -82,6 +82,18 @@ request_problem := "the request must be a JSON object" if {
 } else := "`principal` must be a non-empty string of at most 256 characters" if {
 	has_key(input, "principal")
 	not bounded_string(input.principal, 256)
+} else := "`prompt` must be an object" if {
+	has_key(input, "prompt")
+	not is_object(input.prompt)
+} else := "`prompt.name` must be a non-empty string" if {
+	has_key(input, "prompt")
+	not string_field(input.prompt, "name")
+} else := "`prompt.version` must be a non-empty string" if {
+	has_key(input.prompt, "version")
+	not nonempty_string(input.prompt.version)
+} else := "`prompt.sha256` must be a non-empty string" if {
+	has_key(input.prompt, "sha256")
+	not nonempty_string(input.prompt.sha256)
 }
 
 # RULE C: a trace id is a string of at most 256 code points (`count` counts code points).
@@ -315,5 +327,29 @@ reason_budget_exhausted(use_case, scope, period, source) := {
 	"code": "budget_exhausted",
 	"rule": sprintf("use_case/%s/budget", [use_case]),
 	"message": sprintf("%sbudget per %s is exhausted", [per_scope(scope), period]),
+	"source": source,
+}
+
+# prompt_not_allowed (deny, step 4): the request names a prompt the use case does not pin.
+reason_prompt_not_allowed(use_case, prompt, source) := {
+	"code": "prompt_not_allowed",
+	"rule": sprintf("use_case/%s/prompts", [use_case]),
+	"message": sprintf("prompt `%s` is not pinned by use case `%s`", [echo(prompt), use_case]),
+	"source": source,
+}
+
+# prompt_version_not_pinned (deny, step 4): the request's prompt version or sha256 differs from the pinned one.
+reason_prompt_version_not_pinned(use_case, prompt, version, hash, source) := {
+	"code": "prompt_version_not_pinned",
+	"rule": sprintf("use_case/%s/prompts", [use_case]),
+	"message": sprintf("use case `%s` pins prompt `%s` at version `%s` (sha256 `%s`), not the one requested", [use_case, prompt, version, hash]),
+	"source": source,
+}
+
+# prompt_approval_expired (deny, step 4): no approval of the pinned prompt is valid on the request's date.
+reason_prompt_approval_expired(prompt, date, source) := {
+	"code": "prompt_approval_expired",
+	"rule": sprintf("prompt/%s/approved_by", [prompt]),
+	"message": sprintf("prompt `%s` has no valid approval on %s", [prompt, date]),
 	"source": source,
 }

@@ -453,8 +453,67 @@ degrade_reasons contains reason if {
 	reason := reason_budget_degraded(uc.name, chosen, degrade_target, uc.on_budget_exhausted.source)
 }
 
+# 4. The prompt.
+prompt_requested if has_key(input, "prompt")
+
+pinned_prompt := tables.prompts[input.prompt.name] if {
+	prompt_requested
+	input.prompt.name in uc.prompts
+}
+
+prompt_reasons contains reason if {
+	prompt_requested
+	not input.prompt.name in uc.prompts
+	reason := reason_prompt_not_allowed(uc.name, input.prompt.name, uc.source)
+}
+
+prompt_mismatch if {
+	has_key(input.prompt, "version")
+	input.prompt.version != pinned_prompt.version
+}
+
+prompt_mismatch if {
+	has_key(input.prompt, "sha256")
+	input.prompt.sha256 != pinned_prompt.sha256
+}
+
+prompt_reasons contains reason if {
+	prompt_mismatch
+	reason := reason_prompt_version_not_pinned(uc.name, pinned_prompt.name, pinned_prompt.version, pinned_prompt.sha256, pinned_prompt.source)
+}
+
+prompt_reasons contains reason if {
+	is_object(pinned_prompt)
+	not any_approval_valid(pinned_prompt.approvals)
+	reason := reason_prompt_approval_expired(pinned_prompt.name, req_date, prompt_approval_source)
+}
+
+prompt_approval_source := pinned_prompt.approvals[0].source if {
+	count(pinned_prompt.approvals) > 0
+} else := pinned_prompt.source
+
+# 10. Alerts (language v2): for each budget (declared order) and threshold (ascending), an alert when the spend so far
+# is below the threshold and this request's cost on the model that serves reaches it; none on a deny.
+alert_rows := [[i, k, alert] |
+	count(deny_reasons) == 0
+	is_object(uc.budget_alerts)
+	some i, b in uc.budgets
+	some k, t in b.alert_thresholds_micros
+	spent(b) < t
+	t <= spent(b) + cost(decided_model)
+	alert := {
+		"scope": b.scope,
+		"period": b.period,
+		"threshold_percent": uc.budget_alerts.thresholds_percent[k],
+		"threshold_micros": t,
+		"notify": uc.budget_alerts.notify,
+	}
+]
+
+alerts := [row[2] | some row in sort(alert_rows)]
+
 # 11. The result.
-deny_reasons := (((((identity_reasons | approval_reasons) | model_reasons) | data_reasons) | tool_reasons) | rate_reasons) | budget_reasons
+deny_reasons := ((((((identity_reasons | approval_reasons) | model_reasons) | data_reasons) | tool_reasons) | rate_reasons) | budget_reasons) | prompt_reasons
 
 info_reasons := (fallback_reasons | degrade_reasons) | {parts.allowed}
 
@@ -465,7 +524,7 @@ sorted_reasons(set_of_reasons) := [r |
 ]
 
 # The precomputed obligations with the two that depend on the request.
-obligations := object.union(parts.obligations, {"redact": redactions, "human_approval": human_approval_obligation})
+obligations := object.union(parts.obligations, {"redact": redactions, "human_approval": human_approval_obligation, "alerts": alerts})
 
 default human_approval_obligation := false
 

@@ -15,6 +15,8 @@ export function regoTestsFromCorpus(cases: readonly CorpusCase[]): string {
     if ('message' in e) checks.push(rego`d.message == ${e.message ?? null}`);
     if (e.redact) checks.push(rego`[r.data_class | some r in d.obligations.redact] == ${e.redact}`);
     if ('human_approval' in e) checks.push(rego`d.obligations.human_approval == ${e.human_approval ?? false}`);
+    // Language v2: the budget alerts, as their threshold percentages in order.
+    if (e.alerts) checks.push(rego`[a.threshold_percent | some a in d.obligations.alerts] == ${regoValue(e.alerts)}`);
     return rego`${name} if {
 	d := govc.decision with input as ${regoValue(c.input ?? null)}
 	${joinRego(checks, '\n\t')}

@@ -1,5 +1,5 @@
 import type { IrApproval, IrProgram } from '../../ir/types.js';
-import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, ToolSpec, UseCaseSpec } from '../../runtime/engine/tables.js';
+import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, PromptSpec, ToolSpec, UseCaseSpec } from '../../runtime/engine/tables.js';
 import { compareCodePoints } from '../../util/compare.js';
 
 /**
@@ -83,6 +83,22 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
     allowed: structuredClone(d.allowed),
     obligations: structuredClone(d.obligations),
     limits: structuredClone(d.limits),
+    ...assetSpecs(ir, name),
+  };
+}
+
+/** Language v2: the use case's prompts (step 4) and its budget alerts (step 10); their obligations are in `obligations`. */
+function assetSpecs(ir: IrProgram, name: string): Pick<UseCaseSpec, 'prompts' | 'alerts'> {
+  const u = ir.use_cases[name]!;
+  // INVARIANT: use cases pin declared prompts (the checker's unknown-name diagnostics); lowering never emits others.
+  for (const p of u.prompts) if (!has(ir.prompts, p)) throw new Error(`INVARIANT: use case \`${name}\` pins an undeclared prompt`);
+  const a = u.budget_alerts;
+  return {
+    prompts: u.prompts.map((p): PromptSpec => {
+      const prompt = ir.prompts[p]!;
+      return [p, prompt.version, prompt.sha256, prompt.approvals.map(approvalSpec), prompt.source];
+    }),
+    alerts: a === null ? null : [a.notify, a.thresholds_percent, u.budgets.map((b) => b.alert_thresholds_micros)],
   };
 }
 

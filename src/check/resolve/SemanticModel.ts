@@ -1,5 +1,5 @@
 import type { DeclNode } from '../../ast/nodes.js';
-import type { IrDataClass, IrModel, IrOrg, IrPerson, IrProvider, IrTeam, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
+import type { IrDataClass, IrGuardrail, IrModel, IrOrg, IrPerson, IrPrompt, IrProvider, IrRedTeamSuite, IrTeam, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
 
 /** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
 export interface Resolved<T> {
@@ -17,6 +17,10 @@ export interface SemanticModel {
   readonly useCases: Map<string, Resolved<IrUseCaseFacts>>;
   readonly people: Map<string, Resolved<IrPerson>>;
   readonly teams: Map<string, Resolved<IrTeam>>;
+  /** Language v2: prompts. */
+  readonly prompts: Map<string, Resolved<IrPrompt>>;
+  readonly guardrails: Map<string, Resolved<IrGuardrail>>;
+  readonly redTeamSuites: Map<string, Resolved<IrRedTeamSuite>>;
 }
 
 export function emptyModel(): SemanticModel {
@@ -30,5 +34,8 @@ export function emptyModel(): SemanticModel {
     useCases: new Map(),
     people: new Map(),
     teams: new Map(),
+    prompts: new Map(),
+    guardrails: new Map(),
+    redTeamSuites: new Map(),
   };
 }

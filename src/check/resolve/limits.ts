@@ -84,7 +84,7 @@ export function budgetsOf(ctx: CheckContext, decl: DeclNode, currency: string | 
       });
       continue;
     }
-    out.push({ scope, period, amount_micros: money.micros, hard_limit_micros: money.micros, source: loc(item.span) });
+    out.push({ scope, period, amount_micros: money.micros, hard_limit_micros: money.micros, alert_thresholds_micros: [], source: loc(item.span) });
   }
   return out;
 }

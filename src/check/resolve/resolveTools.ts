@@ -15,6 +15,9 @@ export function resolveTools(ctx: CheckContext, model: SemanticModel): void {
         scopes: [...new Set(fieldOf(decl, 'Scopes')?.values.map((v) => v.value) ?? [])],
         owner: ownerOf(ctx, decl) ?? null,
         approvals: approvalsOf(ctx, decl),
+        // Language v2: the versions a tool rollback may return to (the current one among them, as for models).
+        version: fieldOf(decl, 'Version')?.value.value ?? null,
+        approved_versions: [...new Set([...(fieldOf(decl, 'ApprovedVersions')?.values.map((v) => v.value) ?? []), ...(fieldOf(decl, 'Version') ? [fieldOf(decl, 'Version')!.value.value] : [])])],
         source: loc(decl.name.span),
       },
     });

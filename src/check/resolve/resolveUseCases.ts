@@ -1,10 +1,10 @@
 import { fieldOf, fieldsOf } from '../../ast/nodes.js';
-import type { IrDataFlow, IrEvalGate, IrOnBudgetExhausted, IrOnRateLimited, IrRollback, IrToolGrant } from '../../ir/types.js';
+import type { IrDataFlow, IrEvalGate, IrOnBudgetExhausted, IrOnRateLimited, IrToolGrant } from '../../ir/types.js';
 import type { Span } from '../../source/Source.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { CheckContext } from '../CheckContext.js';
 import { recordOf } from '../records.js';
-import { durationDays, durationSeconds, fraction } from '../units.js';
+import { durationDays, fraction } from '../units.js';
 import { approvalsOf, loc, logOf, title, uniqueNames } from './commonFields.js';
 import { ownerOf, resolveOwner, resolveOwners } from './owners.js';
 import { budgetsOf, percentOf, ratesOf } from './limits.js';
@@ -13,6 +13,7 @@ import { flowTargetsOf } from './flowTargets.js';
 import { lookup } from './lookup.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
+import { resolveUseCaseAssets } from './resolveUseCaseAssets.js';
 
 export const DEFAULT_DEGRADE_CAP_PERCENT = 110;
 
@@ -182,19 +183,8 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         source: loc(e.span),
       });
     }
-    const rb = fieldOf(decl, 'Rollback');
-    let rollback: IrRollback | null = null;
-    if (rb) {
-      lookup(ctx, 'Model', rb.model, 'as rollback target');
-      rollback = {
-        model: rb.model.text,
-        version: rb.version?.value ?? null,
-        within_seconds: rb.within ? durationSeconds(ctx, rb.within, 'a rollback time') ?? null : null,
-        owner: rb.ownedBy ? resolveOwner(ctx, rb.ownedBy) ?? null : null,
-        steps: rb.steps.map((s) => s.value),
-        source: loc(rb.span),
-      };
-    }
+    const owner = ownerOf(ctx, decl) ?? '';
+    const assets = resolveUseCaseAssets(ctx, decl, budgets, owner);
     model.useCases.set(decl.name.text, {
       decl,
       ir: {
@@ -206,7 +196,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         models,
         data: recordOf(data),
         tools: recordOf(tools),
-        budgets,
+        budgets: assets.budgets,
         rate_limits: rateLimits,
         on_budget_exhausted: onBudget,
         on_rate_limited: onRate ?? { message: DEFAULT_RATE_LIMITED_MESSAGE, source: loc(decl.name.span) },
@@ -214,12 +204,15 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         retention_days: (retain && durationDays(ctx, retain.duration, 'retention')) ?? orgRetention,
         human_oversight: fieldOf(decl, 'HumanOversight')?.value.value ?? null,
         disclosure: fieldOf(decl, 'Disclosure')?.value.value ?? null,
-        red_team: fieldOf(decl, 'RedTeam')?.value.value ?? null,
+        red_team: assets.red_team,
         log_access: resolveOwners(ctx, fieldOf(decl, 'LogAccess')?.values ?? []),
         evals,
-        rollback,
+        rollbacks: assets.rollbacks,
         approvals: approvalsOf(ctx, decl),
         required_approvers: tierIr?.approvers ?? 1,
+        prompts: assets.prompts,
+        guardrails: assets.guardrails,
+        budget_alerts: assets.budget_alerts,
         source: loc(decl.name.span),
       },
     });

@@ -17,6 +17,7 @@ export const ApprovalRule: Rule = {
   run(ctx, model) {
     for (const { decl, ir } of model.models.values()) checkApprovals(ctx, decl, ir.approvals, { email: null, team: null }, expiryIsWarning(model, ir.name));
     for (const { decl, ir } of model.tools.values()) checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner), false);
+    for (const { decl, ir } of model.prompts.values()) checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner), false);
     for (const { decl, ir } of model.useCases.values()) {
       checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner || null), false);
       if (ir.approvals.length === 0) {
@@ -53,7 +54,7 @@ function owningEmails(model: SemanticModel, decl: DeclNode, owner: string | null
  */
 function expiryIsWarning(model: SemanticModel, name: string): boolean {
   for (const { ir } of model.useCases.values()) {
-    if (ir.models.includes(name) || ir.on_budget_exhausted?.degrade_to === name || ir.rollback?.model === name) return false;
+    if (ir.models.includes(name) || ir.on_budget_exhausted?.degrade_to === name || ir.rollbacks.some((r) => r.asset === 'model' && r.name === name)) return false;
   }
   return true;
 }

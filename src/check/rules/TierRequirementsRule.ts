@@ -41,8 +41,9 @@ export const TierRequirementsRule: Rule = {
         missing('GOV2025', 'red-team suite', 'add `red_team "suite name"` naming the adversarial test suite run before release');
       if (tier.requires.disclosure && uc.disclosure === null)
         missing('GOV2027', 'disclosure', 'add `disclosure "text telling users they are talking to an AI"` (EU AI Act Art. 50)');
-      if (tier.requires.rollback && uc.rollback === null)
-        missing('GOV2028', 'rollback procedure', 'add `rollback to MODEL@"VERSION" within 15m owned_by "oncall@..."`');
+      // Language v2: any asset may be rolled back, and a use case with models needs a way back for its model.
+      if (tier.requires.rollback && (uc.rollbacks.length === 0 || (uc.models.length > 0 && !uc.rollbacks.some((r) => r.asset === 'model'))))
+        missing('GOV2028', uc.rollbacks.length === 0 ? 'rollback procedure' : 'model rollback', uc.rollbacks.length === 0 ? 'add `rollback to MODEL@"VERSION" within 15m owned_by "oncall@..."`' : 'add `rollback model MODEL to "VERSION" within 15m owned_by "oncall@..."`: a prompt or tool rollback does not bring back a model');
       if (uc.retention_days < tier.min_retention_days) {
         const retain = fieldOf(decl, 'Retain');
         ctx.report('GOV2023', `${ucName} keeps logs ${uc.retention_days} days, ${tierName} requires at least ${tier.min_retention_days}`, retain?.duration.span ?? decl.name.span, {

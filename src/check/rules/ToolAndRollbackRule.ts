@@ -1,4 +1,4 @@
-import { fieldOf, fieldsOf } from '../../ast/nodes.js';
+import { fieldsOf } from '../../ast/nodes.js';
 import type { Rule } from './RuleContext.js';
 
 /** A granted scope matches a declared one exactly, or by prefix when it ends in `*`. */
@@ -35,13 +35,18 @@ export const ToolAndRollbackRule: Rule = {
           }
         }
       }
-      const rb = fieldOf(decl, 'Rollback');
-      if (!rb || !rb.version) continue;
-      const target = model.models.get(rb.model.text)?.ir;
-      if (target && !target.approved_versions.includes(rb.version.value)) {
-        ctx.report('GOV2070', `version \`${rb.version.value}\` of model \`${target.name}\` was never approved`, rb.version.span, {
+      // Every rollback returns to a version that was once approved (language v2: of a model, a prompt or a tool).
+      for (const rb of fieldsOf(decl, 'Rollback')) {
+        if (!rb.version || rb.asset === 'corpus') continue;
+        const target =
+          rb.asset === 'model' ? model.models.get(rb.model.text)?.ir : rb.asset === 'prompt' ? model.prompts.get(rb.model.text)?.ir : model.tools.get(rb.model.text)?.ir;
+        if (!target || target.approved_versions.includes(rb.version.value)) continue;
+        const none = target.approved_versions.length === 0;
+        ctx.report('GOV2070', `version \`${rb.version.value}\` of ${rb.asset} \`${target.name}\` was never approved`, rb.version.span, {
           label: 'not an approved version',
-          help: `roll back to one of ${target.approved_versions.map((v) => `\`${v}\``).join(', ')}, or add the version to \`approved_versions\` once it is approved`,
+          help: none
+            ? `${rb.asset} \`${target.name}\` lists no approved versions: give it \`version\` and \`approved_versions\` once they are approved`
+            : `roll back to one of ${target.approved_versions.map((v) => `\`${v}\``).join(', ')}, or add the version to \`approved_versions\` once it is approved`,
         });
       }
     }

@@ -11,7 +11,8 @@ export const UnusedRule: Rule = {
     for (const { ir } of model.useCases.values()) {
       ir.models.forEach((m) => usedModels.add(m));
       if (ir.on_budget_exhausted?.degrade_to) usedModels.add(ir.on_budget_exhausted.degrade_to);
-      if (ir.rollback) usedModels.add(ir.rollback.model);
+      for (const rb of ir.rollbacks) if (rb.asset === 'model') usedModels.add(rb.name);
+      for (const rb of ir.rollbacks) if (rb.asset === 'tool') usedTools.add(rb.name);
       Object.keys(ir.tools).forEach((t) => usedTools.add(t));
       for (const flow of Object.values(ir.data)) if (flow.action === 'allow') flow.providers.forEach((p) => usedProviders.add(p));
     }
@@ -24,5 +25,7 @@ export const UnusedRule: Rule = {
     for (const { ir, decl } of model.models.values()) if (!usedModels.has(ir.name)) warn('model', ir.name, decl.name.span);
     for (const { ir, decl } of model.tools.values()) if (!usedTools.has(ir.name)) warn('tool', ir.name, decl.name.span);
     for (const { ir, decl } of model.providers.values()) if (!usedProviders.has(ir.name)) warn('provider', ir.name, decl.name.span);
+    const usedPrompts = new Set([...model.useCases.values()].flatMap(({ ir }) => ir.prompts));
+    for (const { ir, decl } of model.prompts.values()) if (!usedPrompts.has(ir.name)) warn('prompt', ir.name, decl.name.span);
   },
 };

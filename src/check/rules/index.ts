@@ -2,6 +2,7 @@ import { ApprovalRule } from './ApprovalRule.js';
 import { BudgetRule } from './BudgetRule.js';
 import { DataFlowRule } from './DataFlowRule.js';
 import { ModelKindRule } from './ModelKindRule.js';
+import { GuardrailRule } from './GuardrailRule.js';
 import { ModelRule } from './ModelRule.js';
 import type { Rule } from './RuleContext.js';
 import { TierRequirementsRule } from './TierRequirementsRule.js';
@@ -17,6 +18,7 @@ export const specifiedRules: readonly Rule[] = [
   BudgetRule,
   ApprovalRule,
   ToolAndRollbackRule,
+  GuardrailRule,
   UnusedRule,
 ];
 

@@ -13,8 +13,8 @@ import {
   rateLimitedReason,
   traceIdRequiredReason,
 } from './reasons.js';
-import type { Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, Span, UseCaseRec } from './records.js';
-import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, ToolSpec, UseCaseSpec } from './tables.js';
+import type { AlertRec, Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, PromptRec, Span, UseCaseRec } from './records.js';
+import type { AlertSpec, ApprovalSpec, ClassSpec, GuardTables, ModelSpec, PromptSpec, ToolSpec, UseCaseSpec } from './tables.js';
 
 /**
  * Compiles a program's tables into the records a decision reads (records.ts): the model candidates with their
@@ -88,6 +88,17 @@ interface Context {
 /** The use case's precomputed obligations with the request-dependent fields set (key order kept: the IR's). */
 function obligationsOf(u: UseCaseSpec, redact: readonly RedactObligation[], humanApproval: boolean): Obligations {
   return freezeDeep({ ...structuredClone(u.obligations), redact, human_approval: humanApproval });
+}
+
+/** Language v2: a pinned prompt's record (step 4). */
+function promptRec(p: PromptSpec): PromptRec {
+  const approvals = p[3];
+  return { name: p[0], version: p[1], sha256: p[2], windows: approvals.map(approvalOf), approvalSource: approvals.length > 0 ? approvals[0]![3] : p[4], source: p[4] };
+}
+
+/** Language v2: `budget_alert` (step 10). */
+function alertRec(a: AlertSpec | null): AlertRec | null {
+  return a === null ? null : { notify: a[0], percents: a[1], micros: a[2] };
 }
 
 function packApprovals(u: UseCaseSpec, nums: number[]): number {
@@ -206,6 +217,8 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     template: obligationsOf(u, EMPTY, false),
     budgetMessage: policy === null ? null : policy[1],
     rateMessage: u.rate_message,
+    prompts: u.prompts.map(promptRec),
+    alerts: alertRec(u.alerts),
   };
 }
 

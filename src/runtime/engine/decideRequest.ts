@@ -1,5 +1,5 @@
-import { echo, sortReasons } from '../decideSupport.js';
-import type { AnyRequest, Decision, Limits, Obligations, Reason, RedactObligation } from '../types.js';
+import { echo, EMPTY, sortReasons } from '../decideSupport.js';
+import type { AlertObligation, AnyRequest, Decision, Limits, Obligations, Reason, RedactObligation } from '../types.js';
 import { malformedPrincipal, malformedTraceId, requestProblem } from '../validate.js';
 import { classList } from './classList.js';
 import { ownRequest } from './ownRequest.js';
@@ -18,8 +18,11 @@ import {
   toolScopeReason,
   unknownDataClassReason,
   unknownUseCaseReason,
+  promptApprovalReason,
+  promptNotAllowedReason,
+  promptNotPinnedReason,
 } from './reasons.js';
-import type { Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, Span, UseCaseRec } from './records.js';
+import type { AlertRec, Approval, ClassRec, FlowRec, GrantRec, ModelRec, Program, PromptRec, Span, UseCaseRec } from './records.js';
 import { dayOf, OBJECT_PROTO, wellFormed } from './wellFormed.js';
 
 /**
@@ -149,6 +152,50 @@ function toolStep(u: UseCaseRec, tool: Tool, grant: GrantRec | undefined, day: n
   return grant.humanApproval;
 }
 
+type Prompt = NonNullable<AnyRequest['prompt']>;
+
+/** Step 4 (language v2): the request's prompt is pinned by the use case, at the pinned version and hash, and approved. */
+function promptStep(u: UseCaseRec, prompt: Prompt, day: number, date: string, denied: Reason[] | null): Reason[] | null {
+  let deny = denied;
+  let p: PromptRec | undefined;
+  for (let i = 0; i < u.prompts.length; i++) {
+    if (u.prompts[i]!.name === prompt.name) {
+      p = u.prompts[i]!;
+      break;
+    }
+  }
+  if (p === undefined) {
+    (deny ??= []).push(promptNotAllowedReason(u.name, prompt.name, u.source));
+    return deny;
+  }
+  if ((prompt.version !== undefined && prompt.version !== p.version) || (prompt.sha256 !== undefined && prompt.sha256 !== p.sha256)) {
+    (deny ??= []).push(promptNotPinnedReason(u.name, p.name, p.version, p.sha256, p.source));
+  }
+  if (!anyValid(p.windows, day)) (deny ??= []).push(promptApprovalReason(p.name, date, p.approvalSource));
+  return deny;
+}
+
+/**
+ * Step 10 (language v2): the budget thresholds this request crosses (`spent` holds step 7's counters), on the model
+ * that serves; null when it crosses none.
+ */
+function alertsOf(a: AlertRec, u: UseCaseRec, nums: Float64Array, spent: Float64Array, cost: number): AlertObligation[] | null {
+  let out: AlertObligation[] | null = null;
+  const b0 = u.budgetAt + 1;
+  for (let i = 0; i < a.micros.length; i++) {
+    const s = spent[i]!;
+    const ts = a.micros[i]!;
+    for (let k = 0; k < ts.length; k++) {
+      const t = ts[k]!;
+      if (s < t && t <= s + cost) {
+        const flags = nums[b0 + 3 * i]!;
+        (out ??= []).push({ scope: flags >= 8 ? 'tenant' : 'use_case', period: PERIODS[flags & 7] as AlertObligation['period'], threshold_percent: a.percents[k]!, threshold_micros: t, notify: a.notify });
+      }
+    }
+  }
+  return out;
+}
+
 type Counters = Readonly<Record<string, number | undefined>> & {
   readonly day?: number;
   readonly week?: number;
@@ -255,6 +302,9 @@ export function decideRequest(p: Program, input: unknown): Decision {
 
     // 3. The use case's approvals.
     if (u.required > 0 && approvalsShort(nums, u, day)) (deny ??= []).push(approvalDenial(u, day, time.slice(0, 10)));
+
+    // 4. Prompt.
+    if (r.prompt !== undefined) deny = promptStep(u, r.prompt, day, time.slice(0, 10), deny);
 
     // 6. Model: the requested one, or the first usable of primary then fallbacks.
     const models = u.models;
@@ -394,6 +444,12 @@ export function decideRequest(p: Program, input: unknown): Decision {
     else if (redactOne >= 0) obligations = (humanApproval ? u.singleHA : u.single)[redactOne]!;
     else obligations = humanApproval ? u.obligationsHA : u.obligations;
     if (deny !== null) return decision('deny', u.name, null, sortReasons(deny), budgetOut ? u.budgetMessage : rateOut ? u.rateMessage : null, obligations, u.limits, trace, u.owner, principal, p.revision);
+    // 10. Alerts (language v2), on the model that serves: only for a use case with `budget_alert`.
+    const served = degradeTo ?? chosen;
+    if (u.alerts !== null && served !== null && nBudgets > 0) {
+      const alerts = alertsOf(u.alerts, u, nums, p.spent, Math.ceil((ti * served.inNanos + to * served.outNanos) / 1000));
+      if (alerts !== null) obligations = { ...obligations, alerts };
+    }
     // Without a denial a model was chosen, unless the use case lists none (then the allow names no model).
     const fallback = wanted === undefined && at > 0;
     if (degradeTo !== null) return decision('degrade', u.name, degradeTo, (fallback ? u.degradedFallback : u.degraded)[at]!, null, obligations, u.limits, trace, u.owner, principal, p.revision);

@@ -6,7 +6,8 @@ import type { AnyRequest } from '../types.js';
  */
 
 const hasOwn = Object.prototype.hasOwnProperty;
-const REQUEST_FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time', 'principal'];
+const REQUEST_FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time', 'principal', 'prompt'];
+const PROMPT_FIELDS = ['name', 'version', 'sha256'];
 const TOOL_FIELDS = ['name', 'scope', 'human_approved_by'];
 const TOKEN_FIELDS = ['input', 'output'];
 const SCOPE_FIELDS = ['use_case', 'tenant'];
@@ -40,5 +41,6 @@ export function ownRequest(input: Record<string, unknown>): AnyRequest {
     for (const k of SCOPE_FIELDS) if (rate[k] !== undefined) rate[k] = ownFields(rate[k] as Record<string, unknown>, RATE_FIELDS);
     r.rate = rate;
   }
+  if (r.prompt !== undefined) r.prompt = ownFields(r.prompt as Record<string, unknown>, PROMPT_FIELDS);
   return r as unknown as AnyRequest;
 }

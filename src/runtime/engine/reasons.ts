@@ -79,3 +79,14 @@ export const toolApprovalReason = (tool: string, date: string, source: string): 
 
 export const toolScopeReason = (useCase: string, tool: string, scope: string, source: string): Reason =>
   reason('tool_scope_not_allowed', { use_case: useCase, tool, scope }, source);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Language v2, assets: step 4, the prompt (built on denial).
+
+export const promptNotAllowedReason = (useCase: string, prompt: string, source: string): Reason =>
+  reason('prompt_not_allowed', { use_case: useCase, prompt }, source);
+
+export const promptNotPinnedReason = (useCase: string, prompt: string, version: string, sha256: string, source: string): Reason =>
+  reason('prompt_version_not_pinned', { use_case: useCase, prompt, version, hash: sha256 }, source);
+
+export const promptApprovalReason = (prompt: string, date: string, source: string): Reason => reason('prompt_approval_expired', { prompt, date }, source);

@@ -121,6 +121,26 @@ export interface UseCaseRec {
   readonly template: Obligations;
   readonly budgetMessage: string | null;
   readonly rateMessage: string;
+  /** Language v2: the pinned prompts (step 4), and the budget alerts (step 10), null without any. */
+  readonly prompts: readonly PromptRec[];
+  readonly alerts: AlertRec | null;
+}
+
+/** A pinned prompt, as step 4 reads it. */
+export interface PromptRec {
+  readonly name: string;
+  readonly version: string;
+  readonly sha256: string;
+  readonly windows: readonly Span[];
+  readonly approvalSource: string;
+  readonly source: string;
+}
+
+/** `budget_alert`: who is told, the percentages, and each budget's thresholds in micro-units (budgets' order). */
+export interface AlertRec {
+  readonly notify: string;
+  readonly percents: readonly number[];
+  readonly micros: readonly (readonly number[])[];
 }
 
 /** One compiled program: what `decideRequest` reads. */

@@ -87,7 +87,16 @@ export interface UseCaseSpec<U extends string = string, M extends string = strin
   readonly allowed: Reason;
   /** The IR's precomputed limits (`decision.limits`), as every decision of the use case gives them. */
   readonly limits: Limits;
+  /** Language v2: the pinned prompts, step 4's facts (their obligations are in `obligations`). */
+  readonly prompts: readonly PromptSpec[];
+  /** Language v2: `[notify, thresholds_percent, thresholds in micros per budget (budgets' order)]` of `budget_alert`. */
+  readonly alerts: AlertSpec | null;
 }
+
+/** A pinned prompt: `[name, version, sha256, approvals, source]`. */
+export type PromptSpec = readonly [name: string, version: string, sha256: string, approvals: readonly ApprovalSpec[], source: string];
+
+export type AlertSpec = readonly [notify: string, thresholds_percent: readonly number[], thresholds_micros: readonly (readonly number[])[]];
 
 /**
  * One program, as `defineGuards` takes it. Every name a table refers to is declared in its own table (the generator

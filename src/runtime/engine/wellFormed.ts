@@ -52,7 +52,7 @@ function fieldsInherited(): boolean {
     o.trace_id !== undefined || o.use_case !== undefined || o.model !== undefined || o.tenant !== undefined || o.region !== undefined ||
     o.data_classes !== undefined || o.tool !== undefined || o.tokens !== undefined || o.spend !== undefined || o.rate !== undefined ||
     o.time !== undefined || o.name !== undefined || o.scope !== undefined || o.human_approved_by !== undefined || o.input !== undefined ||
-    o.output !== undefined || o.requests !== undefined || o.principal !== undefined
+    o.output !== undefined || o.requests !== undefined || o.principal !== undefined || o.prompt !== undefined || o.version !== undefined || o.sha256 !== undefined
   );
 }
 
@@ -169,5 +169,14 @@ export function wellFormed(r: unknown): boolean {
   } else if ('rate' in r) return false;
   v = r.principal;
   if (v !== undefined ? typeof v !== 'string' || v.length === 0 || v.length > MAX_PRINCIPAL_UNITS : 'principal' in r) return false;
+  // Language v2: the prompt.
+  v = r.prompt;
+  if (v !== undefined) {
+    if (!isObject(v) || !nonEmpty(v.name)) return false;
+    const a = v.version;
+    if (a !== undefined ? !nonEmpty(a) : 'version' in v) return false;
+    const b = v.sha256;
+    if ((b !== undefined ? !nonEmpty(b) : 'sha256' in v) || !plain(v)) return false;
+  } else if ('prompt' in r) return false;
   return plain(r);
 }

@@ -33,6 +33,9 @@ export let C_HUMAN_APPROVAL_REQUIRED: u32 = 0;
 export let C_COUNTER_MISSING: u32 = 0;
 export let C_RATE_LIMITED: u32 = 0;
 export let C_BUDGET_EXHAUSTED: u32 = 0;
+export let C_PROMPT_NOT_ALLOWED: u32 = 0;
+export let C_PROMPT_VERSION_NOT_PINNED: u32 = 0;
+export let C_PROMPT_APPROVAL_EXPIRED: u32 = 0;
 
 // Request keys, interned.
 let F_USE_CASE: u32 = 0;
@@ -53,6 +56,9 @@ let F_SPEND: u32 = 0;
 let F_RATE: u32 = 0;
 let F_REQUESTS: u32 = 0;
 let F_PRINCIPAL: u32 = 0;
+let F_PROMPT: u32 = 0;
+let F_VERSION: u32 = 0;
+let F_SHA256: u32 = 0;
 let K_REQUEST: u32 = 0;
 
 // RULE C: the most code points of a trace id.
@@ -85,6 +91,9 @@ export function initContract(): void {
   C_COUNTER_MISSING = utf8("counter_missing");
   C_RATE_LIMITED = utf8("rate_limited");
   C_BUDGET_EXHAUSTED = utf8("budget_exhausted");
+  C_PROMPT_NOT_ALLOWED = utf8("prompt_not_allowed");
+  C_PROMPT_VERSION_NOT_PINNED = utf8("prompt_version_not_pinned");
+  C_PROMPT_APPROVAL_EXPIRED = utf8("prompt_approval_expired");
   F_USE_CASE = utf8("use_case");
   F_TENANT = utf8("tenant");
   F_REGION = utf8("region");
@@ -103,6 +112,9 @@ export function initContract(): void {
   F_RATE = utf8("rate");
   F_REQUESTS = utf8("requests");
   F_PRINCIPAL = utf8("principal");
+  F_PROMPT = utf8("prompt");
+  F_VERSION = utf8("version");
+  F_SHA256 = utf8("sha256");
   K_REQUEST = utf8("request");
 }
 
@@ -150,6 +162,11 @@ export function firstProblem(r: u32): u32 {
   if (hasKey(v_rate_tenant, F_REQUESTS) && !isBoundedInt(objectGet(v_rate_tenant, F_REQUESTS), 1000000000000)) return message("`rate.tenant.requests` must be an integer from 0 to 1000000000000");
   if (hasKey(v_rate_tenant, F_TOKENS) && !isBoundedInt(objectGet(v_rate_tenant, F_TOKENS), 1000000000000)) return message("`rate.tenant.tokens` must be an integer from 0 to 1000000000000");
   if (hasKey(r, F_PRINCIPAL) && !(isNonEmptyStr(objectGet(r, F_PRINCIPAL)) && isValidTraceId(objectGet(r, F_PRINCIPAL), 256))) return message("`principal` must be a non-empty string of at most 256 characters");
+  if (hasKey(r, F_PROMPT) && !isObj(objectGet(r, F_PROMPT))) return message("`prompt` must be an object");
+  const v_prompt = objectGet(r, F_PROMPT);
+  if (v_prompt != 0 && !isNonEmptyStr(objectGet(v_prompt, F_NAME))) return message("`prompt.name` must be a non-empty string");
+  if (hasKey(v_prompt, F_VERSION) && !isNonEmptyStr(objectGet(v_prompt, F_VERSION))) return message("`prompt.version` must be a non-empty string");
+  if (hasKey(v_prompt, F_SHA256) && !isNonEmptyStr(objectGet(v_prompt, F_SHA256))) return message("`prompt.sha256` must be a non-empty string");
   return 0;
 }
 
@@ -355,4 +372,28 @@ export function reasonBudgetExhausted(useCase: u32, scope: u32, period: u32, sou
   const rule = text.end();
   text.begin(); if (text.equalsAscii(scope, "tenant")) text.lit("per-tenant "); text.lit("budget per "); text.str(period); text.lit(" is exhausted");
   addReason(C_BUDGET_EXHAUSTED, rule, text.end(), source);
+}
+
+// prompt_not_allowed (deny, step 4): the request names a prompt the use case does not pin.
+export function reasonPromptNotAllowed(useCase: u32, prompt: u32, source: u32): void {
+  text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/prompts");
+  const rule = text.end();
+  text.begin(); text.lit("prompt `"); text.echo(prompt); text.lit("` is not pinned by use case `"); text.str(useCase); text.lit("`");
+  addReason(C_PROMPT_NOT_ALLOWED, rule, text.end(), source);
+}
+
+// prompt_version_not_pinned (deny, step 4): the request's prompt version or sha256 differs from the pinned one.
+export function reasonPromptVersionNotPinned(useCase: u32, prompt: u32, version: u32, hash: u32, source: u32): void {
+  text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/prompts");
+  const rule = text.end();
+  text.begin(); text.lit("use case `"); text.str(useCase); text.lit("` pins prompt `"); text.str(prompt); text.lit("` at version `"); text.str(version); text.lit("` (sha256 `"); text.str(hash); text.lit("`), not the one requested");
+  addReason(C_PROMPT_VERSION_NOT_PINNED, rule, text.end(), source);
+}
+
+// prompt_approval_expired (deny, step 4): no approval of the pinned prompt is valid on the request's date.
+export function reasonPromptApprovalExpired(prompt: u32, date: u32, source: u32): void {
+  text.begin(); text.lit("prompt/"); text.str(prompt); text.lit("/approved_by");
+  const rule = text.end();
+  text.begin(); text.lit("prompt `"); text.str(prompt); text.lit("` has no valid approval on "); text.str(date);
+  addReason(C_PROMPT_APPROVAL_EXPIRED, rule, text.end(), source);
 }

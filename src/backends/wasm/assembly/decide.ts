@@ -10,6 +10,7 @@ import {
   reasonDataClassDenied, reasonDataClassNotPermitted, reasonDataFlowNotPermitted, reasonDataRegionNotPermitted,
   reasonFallbackModel, reasonHumanApprovalRequired, reasonPrincipalRequired, reasonTraceIdRequired, reasonMalformedRequest, reasonModelApprovalExpired,
   reasonModelNotAllowed, reasonModelRegionNotServed, reasonModelRevoked, reasonRateLimited, reasonResidencyViolation,
+  reasonPromptApprovalExpired, reasonPromptNotAllowed, reasonPromptVersionNotPinned,
   reasonToolApprovalExpired, reasonToolNotAllowed, reasonToolScopeNotAllowed, reasonUnknownDataClass,
   reasonUnknownUseCase, TRACE_ID_MAX,
 } from "./contract";
@@ -33,6 +34,8 @@ let K_DECISION: u32, K_ALLOW_FIELD: u32;
 let K_REASONS: u32, K_OBLIGATIONS: u32, K_LIMITS: u32, K_POLICY_REVISION: u32, K_CODE: u32, K_RULE: u32;
 let K_DATA_CLASS: u32, K_RESULT: u32, K_DEGRADE: u32, K_ALLOWED: u32, K_BUDGET_MESSAGE: u32, K_RATE_MESSAGE: u32;
 let K_OWNER: u32, K_PRINCIPAL: u32, K_ORG: u32, K_REQUIRE: u32;
+let K_PROMPT: u32, K_PROMPTS: u32, K_VERSION: u32, K_SHA256: u32, K_GUARDRAILS: u32, K_ALERTS: u32, K_BUDGET_ALERTS: u32;
+let K_THRESHOLDS_PERCENT: u32, K_NOTIFY: u32, K_ALERT_MICROS: u32, K_THRESHOLD_PERCENT: u32, K_THRESHOLD_MICROS: u32;
 let NULL: u32, TRUE: u32, FALSE: u32;
 
 export function initDecide(): void {
@@ -62,7 +65,67 @@ export function initDecide(): void {
   K_DATA_CLASS = utf8("data_class"); K_RESULT = utf8("result"); K_DEGRADE = utf8("degrade");
   K_ALLOWED = utf8("allowed"); K_BUDGET_MESSAGE = utf8("budget_message"); K_RATE_MESSAGE = utf8("rate_message");
   K_OWNER = utf8("owner"); K_PRINCIPAL = utf8("principal"); K_ORG = utf8("org"); K_REQUIRE = utf8("require");
+  // Language v2, assets.
+  K_PROMPT = utf8("prompt"); K_PROMPTS = utf8("prompts"); K_VERSION = utf8("version"); K_SHA256 = utf8("sha256");
+  K_GUARDRAILS = utf8("guardrails"); K_ALERTS = utf8("alerts"); K_BUDGET_ALERTS = utf8("budget_alerts");
+  K_THRESHOLDS_PERCENT = utf8("thresholds_percent"); K_NOTIFY = utf8("notify"); K_ALERT_MICROS = utf8("alert_thresholds_micros");
+  K_THRESHOLD_PERCENT = utf8("threshold_percent"); K_THRESHOLD_MICROS = utf8("threshold_micros");
   NULL = newNull(); TRUE = newBool(true); FALSE = newBool(false);
+}
+
+// Step 4 (language v2): the request's prompt is pinned by the use case, at the pinned version and hash, and approved.
+// Reasons go to the current list (the denials).
+function promptStep(ir: u32, uc: u32, ucName: u32, ucSource: u32, prompt: u32, date: u32): void {
+  const name = objectGet(prompt, K_NAME);
+  const p = inStrArray(objectGet(uc, K_PROMPTS), name) ? objectGet(objectGet(ir, K_PROMPTS), name) : 0;
+  if (p == 0) {
+    reasonPromptNotAllowed(ucName, name, ucSource);
+    return;
+  }
+  const version = objectGet(prompt, K_VERSION);
+  const sha = objectGet(prompt, K_SHA256);
+  const pinnedVersion = objectGet(p, K_VERSION);
+  const pinnedSha = objectGet(p, K_SHA256);
+  if ((version != 0 && !strEq(version, pinnedVersion)) || (sha != 0 && !strEq(sha, pinnedSha))) {
+    reasonPromptVersionNotPinned(ucName, objectGet(p, K_NAME), pinnedVersion, pinnedSha, objectGet(p, K_SOURCE));
+  }
+  const approvals = objectGet(p, K_APPROVALS);
+  if (!anyApprovalValid(approvals, date)) {
+    reasonPromptApprovalExpired(objectGet(p, K_NAME), date, len(approvals) > 0 ? objectGet(elem(approvals, 0), K_SOURCE) : objectGet(p, K_SOURCE));
+  }
+}
+
+// Step 10 (language v2): for each budget (declared order) and threshold (ascending), an alert when the spend so far
+// is below the threshold and this request's cost, on the model that serves, reaches it.
+function alertsOf(uc: u32, r: u32, model: u32, tin: f64, tout: f64): u32 {
+  const out = newArray(T_ARRAY, 2);
+  const ba = objectGet(uc, K_BUDGET_ALERTS);
+  if (!isObj(ba)) return out;
+  const percents = objectGet(ba, K_THRESHOLDS_PERCENT);
+  const notify = objectGet(ba, K_NOTIFY);
+  const cost = costMicros(model, tin, tout);
+  const spend = objectGet(r, K_SPEND);
+  const budgets = objectGet(uc, K_BUDGETS);
+  for (let i: u32 = 0; i < len(budgets); i++) {
+    const b = elem(budgets, i);
+    const scope = objectGet(b, K_SCOPE);
+    const period = objectGet(b, K_PERIOD);
+    const spent = intOf(objectGet(objectGet(spend, scope), period));
+    const ts = objectGet(b, K_ALERT_MICROS);
+    for (let k: u32 = 0; k < len(ts); k++) {
+      const t = numberOf(elem(ts, k));
+      if (spent < t && t <= spent + cost) {
+        const o = newObject(5);
+        objectPush(o, K_SCOPE, scope);
+        objectPush(o, K_PERIOD, period);
+        objectPush(o, K_THRESHOLD_PERCENT, elem(percents, k));
+        objectPush(o, K_THRESHOLD_MICROS, elem(ts, k));
+        objectPush(o, K_NOTIFY, notify);
+        push(out, o);
+      }
+    }
+  }
+  return out;
 }
 
 // ---- decision parts ----
@@ -236,6 +299,10 @@ export function decide(data: u32, input: u32): u32 {
     else reasonApprovalNotYetValid(ucName, <f64>len(validApprovers), date, required, source);
   }
 
+  // 4. The prompt.
+  const prompt = objectGet(r, K_PROMPT);
+  if (prompt != 0) promptStep(ir, uc, ucName, ucSource, prompt, date);
+
   // 6. The model.
   const ucModels = objectGet(uc, K_MODELS);
   let candidates = ucModels;
@@ -399,6 +466,9 @@ export function decide(data: u32, input: u32): u32 {
     }
   }
 
+  // 10. Alerts (language v2), none on a deny.
+  const alerts = len(deny) == 0 && model != 0 ? alertsOf(uc, r, objectGet(models, model), tin, tout) : newArray(T_ARRAY, 0);
+
   // 11. The result. What the request cannot change is copied from the use case's precomputed parts.
   const fixed = objectGet(parts, K_OBLIGATIONS);
   // Copied key by key in the IR's order; only the request-dependent fields get this request's values.
@@ -409,6 +479,7 @@ export function decide(data: u32, input: u32): u32 {
     let v = valueAt(fixed, i);
     if (strEq(k, K_REDACT)) v = redact;
     else if (strEq(k, K_HUMAN_APPROVAL)) v = humanApproval ? TRUE : FALSE;
+    else if (strEq(k, K_ALERTS)) v = alerts;
     objectPush(obligations, k, v);
   }
 
