@@ -78,7 +78,7 @@ describe('owner references', () => {
     expect(ir!.org.owners).toEqual(['security@shop.example', 'gov@shop.example']);
     const uc = ir!.use_cases['chat']!;
     expect(uc.owner).toBe('support@shop.example');
-    expect(uc.rollback?.owner).toBe('support@shop.example');
+    expect(uc.rollbacks[0]?.owner).toBe('support@shop.example');
     expect(uc.log_access).toEqual(['security@shop.example', 'dana@shop.example', 'audit@shop.example']);
     expect(ir!.tools['refund']!.owner).toBe('omar@shop.example');
     expect(ir!.people['dana']).toMatchObject({ email: 'dana@shop.example', title: 'DPO' });

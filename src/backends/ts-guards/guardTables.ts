@@ -80,9 +80,7 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
     on_budget_exhausted: p === null ? null : [p.degrade_to, budgetMessage(name, d.budget_message), p.source],
     rate_message: d.rate_message,
     // Copied whole, key order included: decisions are compared as JSON text.
-    allowed: structuredClone(d.allowed),
     obligations: structuredClone(d.obligations),
-    limits: structuredClone(d.limits),
     ...assetSpecs(ir, name),
   };
 }

@@ -191,7 +191,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         name: decl.name.text,
         title: title(decl),
         tier: tierField?.tier.text ?? '',
-        owner: ownerOf(ctx, decl) ?? '',
+        owner,
         surfaces: fieldOf(decl, 'Surfaces')?.values.map((s) => s.value) ?? [],
         models,
         data: recordOf(data),

@@ -17,6 +17,8 @@ export { malformedReason, modelApprovalReason, modelRegionReason, unknownUseCase
 // ---------------------------------------------------------------------------------------------------------------
 // Built when the module loads.
 
+export const allowedReason = (useCase: string, source: string): Reason => reason('allowed', { use_case: useCase }, source);
+
 
 export const fallbackReason = (useCase: string, model: string, fallback: string, source: string): Reason =>
   reason('fallback_model', { use_case: useCase, model, fallback }, source);

@@ -1,4 +1,4 @@
-import type { Limits, Obligations, PolicyDefaults, Reason } from '../types.js';
+import type { Obligations, PolicyDefaults } from '../types.js';
 
 /**
  * The tables a generated guard module passes to `defineGuards`: one program's facts as plain data (JSON values, so
@@ -83,10 +83,6 @@ export interface UseCaseSpec<U extends string = string, M extends string = strin
    * request-dependent ones (`redact`, `human_approval`) at their empty values. Copied, never rebuilt field by field.
    */
   readonly obligations: Obligations;
-  /** The IR's precomputed `allowed` reason (`decision.allowed`), the first reason of every allow and degrade. */
-  readonly allowed: Reason;
-  /** The IR's precomputed limits (`decision.limits`), as every decision of the use case gives them. */
-  readonly limits: Limits;
   /** Language v2: the pinned prompts, step 4's facts (their obligations are in `obligations`). */
   readonly prompts: readonly PromptSpec[];
   /** Language v2: `[notify, thresholds_percent, thresholds in micros per budget (budgets' order)]` of `budget_alert`. */
