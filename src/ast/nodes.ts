@@ -178,6 +178,12 @@ export interface RollbackField extends FieldBase {
   readonly ownedBy?: StringNode;
   readonly steps: readonly StringNode[];
 }
+/** `data_classes a, b` of a corpus: the classes it holds (they reach the model with every retrieval). */
+export interface DataClassesField extends FieldBase { readonly kind: 'DataClasses'; readonly values: readonly NameNode[] }
+/** `embeddings MODEL` of a corpus: the embedding model its embeddings are computed with. */
+export interface EmbeddingsField extends FieldBase { readonly kind: 'Embeddings'; readonly model: NameNode }
+/** `retrieval k1, k2` of a use case: the corpora it may read. */
+export interface RetrievalField extends FieldBase { readonly kind: 'Retrieval'; readonly values: readonly NameNode[] }
 export interface ApprovalField extends FieldBase { readonly kind: 'ApprovalField'; readonly approval: ApprovalNode }
 /** A word that is not a field of its block; kept so the checker can report it once with did-you-mean. */
 export interface UnknownField extends FieldBase { readonly kind: 'Unknown'; readonly word: NameNode }
@@ -222,13 +228,16 @@ export type Field =
   | RedTeamField
   | EvalField
   | RollbackField
+  | DataClassesField
+  | EmbeddingsField
+  | RetrievalField
   | ApprovalField
   | UnknownField;
 
 export type FieldKind = Field['kind'];
 export type FieldOf<K extends FieldKind> = Extract<Field, { kind: K }>;
 
-export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase';
+export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Corpus';
 
 export interface DeclNode {
   readonly kind: DeclKind;
@@ -261,6 +270,7 @@ export const DECL_KEYWORD: Readonly<Record<DeclKind, string>> = {
   Tier: 'tier',
   Tool: 'tool',
   UseCase: 'use_case',
+  Corpus: 'corpus',
 };
 
 export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
@@ -271,6 +281,7 @@ export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
   Tier: 'tier',
   Tool: 'tool',
   UseCase: 'use case',
+  Corpus: 'corpus',
 };
 
 /** The fields of a declaration of kind K, in the order they were written. */

@@ -24,6 +24,7 @@ export class CheckContext {
     Tier: new Map(),
     Tool: new Map(),
     UseCase: new Map(),
+    Corpus: new Map(),
   };
 
   constructor(readonly asOf: string) {}

@@ -61,5 +61,6 @@ export function lower(model: SemanticModel, sources: readonly Source[]): IrProgr
     tiers: table(model.tiers),
     tools: table(model.tools),
     use_cases: recordOf([...model.useCases].map(([name, entry]) => [name, loweredUseCase(entry.ir)] as const)),
+    corpora: table(model.corpora),
   };
 }

@@ -1,5 +1,6 @@
 import type { CheckContext } from './CheckContext.js';
 import { emptyModel, type SemanticModel } from './resolve/SemanticModel.js';
+import { resolveCorpora } from './resolve/resolveCorpora.js';
 import { resolveDataClasses } from './resolve/resolveDataClasses.js';
 import { resolveModels } from './resolve/resolveModels.js';
 import { resolveOrg } from './resolve/resolveOrg.js';
@@ -29,6 +30,7 @@ export function resolve(ctx: CheckContext): SemanticModel {
   resolveTiers(ctx, model);
   resolveTools(ctx, model);
   resolveModels(ctx, model, org);
+  resolveCorpora(ctx, model);
   resolveUseCases(ctx, model, org);
   return model;
 }

@@ -210,6 +210,24 @@ export interface IrRollback {
   readonly source: IrSource;
 }
 
+/** A retrieval corpus (RAG source): what it holds reaches the model with every retrieval. */
+export interface IrCorpus {
+  readonly name: string;
+  readonly title: string | null;
+  /** Owner e-mail address (lower-cased). */
+  readonly owner: string;
+  /** Data classes the corpus holds, distinct, in declared order. */
+  readonly data_classes: readonly string[];
+  /** Regions it is stored in and may be read from; empty means anywhere. */
+  readonly residency: readonly string[];
+  /** The embedding model its embeddings are computed with. */
+  readonly embeddings: string | null;
+  readonly version: string;
+  readonly approved_versions: readonly string[];
+  readonly approvals: readonly IrApproval[];
+  readonly source: IrSource;
+}
+
 /** A use case's declared facts, as the checker resolves them (`check/`); lowering adds `decision`. */
 export interface IrUseCaseFacts {
   readonly name: string;
@@ -232,6 +250,8 @@ export interface IrUseCaseFacts {
   readonly red_team: string | null;
   readonly evals: readonly IrEvalGate[];
   readonly rollback: IrRollback | null;
+  /** Retrieval corpora the use case may read (`retrieval`), in declared order, distinct. */
+  readonly corpora: readonly string[];
   readonly approvals: readonly IrApproval[];
   readonly required_approvers: number;
   readonly source: IrSource;
@@ -293,4 +313,5 @@ export interface IrProgram {
   readonly tiers: Readonly<Record<string, IrTier>>;
   readonly tools: Readonly<Record<string, IrTool>>;
   readonly use_cases: Readonly<Record<string, IrUseCase>>;
+  readonly corpora: Readonly<Record<string, IrCorpus>>;
 }

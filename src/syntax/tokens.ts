@@ -117,6 +117,11 @@ export const Kw = {
   approved_by: keyword('approved_by'),
   ticket: keyword('ticket'),
   expires: keyword('expires'),
+  // retrieval corpora (language v2, 1.8)
+  corpus: keyword('corpus'),
+  data_classes: keyword('data_classes'),
+  embeddings: keyword('embeddings'),
+  retrieval: keyword('retrieval'),
 } as const;
 
 

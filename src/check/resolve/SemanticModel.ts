@@ -1,5 +1,5 @@
 import type { DeclNode } from '../../ast/nodes.js';
-import type { IrDataClass, IrModel, IrOrg, IrProvider, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
+import type { IrCorpus, IrDataClass, IrModel, IrOrg, IrProvider, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
 
 /** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
 export interface Resolved<T> {
@@ -15,6 +15,7 @@ export interface SemanticModel {
   readonly tiers: Map<string, Resolved<IrTier>>;
   readonly tools: Map<string, Resolved<IrTool>>;
   readonly useCases: Map<string, Resolved<IrUseCaseFacts>>;
+  readonly corpora: Map<string, Resolved<IrCorpus>>;
 }
 
 export function emptyModel(): SemanticModel {
@@ -26,5 +27,6 @@ export function emptyModel(): SemanticModel {
     tiers: new Map(),
     tools: new Map(),
     useCases: new Map(),
+    corpora: new Map(),
   };
 }

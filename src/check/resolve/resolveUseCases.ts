@@ -9,6 +9,7 @@ import { budgetsOf, percentOf, ratesOf } from './limits.js';
 import { termsOf } from './contractTerms.js';
 import { flowTargetsOf } from './flowTargets.js';
 import { lookup } from './lookup.js';
+import { retrievalOf } from './resolveCorpora.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
 
@@ -200,6 +201,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         red_team: fieldOf(decl, 'RedTeam')?.value.value ?? null,
         evals,
         rollback,
+        corpora: retrievalOf(ctx, decl),
         approvals: approvalsOf(decl),
         required_approvers: tierIr?.approvers ?? 1,
         source: loc(decl.name.span),

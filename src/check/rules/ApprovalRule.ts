@@ -15,6 +15,7 @@ export const ApprovalRule: Rule = {
   run(ctx, model) {
     for (const { decl } of model.models.values()) checkApprovals(ctx, decl, undefined);
     for (const { decl, ir } of model.tools.values()) checkApprovals(ctx, decl, ir.owner ?? undefined);
+    for (const { decl, ir } of model.corpora.values()) checkApprovals(ctx, decl, ir.owner || undefined);
     for (const { decl, ir } of model.useCases.values()) {
       checkApprovals(ctx, decl, ir.owner || undefined);
       if (ir.approvals.length === 0) {

@@ -1,5 +1,6 @@
 import { ApprovalRule } from './ApprovalRule.js';
 import { BudgetRule } from './BudgetRule.js';
+import { CorpusRule } from './CorpusRule.js';
 import { DataFlowRule } from './DataFlowRule.js';
 import { ModelKindRule } from './ModelKindRule.js';
 import { ModelRule } from './ModelRule.js';
@@ -14,6 +15,7 @@ export const specifiedRules: readonly Rule[] = [
   DataFlowRule,
   ModelRule,
   ModelKindRule,
+  CorpusRule,
   BudgetRule,
   ApprovalRule,
   ToolAndRollbackRule,
