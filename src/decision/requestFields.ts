@@ -77,6 +77,7 @@ export const REQUEST_FIELDS: readonly RequestField[] = [
     field(`rate.${scope}.requests`, 'integer', false, integer(`rate.${scope}.requests`, MAX_COUNTER), MAX_COUNTER),
     field(`rate.${scope}.tokens`, 'integer', false, integer(`rate.${scope}.tokens`, MAX_COUNTER), MAX_COUNTER),
   ]),
+  field('corpora', 'string_array', false, '`corpora` must be an array of non-empty strings'),
 ];
 
 /** A field's path as messages and docs write it (`spend.use_case.*`; the request itself is ``). */
