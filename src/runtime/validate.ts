@@ -25,6 +25,7 @@ const M = messages([
   '', 'use_case', 'tenant', 'region', 'time', 'trace_id', 'model', 'data_classes', 'tool', 'tool.name', 'tool.scope',
   'tool.human_approved_by', 'tokens', 'tokens.input', 'tokens.output', 'spend', 'spend.use_case', 'spend.tenant', 'rate',
   'rate.use_case', 'rate.use_case.requests', 'rate.use_case.tokens', 'rate.tenant', 'rate.tenant.requests', 'rate.tenant.tokens',
+  'corpora',
 ]);
 
 function tableField(name: string): RequestField {
@@ -133,7 +134,15 @@ export function requestProblem(r: unknown): string | undefined {
     const p = rateProblem(s, 'use_case') ?? rateProblem(s, 'tenant');
     if (p !== undefined) return p;
   }
+  if (hasOwn.call(r, 'corpora') && !isNameArray(r.corpora)) return M['corpora'];
   return undefined;
+}
+
+/** An array of non-empty strings, read by index up to the first bad element (holes included). */
+function isNameArray(c: unknown): boolean {
+  if (!Array.isArray(c)) return false;
+  for (let i = 0; i < c.length; i++) if (!isNonEmptyString(c[i])) return false;
+  return true;
 }
 
 function spendProblem(s: Record<string, unknown>, scope: 'use_case' | 'tenant'): string | undefined {

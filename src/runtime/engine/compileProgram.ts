@@ -203,6 +203,7 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     template: obligationsOf(u, EMPTY, false),
     budgetMessage: policy === null ? null : policy[1],
     rateMessage: u.rate_message,
+    corpora: u.corpora ?? EMPTY,
   };
 }
 
@@ -226,6 +227,7 @@ export function compileProgram(t: GuardTables): Program {
     classes,
     classRecs,
     toolIndex: cx.toolIndex,
+    corpora: new Map((t.corpora ?? []).map((k) => [k.name, freezeRecord({ name: k.name, classes: k.classes, residency: k.residency, source: k.source })])),
     nums: new Float64Array(cx.nums),
     scratch: [],
     spent: new Float64Array(t.useCases.reduce((n, u) => Math.max(n, u.budgets.length), 0)),

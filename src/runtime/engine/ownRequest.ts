@@ -6,7 +6,7 @@ import type { AnyRequest } from '../types.js';
  */
 
 const hasOwn = Object.prototype.hasOwnProperty;
-const REQUEST_FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time'];
+const REQUEST_FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time', 'corpora'];
 const TOOL_FIELDS = ['name', 'scope', 'human_approved_by'];
 const TOKEN_FIELDS = ['input', 'output'];
 const SCOPE_FIELDS = ['use_case', 'tenant'];

@@ -119,6 +119,16 @@ export interface UseCaseRec {
   readonly template: Obligations;
   readonly budgetMessage: string | null;
   readonly rateMessage: string;
+  /** The corpora the use case may read (step 5). */
+  readonly corpora: readonly string[];
+}
+
+/** A retrieval corpus (step 5). */
+export interface CorpusRec {
+  readonly name: string;
+  readonly classes: readonly string[];
+  readonly residency: readonly string[];
+  readonly source: string;
 }
 
 /** One compiled program: what `decideRequest` reads. */
@@ -128,6 +138,8 @@ export interface Program {
   readonly classes: ReadonlyMap<string, ClassRec>;
   readonly classRecs: readonly ClassRec[];
   readonly toolIndex: ReadonlyMap<string, number>;
+  /** Retrieval corpora by name (step 5); read only for a request that names corpora. */
+  readonly corpora: ReadonlyMap<string, CorpusRec>;
   readonly nums: Float64Array;
   /**
    * Scratch space of the decision being made (decisions are synchronous, so one buffer serves them all): the

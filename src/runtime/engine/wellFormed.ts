@@ -50,7 +50,7 @@ function fieldsInherited(): boolean {
     o.trace_id !== undefined || o.use_case !== undefined || o.model !== undefined || o.tenant !== undefined || o.region !== undefined ||
     o.data_classes !== undefined || o.tool !== undefined || o.tokens !== undefined || o.spend !== undefined || o.rate !== undefined ||
     o.time !== undefined || o.name !== undefined || o.scope !== undefined || o.human_approved_by !== undefined || o.input !== undefined ||
-    o.output !== undefined || o.requests !== undefined
+    o.output !== undefined || o.requests !== undefined || o.corpora !== undefined
   );
 }
 
@@ -165,5 +165,10 @@ export function wellFormed(r: unknown): boolean {
     const b = v.tenant;
     if ((b !== undefined ? !rateOk(b) : 'tenant' in v) || !plain(v)) return false;
   } else if ('rate' in r) return false;
+  v = r.corpora;
+  if (v !== undefined) {
+    if (!Array.isArray(v)) return false;
+    for (let i = 0; i < v.length; i++) if (!nonEmpty(v[i])) return false;
+  } else if ('corpora' in r) return false;
   return plain(r);
 }
