@@ -6,11 +6,11 @@ import { alloc, bytesEqual } from "./mem";
 import { echoValue, inStrArray, intOf, isObj, isStr, isValidTraceId, strCmp, strEq, hasKey } from "./checks";
 import {
   C_BUDGET_EXHAUSTED, C_RATE_LIMITED, firstProblem, initContract, reasonApprovalExpired, reasonApprovalNotYetValid,
-  reasonBudgetDegraded, reasonBudgetExhausted, reasonCounterMissingBudget, reasonCounterMissingRate,
+  reasonBudgetDegraded, reasonBudgetExhausted, reasonCorpusNotAllowed, reasonCorpusRegionNotPermitted, reasonCounterMissingBudget, reasonCounterMissingRate,
   reasonDataClassDenied, reasonDataClassNotPermitted, reasonDataFlowNotPermitted, reasonDataRegionNotPermitted,
   reasonFallbackModel, reasonHumanApprovalRequired, reasonMalformedRequest, reasonModelApprovalExpired,
   reasonModelNotAllowed, reasonModelRegionNotServed, reasonModelRevoked, reasonRateLimited, reasonResidencyViolation,
-  reasonToolApprovalExpired, reasonToolNotAllowed, reasonToolScopeNotAllowed, reasonUnknownDataClass,
+  reasonToolApprovalExpired, reasonToolNotAllowed, reasonToolScopeNotAllowed, reasonUnknownCorpus, reasonUnknownDataClass,
   reasonUnknownUseCase, TRACE_ID_MAX,
 } from "./contract";
 import { addReason, hasCode, initReasons, newReasonList, reasonValues, useReasons } from "./reasons";
@@ -32,6 +32,7 @@ let K_PRICE_IN: u32, K_PRICE_OUT: u32, K_ON_BUDGET: u32, K_DEGRADE_TO: u32, K_ME
 let K_DECISION: u32, K_ALLOW_FIELD: u32;
 let K_REASONS: u32, K_OBLIGATIONS: u32, K_LIMITS: u32, K_POLICY_REVISION: u32, K_CODE: u32, K_RULE: u32;
 let K_DATA_CLASS: u32, K_RESULT: u32, K_DEGRADE: u32, K_ALLOWED: u32, K_BUDGET_MESSAGE: u32, K_RATE_MESSAGE: u32;
+let K_CORPORA: u32;
 let NULL: u32, TRUE: u32, FALSE: u32;
 
 export function initDecide(): void {
@@ -60,6 +61,7 @@ export function initDecide(): void {
   K_POLICY_REVISION = utf8("policy_revision"); K_CODE = utf8("code"); K_RULE = utf8("rule");
   K_DATA_CLASS = utf8("data_class"); K_RESULT = utf8("result"); K_DEGRADE = utf8("degrade");
   K_ALLOWED = utf8("allowed"); K_BUDGET_MESSAGE = utf8("budget_message"); K_RATE_MESSAGE = utf8("rate_message");
+  K_CORPORA = utf8("corpora");
   NULL = newNull(); TRUE = newBool(true); FALSE = newBool(false);
 }
 
@@ -128,6 +130,45 @@ function earlyDecision(ir: u32, useCase: u32, traceId: u32, reasons: u32): u32 {
 
 function num(x: f64): u32 { return newNumber(x, 0, 0); }
 
+// Adds `c` to the distinct, code-point sorted list `list` (insertion).
+function addSorted(list: u32, c: u32): void {
+  for (let k: u32 = 0; k < len(list); k++) if (strEq(elem(list, k), c)) return;
+  let j = len(list);
+  push(list, c);
+  const base = load<u32>(list, 12);
+  while (j > 0 && strCmp(load<u32>(base + ((j - 1) << 2)), c) > 0) {
+    store<u32>(base + (j << 2), load<u32>(base + ((j - 1) << 2)));
+    j--;
+  }
+  store<u32>(base + (j << 2), c);
+}
+
+// 5 (v2 numbering). Retrieval: each distinct corpus, sorted, is declared, granted by the use case and readable from
+// the region (reasons into the current list); the classes of every granted, declared corpus join `classes` (the
+// effective classes, distinct and sorted).
+function retrieval(ir: u32, uc: u32, ucName: u32, ucSource: u32, corpora: u32, region: u32, classes: u32): void {
+  const names = newArray(T_ARRAY, 4);
+  for (let i: u32 = 0; i < len(corpora); i++) addSorted(names, elem(corpora, i));
+  const table = objectGet(ir, K_CORPORA);
+  const granted = objectGet(uc, K_CORPORA);
+  for (let i: u32 = 0; i < len(names); i++) {
+    const k = elem(names, i);
+    const corpus = objectGet(table, k);
+    if (corpus == 0) {
+      reasonUnknownCorpus(k);
+      continue;
+    }
+    if (!inStrArray(granted, k)) {
+      reasonCorpusNotAllowed(ucName, k, ucSource);
+      continue;
+    }
+    const residency = objectGet(corpus, K_RESIDENCY);
+    if (residency != 0 && len(residency) > 0 && !inStrArray(residency, region)) reasonCorpusRegionNotPermitted(k, region, objectGet(corpus, K_SOURCE));
+    const held = objectGet(corpus, K_DATA_CLASSES);
+    if (held != 0) for (let j: u32 = 0; j < len(held); j++) addSorted(classes, elem(held, j));
+  }
+}
+
 // The decision for `input` against data.govc.ir, or 0 when the data holds no govc policy.
 export function decide(data: u32, input: u32): u32 {
   const ir = objectGet(objectGet(data, K_GOVC), K_IR);
@@ -182,6 +223,8 @@ export function decide(data: u32, input: u32): u32 {
       store<u32>(base + (j << 2), c);
     }
   }
+  const corpora = objectGet(r, K_CORPORA);
+  if (corpora != 0) retrieval(ir, uc, ucName, ucSource, corpora, region, classes);
   const tokens = objectGet(r, K_TOKENS);
   const tin = intOf(objectGet(tokens, K_INPUT));
   const tout = intOf(objectGet(tokens, K_OUTPUT));
