@@ -89,7 +89,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
   Corpus: [
     { word: 'title', kind: 'Title', form: 'title "Help-centre articles"' },
     { word: 'owner', kind: 'Owner', required: true, form: 'owner "support-content@acme.example"' },
-    { word: 'data_classes', kind: 'DataClasses', required: true, form: 'data_classes customer_content, pii' },
+    { word: 'data_classes', kind: 'DataClasses', form: 'data_classes customer_content, pii' },
     { word: 'residency', kind: 'Residency', form: 'residency eu' },
     { word: 'embeddings', kind: 'Embeddings', required: true, form: 'embeddings text-embedding-3-large' },
     { word: 'version', kind: 'Version', required: true, form: 'version "2026-11-01"' },
