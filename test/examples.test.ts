@@ -93,7 +93,7 @@ describe('govc build', () => {
     // And the same as compiled in place: the revision is the golden's.
     const manifest = JSON.parse(readFileSync(join(outA, 'manifest.json'), 'utf8')) as { revision: string; sources: string[] };
     expect(manifest.revision).toBe(compileExample('acme-support').ir!.revision);
-    expect(manifest.sources).toEqual(['guardrails.gov', 'models.gov', 'org.gov', 'prompts.gov', 'std/baseline_data.gov', 'std/eu_ai_act.gov', 'tools.gov', 'use_cases.gov']);
+    expect(manifest.sources).toEqual(['corpora.gov', 'guardrails.gov', 'models.gov', 'org.gov', 'prompts.gov', 'std/baseline_data.gov', 'std/eu_ai_act.gov', 'tools.gov', 'use_cases.gov']);
   });
 
   it('exits 3 and writes nothing for a program with errors', () => {

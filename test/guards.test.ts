@@ -70,7 +70,7 @@ describe('guards decide exactly as the reference evaluator', () => {
     const base = { use_case: Object.keys(ir.use_cases)[0], tenant: 't', region: 'eu', time: '2026-11-26T10:00:00Z' };
     const edges: unknown[] = [null, undefined, '', 'x', 0, -1, 1.5, 1e16, NaN, Infinity, true, [], {}, [''], ['x'], { name: 'x' }, { name: 'x', scope: '' }, { input: -1 }, { use_case: { day: 1.5 } }, { tenant: [] }, { use_case: { requests: 'x' } }, { b: 1, a: -1 }, { __proto__: 1 }];
     const times = ['2026-02-29T00:00:00Z', '2028-02-29T00:00:00Z', '2100-02-29T00:00:00Z', '2000-02-29T23:59:59.123456789Z', '2026-11-26T24:00:00Z', '2026-11-26T10:00:00.Z', '2026-11-26T10:00:00.1234567890Z', '2026-13-01T00:00:00Z', '2026-00-01T00:00:00Z', '2026-11-26t10:00:00Z', '2026-11-26T10:00:60Z', '٢٠٢٦-11-26T10:00:00Z', '2026-11-26T10:00:00z'];
-    const fields = ['use_case', 'tenant', 'region', 'time', 'trace_id', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate'];
+    const fields = ['use_case', 'tenant', 'region', 'time', 'trace_id', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'corpora'];
     const inputs: unknown[] = [...edges, ...times.map((time) => ({ ...base, time }))];
     for (const f of fields) for (const v of edges) inputs.push({ ...base, [f]: v });
     inputs.push(JSON.parse('{"use_case":"x","tenant":"t","region":"eu","time":"2026-11-26T10:00:00Z","spend":{"__proto__":{"day":-1}}}'));
@@ -87,7 +87,7 @@ describe('guards decide exactly as the reference evaluator', () => {
       const g = guards.get(name)!;
       const corpus = loadCorpora().find((c) => c.example === name)!;
       const bases = corpus.cases.map((c) => c.input).filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && firstRequestProblem(x) === undefined);
-      const fields = ['trace_id', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate'];
+      const fields = ['trace_id', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'corpora'];
       const variants = (b: Record<string, unknown>): unknown[] => {
         const out: unknown[] = [];
         for (const f of fields) {
@@ -108,6 +108,9 @@ describe('guards decide exactly as the reference evaluator', () => {
         if (tool) out.push({ ...b, tool: { ...tool, human_approved_by: undefined } }, { ...b, tool: Object.assign(Object.create({ human_approved_by: 'x' }), tool) });
         out.push({ ...b, data_classes: ['pii', 'pii', 'pii'] }, { ...b, data_classes: ['source_code', 'pii', 'customer_content'] }, { ...b, data_classes: ['pii', 'customer_content', 'pii'] });
         out.push({ ...b, data_classes: ['💥', '\uffff', 'pii'] }, { ...b, data_classes: ['b', 'a', 'b', 'a'] });
+        // Retrieval: effective classes merged with the request's (duplicates, order), unknown and ungranted corpora.
+        out.push({ ...b, corpora: ['help_center'] }, { ...b, corpora: ['help_center'], data_classes: ['pii', 'customer_content'] }, { ...b, corpora: ['genetic_reports', 'help_center', 'genetic_reports'], data_classes: ['source_code', 'pii', 'phi'] });
+        out.push({ ...b, corpora: ['__proto__', 'toString'] }, { ...b, corpora: Object.assign(Object.create({ 0: 'help_center' }), { length: 1 }) as unknown });
         return out;
       };
       for (const b of bases.slice(0, 40)) {

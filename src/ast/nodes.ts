@@ -201,6 +201,12 @@ export interface RollbackField extends FieldBase {
   readonly ownedBy?: OwnerRefNode;
   readonly steps: readonly StringNode[];
 }
+/** `data_classes a, b` of a corpus: the classes it holds (they reach the model with every retrieval). */
+export interface DataClassesField extends FieldBase { readonly kind: 'DataClasses'; readonly values: readonly NameNode[] }
+/** `embeddings MODEL` of a corpus: the embedding model its embeddings are computed with. */
+export interface EmbeddingsField extends FieldBase { readonly kind: 'Embeddings'; readonly model: NameNode }
+/** `retrieval k1, k2` of a use case: the corpora it may read. */
+export interface RetrievalField extends FieldBase { readonly kind: 'Retrieval'; readonly values: readonly NameNode[] }
 export interface ApprovalField extends FieldBase { readonly kind: 'ApprovalField'; readonly approval: ApprovalNode }
 // Language v2, assets: prompts and budget alerts.
 export interface Sha256Field extends FieldBase { readonly kind: 'Sha256'; readonly value: StringNode }
@@ -265,6 +271,9 @@ export type Field =
   | RedTeamField
   | EvalField
   | RollbackField
+  | DataClassesField
+  | EmbeddingsField
+  | RetrievalField
   | ApprovalField
   | RequireField
   | EmailField
@@ -288,7 +297,7 @@ export type Field =
 export type FieldKind = Field['kind'];
 export type FieldOf<K extends FieldKind> = Extract<Field, { kind: K }>;
 
-export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Person' | 'Team' | 'Prompt' | 'Guardrail' | 'RedTeamSuite';
+export type DeclKind = 'Org' | 'Provider' | 'Model' | 'DataClass' | 'Tier' | 'Tool' | 'UseCase' | 'Person' | 'Team' | 'Prompt' | 'Guardrail' | 'RedTeamSuite' | 'Corpus';
 
 export interface DeclNode {
   readonly kind: DeclKind;
@@ -326,6 +335,7 @@ export const DECL_KEYWORD: Readonly<Record<DeclKind, string>> = {
   Prompt: 'prompt',
   Guardrail: 'guardrail',
   RedTeamSuite: 'red_team_suite',
+  Corpus: 'corpus',
 };
 
 export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
@@ -341,6 +351,7 @@ export const DECL_NOUN: Readonly<Record<DeclKind, string>> = {
   Prompt: 'prompt',
   Guardrail: 'guardrail',
   RedTeamSuite: 'red-team suite',
+  Corpus: 'corpus',
 };
 
 /** The fields of a declaration of kind K, in the order they were written. */

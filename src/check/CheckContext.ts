@@ -30,6 +30,7 @@ export class CheckContext {
     Prompt: new Map(),
     Guardrail: new Map(),
     RedTeamSuite: new Map(),
+    Corpus: new Map(),
   };
 
   /** Reads the files assets name (language v2), confined to the program root; unset when checking from memory. */

@@ -97,6 +97,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'eval', kind: 'Eval', repeatable: true, form: 'eval safety { dataset "evals/safety.jsonl" toxicity <= 0.01 regression 0.02 }' },
     { word: 'rollback', kind: 'Rollback', repeatable: true, form: 'rollback model gpt-4.1 to "2025-04-14" within 15m owned_by "oncall@acme.example"   (or: rollback to gpt-4.1@"2025-04-14" ...)' },
     { word: 'log_access', kind: 'LogAccess', form: 'log_access compliance_team, "security@acme.example"' },
+    { word: 'retrieval', kind: 'Retrieval', form: 'retrieval help_center, product_docs' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "cto@acme.example" on 2026-02-01 ticket GOV-130 expires 2027-02-01' },
     { word: 'prompts', kind: 'Prompts', form: 'prompts support_system' },
     { word: 'budget_alert', kind: 'BudgetAlert', form: 'budget_alert 80%, 95% notify "finance@acme.example"' },
@@ -124,5 +125,15 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'file', kind: 'File', form: 'file "prompts/support_system.txt"' },
     { word: 'approved_versions', kind: 'ApprovedVersions', form: 'approved_versions "v6", "v7"' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "cto@acme.example" on 2026-06-15 ticket GOV-131 expires 2027-06-15' },
+  ],
+  Corpus: [
+    { word: 'title', kind: 'Title', form: 'title "Help-centre articles"' },
+    { word: 'owner', kind: 'Owner', required: true, form: 'owner "support-content@acme.example"' },
+    { word: 'data_classes', kind: 'DataClasses', form: 'data_classes customer_content, pii' },
+    { word: 'residency', kind: 'Residency', form: 'residency eu' },
+    { word: 'embeddings', kind: 'Embeddings', required: true, form: 'embeddings text-embedding-3-large' },
+    { word: 'version', kind: 'Version', required: true, form: 'version "2026-11-01"' },
+    { word: 'approved_versions', kind: 'ApprovedVersions', form: 'approved_versions "2026-10-01", "2026-11-01"' },
+    { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "dpo@acme.example" on 2026-10-02 ticket DPIA-7 expires 2027-10-02' },
   ],
 };

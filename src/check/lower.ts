@@ -92,5 +92,6 @@ export function lower(model: SemanticModel, sources: readonly Source[]): IrProgr
     prompts: table(model.prompts),
     guardrails: table(model.guardrails),
     red_team_suites: table(model.redTeamSuites),
+    corpora: table(model.corpora),
   };
 }

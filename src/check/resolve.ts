@@ -1,5 +1,6 @@
 import type { CheckContext } from './CheckContext.js';
 import { emptyModel, type SemanticModel } from './resolve/SemanticModel.js';
+import { resolveCorpora } from './resolve/resolveCorpora.js';
 import { resolveDataClasses } from './resolve/resolveDataClasses.js';
 import { resolveModels } from './resolve/resolveModels.js';
 import { resolveOrg } from './resolve/resolveOrg.js';
@@ -36,6 +37,7 @@ export function resolve(ctx: CheckContext): SemanticModel {
   resolveModels(ctx, model, org);
   resolvePrompts(ctx, model);
   resolveGuardrails(ctx, model);
+  resolveCorpora(ctx, model);
   resolveUseCases(ctx, model, org);
   return model;
 }

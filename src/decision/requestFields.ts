@@ -87,6 +87,7 @@ export const REQUEST_FIELDS: readonly RequestField[] = [
   field('prompt.name', 'string', true, nonEmpty('prompt.name')),
   field('prompt.version', 'string', false, nonEmpty('prompt.version')),
   field('prompt.sha256', 'string', false, nonEmpty('prompt.sha256')),
+  field('corpora', 'string_array', false, '`corpora` must be an array of non-empty strings'),
 ];
 
 /** A field's path as messages and docs write it (`spend.use_case.*`; the request itself is ``). */

@@ -150,6 +150,8 @@ export interface RequestOf<U extends string, M extends string, C extends string,
   readonly spend?: { readonly use_case?: SpendCounters; readonly tenant?: SpendCounters };
   /** Requests and tokens already used in the current minute. */
   readonly rate?: { readonly use_case?: RateCounters; readonly tenant?: RateCounters };
+  /** Retrieval corpora this request reads (docs/semantics.md step 5); their data classes count as the request's. */
+  readonly corpora?: readonly string[];
   /** RFC 3339 in UTC (`...Z`); its date is what approvals are judged against. */
   readonly time: string;
   /** Language v2: the prompt the request runs with; `version` and `sha256`, when sent, must be the pinned ones. */

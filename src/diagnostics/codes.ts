@@ -83,6 +83,13 @@ export const DIAGNOSTIC_CODES = {
   GOV2090: { severity: 'error', title: 'data rule target is both a provider and a model' },
   GOV2091: { severity: 'error', title: 'provider does not meet a required contract term' },
   GOV2092: { severity: 'error', title: 'embedding model among the use case models' },
+  // Data: retrieval corpora
+  GOV2093: { severity: 'error', title: 'corpus embeddings not computed by an embedding model' },
+  GOV2094: { severity: 'error', title: 'corpus embeddings computed outside the residency' },
+  GOV2095: { severity: 'error', title: 'corpus embeddings sent to a provider without a DPA' },
+  GOV2096: { severity: 'error', title: 'embedding provider does not meet a required contract term' },
+  GOV2097: { severity: 'error', title: 'use case retrieves a corpus holding a class it denies' },
+  GOV2098: { severity: 'error', title: 'corpus classes can reach no model of the use case' },
   // Assets (language v2): prompts, budget alerts
   GOV2100: { severity: 'error', title: 'invalid prompt hash' },
   GOV2101: { severity: 'error', title: 'prompt file does not match its hash' },

@@ -42,7 +42,7 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
   const date = r.time.slice(0, 10);
   const deny: Reason[] = [];
   const info: Reason[] = [];
-  const classes = [...new Set(r.data_classes ?? [])].sort(compareCodePoints);
+  let classes = [...new Set(r.data_classes ?? [])].sort(compareCodePoints);
   const tokensIn = r.tokens?.input ?? 0;
   const tokensOut = r.tokens?.output ?? 0;
 
@@ -61,6 +61,9 @@ export function evaluate(ir: IrProgram, input: unknown): Decision {
 
   // 4. Prompt.
   promptStep(ir, uc, r.prompt, date, deny);
+
+  // 5. Retrieval: the corpora the request reads, and the effective classes steps 6 and 7 use.
+  if (r.corpora !== undefined) classes = retrieval(ir, uc, r.corpora, r.region, classes, deny);
 
   // 6. Model: the requested one, or the first usable of primary then fallbacks.
   let candidates: string[] = [...uc.models];
@@ -230,6 +233,7 @@ type Req = {
   tokens?: { input?: number; output?: number };
   spend?: { use_case?: Record<string, number>; tenant?: Record<string, number> };
   rate?: { use_case?: { requests?: number; tokens?: number }; tenant?: { requests?: number; tokens?: number } };
+  corpora?: string[];
   time: string;
   prompt?: { name: string; version?: string; sha256?: string };
 };
@@ -375,6 +379,31 @@ function modelProblems(ir: IrProgram, uc: IrUseCase, name: string, region: strin
     }
   }
   return out;
+}
+
+/**
+ * Step 5, retrieval (docs/semantics.md): each distinct corpus, sorted, is declared, granted by the use case's
+ * `retrieval` and readable from the request's region; the effective classes are the request's classes and those
+ * of every granted, declared corpus, distinct and sorted.
+ */
+function retrieval(ir: IrProgram, uc: IrUseCase, corpora: readonly string[], region: string, classes: readonly string[], deny: Reason[]): string[] {
+  const effective = new Set(classes);
+  for (const k of [...new Set(corpora)].sort(compareCodePoints)) {
+    const corpus = own(ir.corpora, k);
+    if (!corpus) {
+      deny.push(reason('unknown_corpus', { corpus: k }, null));
+      continue;
+    }
+    if (!uc.corpora.includes(k)) {
+      deny.push(reason('corpus_not_allowed', { use_case: uc.name, corpus: k }, uc.source));
+      continue;
+    }
+    if (corpus.residency.length > 0 && !corpus.residency.includes(region)) {
+      deny.push(reason('corpus_region_not_permitted', { corpus: k, region }, corpus.source));
+    }
+    for (const c of corpus.data_classes) effective.add(c);
+  }
+  return [...effective].sort(compareCodePoints);
 }
 
 function denyEarly(ir: IrProgram, useCase: string | null, traceId: string | null, principal: string | null, reason: Reason): Decision {

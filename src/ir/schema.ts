@@ -227,6 +227,7 @@ export const IR_SCHEMA = {
             source: str,
           }),
         },
+        corpora: strArray,
         approvals: { type: 'array', items: approval },
         required_approvers: posInt,
         prompts: strArray,
@@ -254,6 +255,21 @@ export const IR_SCHEMA = {
     red_team_suites: {
       type: 'object',
       additionalProperties: obj({ name: str, title: nullableStr, dataset: str, guardrails: strArray, min_pass_rate: fraction0, source: str }),
+    },
+    corpora: {
+      type: 'object',
+      additionalProperties: obj({
+        name: str,
+        title: nullableStr,
+        owner: str,
+        data_classes: strArray,
+        residency: strArray,
+        embeddings: nullableStr,
+        version: str,
+        approved_versions: strArray,
+        approvals: { type: 'array', items: approval },
+        source: str,
+      }),
     },
   }),
 } as const;

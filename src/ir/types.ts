@@ -267,6 +267,24 @@ export interface IrPrompt {
   readonly source: IrSource;
 }
 
+/** A retrieval corpus (RAG source): what it holds reaches the model with every retrieval. */
+export interface IrCorpus {
+  readonly name: string;
+  readonly title: string | null;
+  /** Owner e-mail address (lower-cased). */
+  readonly owner: string;
+  /** Data classes the corpus holds, distinct, in declared order. */
+  readonly data_classes: readonly string[];
+  /** Regions it is stored in and may be read from; empty means anywhere. */
+  readonly residency: readonly string[];
+  /** The embedding model its embeddings are computed with. */
+  readonly embeddings: string | null;
+  readonly version: string;
+  readonly approved_versions: readonly string[];
+  readonly approvals: readonly IrApproval[];
+  readonly source: IrSource;
+}
+
 /** `budget_alert`: thresholds in percent of every budget of the use case, ascending, and who is told. */
 export interface IrBudgetAlerts {
   readonly thresholds_percent: readonly number[];
@@ -349,6 +367,8 @@ export interface IrUseCaseFacts {
   readonly evals: readonly IrEvalGate[];
   /** Rollbacks, one per asset, in declared order (language v2; replaces v1's single `rollback`). */
   readonly rollbacks: readonly IrRollback[];
+  /** Retrieval corpora the use case may read (`retrieval`), in declared order, distinct. */
+  readonly corpora: readonly string[];
   readonly approvals: readonly IrApproval[];
   readonly required_approvers: number;
   /** Pinned prompts (language v2), in declared order. */
@@ -430,4 +450,5 @@ export interface IrProgram {
   readonly prompts: Readonly<Record<string, IrPrompt>>;
   readonly guardrails: Readonly<Record<string, IrGuardrail>>;
   readonly red_team_suites: Readonly<Record<string, IrRedTeamSuite>>;
+  readonly corpora: Readonly<Record<string, IrCorpus>>;
 }

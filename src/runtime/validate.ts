@@ -27,6 +27,7 @@ const M = messages([
   'rate.use_case', 'rate.use_case.requests', 'rate.use_case.tokens', 'rate.tenant', 'rate.tenant.requests', 'rate.tenant.tokens',
   'principal',
   'prompt', 'prompt.name', 'prompt.version', 'prompt.sha256',
+  'corpora',
 ]);
 
 function tableField(name: string): RequestField {
@@ -149,7 +150,15 @@ export function requestProblem(r: unknown): string | undefined {
     if (hasOwn.call(t, 'version') && !isNonEmptyString(t.version)) return M['prompt.version'];
     if (hasOwn.call(t, 'sha256') && !isNonEmptyString(t.sha256)) return M['prompt.sha256'];
   }
+  if (hasOwn.call(r, 'corpora') && !isNameArray(r.corpora)) return M['corpora'];
   return undefined;
+}
+
+/** An array of non-empty strings, read by index up to the first bad element (holes included). */
+function isNameArray(c: unknown): boolean {
+  if (!Array.isArray(c)) return false;
+  for (let i = 0; i < c.length; i++) if (!isNonEmptyString(c[i])) return false;
+  return true;
 }
 
 function spendProblem(s: Record<string, unknown>, scope: 'use_case' | 'tenant'): string | undefined {

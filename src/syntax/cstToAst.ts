@@ -370,6 +370,14 @@ export class CstToAst {
         return { kind: 'Residency', ...base, values: this.names(this.node(n, 'nameList')) };
       case 'requiresField':
         return { kind: 'Requires', ...base, values: this.names(this.node(n, 'nameList')) };
+      case 'dataClassesField':
+        return { kind: 'DataClasses', ...base, values: this.names(this.node(n, 'nameList')) };
+      case 'retrievalField':
+        return { kind: 'Retrieval', ...base, values: this.names(this.node(n, 'nameList')) };
+      case 'embeddingsField': {
+        const model = ident();
+        return model && { kind: 'Embeddings', ...base, model };
+      }
       case 'approversField': {
         const count = this.amount(this.node(n, 'amount'));
         return count && { kind: 'Approvers', ...base, count };
@@ -574,6 +582,7 @@ export class CstToAst {
       ['promptDecl', 'Prompt'],
       ['guardrailDecl', 'Guardrail'],
       ['redTeamSuiteDecl', 'RedTeamSuite'],
+      ['corpusDecl', 'Corpus'],
     ];
     const decls: DeclNode[] = [];
     for (const [rule, kind] of declRules) {

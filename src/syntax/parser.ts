@@ -52,6 +52,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.promptDecl) },
         { ALT: () => this.SUBRULE(this.guardrailDecl) },
         { ALT: () => this.SUBRULE(this.redTeamSuiteDecl) },
+        { ALT: () => this.SUBRULE(this.corpusDecl) },
       ]),
     );
   });
@@ -483,6 +484,40 @@ export class GovParser extends CstParser {
     ]);
   });
 
+  // ---- corpus (retrieval, language v2 1.8) --------------------------------------------------------------------
+
+  corpusDecl = this.RULE('corpusDecl', () => {
+    this.block(Kw.corpus, () =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.titleField) },
+        { ALT: () => this.SUBRULE(this.ownerField) },
+        { ALT: () => this.SUBRULE(this.dataClassesField) },
+        { ALT: () => this.SUBRULE(this.residencyField) },
+        { ALT: () => this.SUBRULE(this.embeddingsField) },
+        { ALT: () => this.SUBRULE(this.versionField) },
+        { ALT: () => this.SUBRULE(this.approvedVersionsField) },
+        { ALT: () => this.SUBRULE(this.approval) },
+        { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
+      ]),
+    );
+  });
+
+  private dataClassesField = this.RULE('dataClassesField', () => {
+    this.CONSUME(Kw.data_classes);
+    this.SUBRULE(this.nameList);
+  });
+
+  private embeddingsField = this.RULE('embeddingsField', () => {
+    this.CONSUME(Kw.embeddings);
+    this.CONSUME(Identifier);
+  });
+
+  /** `retrieval help_center, policies` (a use case's corpora) */
+  private retrievalField = this.RULE('retrievalField', () => {
+    this.CONSUME(Kw.retrieval);
+    this.SUBRULE(this.nameList);
+  });
+
   // ---- use case ------------------------------------------------------------------------------------------------
 
   useCaseDecl = this.RULE('useCaseDecl', () => {
@@ -506,6 +541,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.evalField) },
         { ALT: () => this.SUBRULE(this.rollbackField) },
         { ALT: () => this.SUBRULE(this.logAccessField) },
+        { ALT: () => this.SUBRULE(this.retrievalField) },
         { ALT: () => this.SUBRULE(this.approval) },
         // Language v2, assets.
         { ALT: () => this.SUBRULE(this.promptsField) },

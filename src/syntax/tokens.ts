@@ -143,6 +143,10 @@ export const Kw = {
   action: keyword('action'),
   items: keyword('items'),
   min_pass_rate: keyword('min_pass_rate'),
+  // Retrieval corpora (`corpus` is declared with the rollback assets above).
+  data_classes: keyword('data_classes'),
+  embeddings: keyword('embeddings'),
+  retrieval: keyword('retrieval'),
 } as const;
 
 

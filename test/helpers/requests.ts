@@ -13,6 +13,7 @@ export function requestArbitrary(ir: IrProgram): fc.Arbitrary<unknown> {
   const models = Object.keys(ir.models);
   const classes = Object.keys(ir.data_classes);
   const tools = Object.keys(ir.tools);
+  const corpora = Object.keys(ir.corpora ?? {});
   const regions = [...new Set(Object.values(ir.providers).flatMap((p) => p.regions))];
   const scopes = [...new Set(Object.values(ir.tools).flatMap((t) => t.scopes)), 'admin:*', 'x'];
   const maxBudget = Math.max(1, ...Object.values(ir.use_cases).flatMap((u) => u.budgets.map((b) => b.hard_limit_micros)));
@@ -61,11 +62,13 @@ export function requestArbitrary(ir: IrProgram): fc.Arbitrary<unknown> {
       rate: fc.record({ use_case: rateScope, tenant: rateScope }, { requiredKeys: [] }),
       time,
       prompt,
+      // Retrieval (step 5): the program's corpora, others, duplicates.
+      corpora: fc.array(name(corpora), { maxLength: 3 }),
     },
     { requiredKeys: ['use_case', 'tenant', 'region', 'time'] },
   );
   const edge = fc.constantFrom<unknown>(null, '', -1, 1.5, 1e16, 'x', [], {}, true);
-  const fields = ['use_case', 'tenant', 'region', 'time', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'trace_id', 'prompt'];
+  const fields = ['use_case', 'tenant', 'region', 'time', 'model', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'trace_id', 'prompt', 'corpora'];
   const broken = fc.tuple(wellFormed, fc.constantFrom(...fields), edge).map(([r, f, v]) => ({ ...(r as object), [f]: v }));
   return fc.oneof({ weight: 12, arbitrary: wellFormed }, { weight: 2, arbitrary: broken }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
 }

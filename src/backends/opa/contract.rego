@@ -94,6 +94,9 @@ request_problem := "the request must be a JSON object" if {
 } else := "`prompt.sha256` must be a non-empty string" if {
 	has_key(input.prompt, "sha256")
 	not nonempty_string(input.prompt.sha256)
+} else := "`corpora` must be an array of non-empty strings" if {
+	has_key(input, "corpora")
+	not nonempty_strings(input.corpora)
 }
 
 # RULE C: a trace id is a string of at most 256 code points (`count` counts code points).
@@ -183,6 +186,30 @@ reason_approval_not_yet_valid(use_case, valid, date, required, source) := {
 	"code": "approval_not_yet_valid",
 	"rule": sprintf("use_case/%s/approved_by", [use_case]),
 	"message": sprintf("use case `%s` has %d valid approval(s) on %s; its tier requires %d", [use_case, valid, date, required]),
+	"source": source,
+}
+
+# unknown_corpus (deny, step 5): the request names an undeclared corpus.
+reason_unknown_corpus(corpus) := {
+	"code": "unknown_corpus",
+	"rule": "request",
+	"message": sprintf("corpus `%s` is not declared", [echo(corpus)]),
+	"source": null,
+}
+
+# corpus_not_allowed (deny, step 5): the corpus is not among the use case's `retrieval`.
+reason_corpus_not_allowed(use_case, corpus, source) := {
+	"code": "corpus_not_allowed",
+	"rule": sprintf("use_case/%s/retrieval", [use_case]),
+	"message": sprintf("corpus `%s` may not be read by use case `%s`", [corpus, use_case]),
+	"source": source,
+}
+
+# corpus_region_not_permitted (deny, step 5): the request region is outside the corpus's residency.
+reason_corpus_region_not_permitted(corpus, region, source) := {
+	"code": "corpus_region_not_permitted",
+	"rule": sprintf("corpus/%s/residency", [corpus]),
+	"message": sprintf("corpus `%s` may not be read from region `%s`", [corpus, echo(region)]),
 	"source": source,
 }
 

@@ -157,7 +157,8 @@ parts := uc.decision
 
 req_date := substring(input.time, 0, 10)
 
-classes := sort({c | some c in input.data_classes})
+# The effective classes (step 5): the request's and those of every granted, declared corpus it retrieves.
+classes := sort({c | some c in input.data_classes} | corpus_classes)
 
 tokens_in := object.get(input, ["tokens", "input"], 0)
 
@@ -221,6 +222,32 @@ approval_culprit_source := approval_culprits[0].source if {
 } else := pending_culprits[0].source if {
 	count(pending_culprits) > 0
 } else := uc.source
+
+# 5. Retrieval: each corpus is declared, granted by the use case and readable from the region.
+granted_corpora := {k | some k in input.corpora; tables.corpora[k]; k in uc.corpora}
+
+corpus_classes := {c | some k in granted_corpora; some c in tables.corpora[k].data_classes}
+
+retrieval_reasons contains reason if {
+	some k in input.corpora
+	not tables.corpora[k]
+	reason := reason_unknown_corpus(k)
+}
+
+retrieval_reasons contains reason if {
+	some k in input.corpora
+	tables.corpora[k]
+	not k in uc.corpora
+	reason := reason_corpus_not_allowed(uc.name, k, uc.source)
+}
+
+retrieval_reasons contains reason if {
+	some k in granted_corpora
+	residency := tables.corpora[k].residency
+	count(residency) > 0
+	not input.region in residency
+	reason := reason_corpus_region_not_permitted(k, input.region, tables.corpora[k].source)
+}
 
 # 6. The model.
 model_requested if has_key(input, "model")
@@ -513,7 +540,7 @@ alert_rows := [[i, k, alert] |
 alerts := [row[2] | some row in sort(alert_rows)]
 
 # 11. The result.
-deny_reasons := ((((((identity_reasons | approval_reasons) | model_reasons) | data_reasons) | tool_reasons) | rate_reasons) | budget_reasons) | prompt_reasons
+deny_reasons := (((((((identity_reasons | approval_reasons) | model_reasons) | data_reasons) | tool_reasons) | rate_reasons) | budget_reasons) | prompt_reasons) | retrieval_reasons
 
 info_reasons := (fallback_reasons | degrade_reasons) | {parts.allowed}
 

@@ -82,7 +82,11 @@ function rowsOf(tables: GuardTables): Rows {
     dataClasses: tables.dataClasses.map((r) => tsRecord(r)),
     tools: tables.tools.map((r) => tsRecord(r)),
     useCases: tables.useCases.map((r) => tsRecord(r)),
-    args: ts`{ revision: POLICY_REVISION, org: ${tables.org}, require: ${tables.require ?? [false, false, null]}, defaults: ${tables.defaults}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES }`,
+    // Retrieval corpora only when the program declares some, so other programs keep their module text.
+    args:
+      tables.corpora === undefined
+        ? ts`{ revision: POLICY_REVISION, org: ${tables.org}, require: ${tables.require ?? [false, false, null]}, defaults: ${tables.defaults}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES }`
+        : ts`{ revision: POLICY_REVISION, org: ${tables.org}, require: ${tables.require ?? [false, false, null]}, defaults: ${tables.defaults}, models: MODELS, dataClasses: DATA_CLASSES, tools: TOOLS, useCases: USE_CASES, corpora: ${tsValue(tables.corpora)} }`,
   };
 }
 

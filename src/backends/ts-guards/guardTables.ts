@@ -1,5 +1,5 @@
 import type { IrApproval, IrProgram } from '../../ir/types.js';
-import type { ApprovalSpec, ClassSpec, GuardTables, ModelSpec, PromptSpec, ToolSpec, UseCaseSpec } from '../../runtime/engine/tables.js';
+import type { ApprovalSpec, ClassSpec, CorpusSpec, GuardTables, ModelSpec, PromptSpec, ToolSpec, UseCaseSpec } from '../../runtime/engine/tables.js';
 import { compareCodePoints } from '../../util/compare.js';
 
 /**
@@ -81,6 +81,8 @@ function useCaseSpec(ir: IrProgram, name: string): UseCaseSpec {
     rate_message: d.rate_message,
     // Copied whole, key order included: decisions are compared as JSON text.
     obligations: structuredClone(d.obligations),
+    // Retrieval corpora only when granted, so programs without them keep their tables.
+    ...(u.corpora.length > 0 && { corpora: u.corpora }),
     ...assetSpecs(ir, name),
   };
 }
@@ -111,6 +113,12 @@ export function guardTables(ir: IrProgram, names: GuardNames = guardNames(ir)): 
     return { name, default: c.default, residency: c.residency, detectors: c.detectors.map((d) => [d.name, d.regex]), source: c.source };
   });
   const tools = names.tools.map((name): ToolSpec => ({ name, approvals: ir.tools[name]!.approvals.map(approvalSpec) }));
+  const corpora = Object.keys(ir.corpora ?? {})
+    .sort(compareCodePoints)
+    .map((name): CorpusSpec => {
+      const k = ir.corpora[name]!;
+      return { name, classes: k.data_classes, residency: k.residency, source: k.source };
+    });
   return {
     revision: ir.revision,
     org: ir.org.name,
@@ -120,5 +128,6 @@ export function guardTables(ir: IrProgram, names: GuardNames = guardNames(ir)): 
     dataClasses,
     tools,
     useCases: names.useCases.map((name) => useCaseSpec(ir, name)),
+    ...(corpora.length > 0 && { corpora }),
   };
 }

@@ -1,5 +1,5 @@
 import type { DeclNode } from '../../ast/nodes.js';
-import type { IrDataClass, IrGuardrail, IrModel, IrOrg, IrPerson, IrPrompt, IrProvider, IrRedTeamSuite, IrTeam, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
+import type { IrCorpus, IrDataClass, IrGuardrail, IrModel, IrOrg, IrPerson, IrPrompt, IrProvider, IrRedTeamSuite, IrTeam, IrTier, IrTool, IrUseCaseFacts } from '../../ir/types.js';
 
 /** Resolved declarations: IR-shaped values next to the AST they came from (for spans). */
 export interface Resolved<T> {
@@ -21,6 +21,7 @@ export interface SemanticModel {
   readonly prompts: Map<string, Resolved<IrPrompt>>;
   readonly guardrails: Map<string, Resolved<IrGuardrail>>;
   readonly redTeamSuites: Map<string, Resolved<IrRedTeamSuite>>;
+  readonly corpora: Map<string, Resolved<IrCorpus>>;
 }
 
 export function emptyModel(): SemanticModel {
@@ -37,5 +38,6 @@ export function emptyModel(): SemanticModel {
     prompts: new Map(),
     guardrails: new Map(),
     redTeamSuites: new Map(),
+    corpora: new Map(),
   };
 }

@@ -15,5 +15,5 @@ export function lookup(ctx: CheckContext, kind: DeclKind, name: NameNode, where:
 }
 
 function kindWord(kind: DeclKind): string {
-  return { Org: 'org', Provider: 'provider', Model: 'model', DataClass: 'data_class', Tier: 'tier', Tool: 'tool', UseCase: 'use_case', Person: 'person', Team: 'team', Prompt: 'prompt', Guardrail: 'guardrail', RedTeamSuite: 'red_team_suite' }[kind];
+  return { Org: 'org', Provider: 'provider', Model: 'model', DataClass: 'data_class', Tier: 'tier', Tool: 'tool', UseCase: 'use_case', Person: 'person', Team: 'team', Prompt: 'prompt', Guardrail: 'guardrail', RedTeamSuite: 'red_team_suite', Corpus: 'corpus' }[kind];
 }

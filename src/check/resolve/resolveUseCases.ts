@@ -11,6 +11,7 @@ import { budgetsOf, percentOf, ratesOf } from './limits.js';
 import { termsOf } from './contractTerms.js';
 import { flowTargetsOf } from './flowTargets.js';
 import { lookup } from './lookup.js';
+import { retrievalOf } from './resolveCorpora.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
 import { resolveUseCaseAssets } from './resolveUseCaseAssets.js';
@@ -208,6 +209,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         log_access: resolveOwners(ctx, fieldOf(decl, 'LogAccess')?.values ?? []),
         evals,
         rollbacks: assets.rollbacks,
+        corpora: retrievalOf(ctx, decl),
         approvals: approvalsOf(ctx, decl),
         required_approvers: tierIr?.approvers ?? 1,
         prompts: assets.prompts,

@@ -18,6 +18,7 @@ export const ApprovalRule: Rule = {
     for (const { decl, ir } of model.models.values()) checkApprovals(ctx, decl, ir.approvals, { email: null, team: null }, expiryIsWarning(model, ir.name));
     for (const { decl, ir } of model.tools.values()) checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner), false);
     for (const { decl, ir } of model.prompts.values()) checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner), false);
+    for (const { decl, ir } of model.corpora.values()) checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner || null), false);
     for (const { decl, ir } of model.useCases.values()) {
       checkApprovals(ctx, decl, ir.approvals, owningEmails(model, decl, ir.owner || null), false);
       if (ir.approvals.length === 0) {

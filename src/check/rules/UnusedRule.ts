@@ -16,6 +16,9 @@ export const UnusedRule: Rule = {
       Object.keys(ir.tools).forEach((t) => usedTools.add(t));
       for (const flow of Object.values(ir.data)) if (flow.action === 'allow') flow.providers.forEach((p) => usedProviders.add(p));
     }
+    const usedCorpora = new Set<string>();
+    for (const { ir } of model.useCases.values()) ir.corpora.forEach((k) => usedCorpora.add(k));
+    for (const { ir } of model.corpora.values()) if (ir.embeddings !== null) usedModels.add(ir.embeddings);
     for (const { ir } of model.models.values()) usedProviders.add(ir.provider);
     const warn = (kind: string, name: string, span: Parameters<typeof ctx.report>[2]): void =>
       ctx.report('GOV2007', `${kind} \`${name}\` is never used`, span, {
@@ -27,5 +30,6 @@ export const UnusedRule: Rule = {
     for (const { ir, decl } of model.providers.values()) if (!usedProviders.has(ir.name)) warn('provider', ir.name, decl.name.span);
     const usedPrompts = new Set([...model.useCases.values()].flatMap(({ ir }) => ir.prompts));
     for (const { ir, decl } of model.prompts.values()) if (!usedPrompts.has(ir.name)) warn('prompt', ir.name, decl.name.span);
+    for (const { ir, decl } of model.corpora.values()) if (!usedCorpora.has(ir.name)) warn('corpus', ir.name, decl.name.span);
   },
 };

@@ -1,5 +1,6 @@
 import { ApprovalRule } from './ApprovalRule.js';
 import { BudgetRule } from './BudgetRule.js';
+import { CorpusRule } from './CorpusRule.js';
 import { DataFlowRule } from './DataFlowRule.js';
 import { ModelKindRule } from './ModelKindRule.js';
 import { GuardrailRule } from './GuardrailRule.js';
@@ -15,6 +16,7 @@ export const specifiedRules: readonly Rule[] = [
   DataFlowRule,
   ModelRule,
   ModelKindRule,
+  CorpusRule,
   BudgetRule,
   ApprovalRule,
   ToolAndRollbackRule,

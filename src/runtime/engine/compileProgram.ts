@@ -225,6 +225,7 @@ function useCaseRec(u: UseCaseSpec, cx: Context): UseCaseRec {
     rateMessage: u.rate_message,
     prompts: u.prompts.map(promptRec),
     alerts: alertRec(u.alerts),
+    corpora: u.corpora ?? EMPTY,
   };
 }
 
@@ -251,6 +252,7 @@ export function compileProgram(t: GuardTables): Program {
     classes,
     classRecs,
     toolIndex: cx.toolIndex,
+    corpora: new Map((t.corpora ?? []).map((k) => [k.name, freezeRecord({ name: k.name, classes: k.classes, residency: k.residency, source: k.source })])),
     nums: new Float64Array(cx.nums),
     scratch: [],
     spent: new Float64Array(t.useCases.reduce((n, u) => Math.max(n, u.budgets.length), 0)),

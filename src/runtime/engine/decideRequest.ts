@@ -5,6 +5,9 @@ import { classList } from './classList.js';
 import { ownRequest } from './ownRequest.js';
 import {
   approvalReason,
+  corpusNotAllowedReason,
+  corpusRegionReason,
+  unknownCorpusReason,
   dataClassDefaultReason,
   dataFlowReason,
   dataRegionReason,
@@ -130,6 +133,27 @@ function classStep(u: UseCaseRec, dc: ClassRec, f: FlowRec | null, region: strin
     else if (f.regions.length > 0 && !includes(f.regions, region)) deny.push(dataRegionReason(u.name, dc.name, region, f.source));
   } else if (dc.deny) deny.push(dataClassDefaultReason(u.name, dc.name, dc.source));
   if (dc.residency.length > 0 && !includes(dc.residency, region)) deny.push(residencyReason(dc.name, dc.residency, region, dc.source));
+}
+
+/**
+ * Step 5 (v2 numbering), retrieval: each distinct corpus, sorted, must be declared, granted by the use case and
+ * readable from the region; returns the effective classes (the request's and every granted, declared corpus's,
+ * distinct and sorted). Called only for a request that names corpora, so other requests pay nothing.
+ */
+function retrieval(p: Program, u: UseCaseRec, corpora: readonly string[], region: string, classes: readonly string[], deny: Reason[]): readonly string[] {
+  const all: string[] = [...classes];
+  const names = classList(corpora);
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i]!;
+    const corpus = p.corpora.get(k);
+    if (corpus === undefined) deny.push(unknownCorpusReason(k));
+    else if (!includes(u.corpora, k)) deny.push(corpusNotAllowedReason(u.name, k, u.source));
+    else {
+      if (corpus.residency.length > 0 && !includes(corpus.residency, region)) deny.push(corpusRegionReason(k, region, corpus.source));
+      for (let j = 0; j < corpus.classes.length; j++) all.push(corpus.classes[j]!);
+    }
+  }
+  return all.length === classes.length ? classes : classList(all);
 }
 
 type Tool = NonNullable<AnyRequest['tool']>;
@@ -284,7 +308,14 @@ export function decideRequest(p: Program, input: unknown): Decision {
     let deny: Reason[] | null = null;
 
     // The request's classes, distinct and sorted, resolved once into `scratch`; undeclared ones are denied (step 7).
-    const classes = classList(r.data_classes);
+    let classes = classList(r.data_classes);
+    // 5. Retrieval: corpora add their classes (the effective classes) before they are resolved.
+    const corpora = r.corpora;
+    if (corpora !== undefined) {
+      const denied: Reason[] = [];
+      classes = retrieval(p, u, corpora, region, classes, denied);
+      if (denied.length > 0) (deny ??= []).push(...denied);
+    }
     let n = 0;
     let blocked = 0;
     const flowAt = u.flowAt;

@@ -6,7 +6,7 @@ import type { AnyRequest } from '../types.js';
  */
 
 const hasOwn = Object.prototype.hasOwnProperty;
-const REQUEST_FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time', 'principal', 'prompt'];
+const REQUEST_FIELDS = ['trace_id', 'use_case', 'model', 'tenant', 'region', 'data_classes', 'tool', 'tokens', 'spend', 'rate', 'time', 'principal', 'prompt', 'corpora'];
 const PROMPT_FIELDS = ['name', 'version', 'sha256'];
 const TOOL_FIELDS = ['name', 'scope', 'human_approved_by'];
 const TOKEN_FIELDS = ['input', 'output'];

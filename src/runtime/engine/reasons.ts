@@ -53,6 +53,14 @@ export const budgetExhaustedReason = (useCase: string, scope: string, period: st
 // ---------------------------------------------------------------------------------------------------------------
 // Built on denial: they repeat the request's date, region or names.
 
+export const unknownCorpusReason = (corpus: string): Reason => reason('unknown_corpus', { corpus }, null);
+
+export const corpusNotAllowedReason = (useCase: string, corpus: string, source: string): Reason =>
+  reason('corpus_not_allowed', { use_case: useCase, corpus }, source);
+
+export const corpusRegionReason = (corpus: string, region: string, source: string): Reason =>
+  reason('corpus_region_not_permitted', { corpus, region }, source);
+
 export const unknownDataClassReason = (dataClass: string): Reason => reason('unknown_data_class', { data_class: dataClass }, null);
 
 /** Step 2: `expired` when an approval has expired by `date`, else some approval is not yet valid. */

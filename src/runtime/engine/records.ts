@@ -124,6 +124,8 @@ export interface UseCaseRec {
   /** Language v2: the pinned prompts (step 4), and the budget alerts (step 10), null without any. */
   readonly prompts: readonly PromptRec[];
   readonly alerts: AlertRec | null;
+  /** The corpora the use case may read (step 5). */
+  readonly corpora: readonly string[];
 }
 
 /** A pinned prompt, as step 4 reads it. */
@@ -143,6 +145,14 @@ export interface AlertRec {
   readonly micros: readonly (readonly number[])[];
 }
 
+/** A retrieval corpus (step 5). */
+export interface CorpusRec {
+  readonly name: string;
+  readonly classes: readonly string[];
+  readonly residency: readonly string[];
+  readonly source: string;
+}
+
 /** One compiled program: what `decideRequest` reads. */
 export interface Program {
   readonly revision: string;
@@ -153,6 +163,8 @@ export interface Program {
   readonly classes: ReadonlyMap<string, ClassRec>;
   readonly classRecs: readonly ClassRec[];
   readonly toolIndex: ReadonlyMap<string, number>;
+  /** Retrieval corpora by name (step 5); read only for a request that names corpora. */
+  readonly corpora: ReadonlyMap<string, CorpusRec>;
   readonly nums: Float64Array;
   /**
    * Scratch space of the decision being made (decisions are synchronous, so one buffer serves them all): the

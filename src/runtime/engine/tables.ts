@@ -56,6 +56,14 @@ export interface ClassSpec<C extends string = string> {
   readonly source: string;
 }
 
+/** A retrieval corpus (step 5): the classes it holds, its residency (empty: anywhere) and its source. */
+export interface CorpusSpec<C extends string = string> {
+  readonly name: string;
+  readonly classes: readonly C[];
+  readonly residency: readonly string[];
+  readonly source: string;
+}
+
 export interface ToolSpec<T extends string = string> {
   readonly name: T;
   readonly approvals: readonly ApprovalSpec[];
@@ -87,6 +95,8 @@ export interface UseCaseSpec<U extends string = string, M extends string = strin
   readonly prompts: readonly PromptSpec[];
   /** Language v2: `[notify, thresholds_percent, thresholds in micros per budget (budgets' order)]` of `budget_alert`. */
   readonly alerts: AlertSpec | null;
+  /** The corpora the use case may read (`retrieval`); written only when it names some. */
+  readonly corpora?: readonly string[];
 }
 
 /** A pinned prompt: `[name, version, sha256, approvals, source]`. */
@@ -112,4 +122,6 @@ export interface GuardTables {
   readonly dataClasses: readonly ClassSpec[];
   readonly tools: readonly ToolSpec[];
   readonly useCases: readonly UseCaseSpec[];
+  /** Retrieval corpora; written only when the program declares some. */
+  readonly corpora?: readonly CorpusSpec[];
 }

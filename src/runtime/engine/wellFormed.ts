@@ -52,7 +52,7 @@ function fieldsInherited(): boolean {
     o.trace_id !== undefined || o.use_case !== undefined || o.model !== undefined || o.tenant !== undefined || o.region !== undefined ||
     o.data_classes !== undefined || o.tool !== undefined || o.tokens !== undefined || o.spend !== undefined || o.rate !== undefined ||
     o.time !== undefined || o.name !== undefined || o.scope !== undefined || o.human_approved_by !== undefined || o.input !== undefined ||
-    o.output !== undefined || o.requests !== undefined || o.principal !== undefined || o.prompt !== undefined || o.version !== undefined || o.sha256 !== undefined
+    o.output !== undefined || o.requests !== undefined || o.principal !== undefined || o.prompt !== undefined || o.version !== undefined || o.sha256 !== undefined || o.corpora !== undefined
   );
 }
 
@@ -178,5 +178,10 @@ export function wellFormed(r: unknown): boolean {
     const b = v.sha256;
     if ((b !== undefined ? !nonEmpty(b) : 'sha256' in v) || !plain(v)) return false;
   } else if ('prompt' in r) return false;
+  v = r.corpora;
+  if (v !== undefined) {
+    if (!Array.isArray(v)) return false;
+    for (let i = 0; i < v.length; i++) if (!nonEmpty(v[i])) return false;
+  } else if ('corpora' in r) return false;
   return plain(r);
 }

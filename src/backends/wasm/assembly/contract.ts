@@ -16,6 +16,9 @@ export let C_TRACE_ID_REQUIRED: u32 = 0;
 export let C_PRINCIPAL_REQUIRED: u32 = 0;
 export let C_APPROVAL_EXPIRED: u32 = 0;
 export let C_APPROVAL_NOT_YET_VALID: u32 = 0;
+export let C_UNKNOWN_CORPUS: u32 = 0;
+export let C_CORPUS_NOT_ALLOWED: u32 = 0;
+export let C_CORPUS_REGION_NOT_PERMITTED: u32 = 0;
 export let C_MODEL_NOT_ALLOWED: u32 = 0;
 export let C_MODEL_REVOKED: u32 = 0;
 export let C_MODEL_APPROVAL_EXPIRED: u32 = 0;
@@ -59,6 +62,7 @@ let F_PRINCIPAL: u32 = 0;
 let F_PROMPT: u32 = 0;
 let F_VERSION: u32 = 0;
 let F_SHA256: u32 = 0;
+let F_CORPORA: u32 = 0;
 let K_REQUEST: u32 = 0;
 
 // RULE C: the most code points of a trace id.
@@ -74,6 +78,9 @@ export function initContract(): void {
   C_PRINCIPAL_REQUIRED = utf8("principal_required");
   C_APPROVAL_EXPIRED = utf8("approval_expired");
   C_APPROVAL_NOT_YET_VALID = utf8("approval_not_yet_valid");
+  C_UNKNOWN_CORPUS = utf8("unknown_corpus");
+  C_CORPUS_NOT_ALLOWED = utf8("corpus_not_allowed");
+  C_CORPUS_REGION_NOT_PERMITTED = utf8("corpus_region_not_permitted");
   C_MODEL_NOT_ALLOWED = utf8("model_not_allowed");
   C_MODEL_REVOKED = utf8("model_revoked");
   C_MODEL_APPROVAL_EXPIRED = utf8("model_approval_expired");
@@ -115,6 +122,7 @@ export function initContract(): void {
   F_PROMPT = utf8("prompt");
   F_VERSION = utf8("version");
   F_SHA256 = utf8("sha256");
+  F_CORPORA = utf8("corpora");
   K_REQUEST = utf8("request");
 }
 
@@ -167,6 +175,7 @@ export function firstProblem(r: u32): u32 {
   if (v_prompt != 0 && !isNonEmptyStr(objectGet(v_prompt, F_NAME))) return message("`prompt.name` must be a non-empty string");
   if (hasKey(v_prompt, F_VERSION) && !isNonEmptyStr(objectGet(v_prompt, F_VERSION))) return message("`prompt.version` must be a non-empty string");
   if (hasKey(v_prompt, F_SHA256) && !isNonEmptyStr(objectGet(v_prompt, F_SHA256))) return message("`prompt.sha256` must be a non-empty string");
+  if (hasKey(r, F_CORPORA) && !isNonEmptyStrArray(objectGet(r, F_CORPORA))) return message("`corpora` must be an array of non-empty strings");
   return 0;
 }
 
@@ -230,6 +239,28 @@ export function reasonApprovalNotYetValid(useCase: u32, valid: f64, date: u32, r
   const rule = text.end();
   text.begin(); text.lit("use case `"); text.str(useCase); text.lit("` has "); text.int(valid); text.lit(" valid approval(s) on "); text.str(date); text.lit("; its tier requires "); text.int(required);
   addReason(C_APPROVAL_NOT_YET_VALID, rule, text.end(), source);
+}
+
+// unknown_corpus (deny, step 5): the request names an undeclared corpus.
+export function reasonUnknownCorpus(corpus: u32): void {
+  text.begin(); text.lit("corpus `"); text.echo(corpus); text.lit("` is not declared");
+  addReason(C_UNKNOWN_CORPUS, K_REQUEST, text.end(), 0);
+}
+
+// corpus_not_allowed (deny, step 5): the corpus is not among the use case's `retrieval`.
+export function reasonCorpusNotAllowed(useCase: u32, corpus: u32, source: u32): void {
+  text.begin(); text.lit("use_case/"); text.str(useCase); text.lit("/retrieval");
+  const rule = text.end();
+  text.begin(); text.lit("corpus `"); text.str(corpus); text.lit("` may not be read by use case `"); text.str(useCase); text.lit("`");
+  addReason(C_CORPUS_NOT_ALLOWED, rule, text.end(), source);
+}
+
+// corpus_region_not_permitted (deny, step 5): the request region is outside the corpus's residency.
+export function reasonCorpusRegionNotPermitted(corpus: u32, region: u32, source: u32): void {
+  text.begin(); text.lit("corpus/"); text.str(corpus); text.lit("/residency");
+  const rule = text.end();
+  text.begin(); text.lit("corpus `"); text.str(corpus); text.lit("` may not be read from region `"); text.echo(region); text.lit("`");
+  addReason(C_CORPUS_REGION_NOT_PERMITTED, rule, text.end(), source);
 }
 
 // model_not_allowed (deny, step 6): the requested model is not one of the use case's.

@@ -6,12 +6,12 @@ import { alloc, bytesEqual } from "./mem";
 import { echoValue, inStrArray, intOf, isNonEmptyStr, isObj, isStr, isValidTraceId, strCmp, strEq, hasKey } from "./checks";
 import {
   C_BUDGET_EXHAUSTED, C_RATE_LIMITED, firstProblem, initContract, reasonApprovalExpired, reasonApprovalNotYetValid,
-  reasonBudgetDegraded, reasonBudgetExhausted, reasonCounterMissingBudget, reasonCounterMissingRate,
+  reasonBudgetDegraded, reasonBudgetExhausted, reasonCorpusNotAllowed, reasonCorpusRegionNotPermitted, reasonCounterMissingBudget, reasonCounterMissingRate,
   reasonDataClassDenied, reasonDataClassNotPermitted, reasonDataFlowNotPermitted, reasonDataRegionNotPermitted,
   reasonFallbackModel, reasonHumanApprovalRequired, reasonPrincipalRequired, reasonTraceIdRequired, reasonMalformedRequest, reasonModelApprovalExpired,
   reasonModelNotAllowed, reasonModelRegionNotServed, reasonModelRevoked, reasonRateLimited, reasonResidencyViolation,
   reasonPromptApprovalExpired, reasonPromptNotAllowed, reasonPromptVersionNotPinned,
-  reasonToolApprovalExpired, reasonToolNotAllowed, reasonToolScopeNotAllowed, reasonUnknownDataClass,
+  reasonToolApprovalExpired, reasonToolNotAllowed, reasonToolScopeNotAllowed, reasonUnknownCorpus, reasonUnknownDataClass,
   reasonUnknownUseCase, TRACE_ID_MAX,
 } from "./contract";
 import { addReason, hasCode, initReasons, newReasonList, reasonValues, useReasons } from "./reasons";
@@ -36,6 +36,7 @@ let K_DATA_CLASS: u32, K_RESULT: u32, K_DEGRADE: u32, K_ALLOWED: u32, K_BUDGET_M
 let K_OWNER: u32, K_PRINCIPAL: u32, K_ORG: u32, K_REQUIRE: u32;
 let K_PROMPT: u32, K_PROMPTS: u32, K_VERSION: u32, K_SHA256: u32, K_GUARDRAILS: u32, K_ALERTS: u32, K_BUDGET_ALERTS: u32;
 let K_THRESHOLDS_PERCENT: u32, K_NOTIFY: u32, K_ALERT_MICROS: u32, K_THRESHOLD_PERCENT: u32, K_THRESHOLD_MICROS: u32;
+let K_CORPORA: u32;
 let NULL: u32, TRUE: u32, FALSE: u32;
 
 export function initDecide(): void {
@@ -70,6 +71,7 @@ export function initDecide(): void {
   K_GUARDRAILS = utf8("guardrails"); K_ALERTS = utf8("alerts"); K_BUDGET_ALERTS = utf8("budget_alerts");
   K_THRESHOLDS_PERCENT = utf8("thresholds_percent"); K_NOTIFY = utf8("notify"); K_ALERT_MICROS = utf8("alert_thresholds_micros");
   K_THRESHOLD_PERCENT = utf8("threshold_percent"); K_THRESHOLD_MICROS = utf8("threshold_micros");
+  K_CORPORA = utf8("corpora");
   NULL = newNull(); TRUE = newBool(true); FALSE = newBool(false);
 }
 
@@ -213,6 +215,45 @@ function identityStep(ir: u32, r: u32): void {
 
 function num(x: f64): u32 { return newNumber(x, 0, 0); }
 
+// Adds `c` to the distinct, code-point sorted list `list` (insertion).
+function addSorted(list: u32, c: u32): void {
+  for (let k: u32 = 0; k < len(list); k++) if (strEq(elem(list, k), c)) return;
+  let j = len(list);
+  push(list, c);
+  const base = load<u32>(list, 12);
+  while (j > 0 && strCmp(load<u32>(base + ((j - 1) << 2)), c) > 0) {
+    store<u32>(base + (j << 2), load<u32>(base + ((j - 1) << 2)));
+    j--;
+  }
+  store<u32>(base + (j << 2), c);
+}
+
+// 5 (v2 numbering). Retrieval: each distinct corpus, sorted, is declared, granted by the use case and readable from
+// the region (reasons into the current list); the classes of every granted, declared corpus join `classes` (the
+// effective classes, distinct and sorted).
+function retrieval(ir: u32, uc: u32, ucName: u32, ucSource: u32, corpora: u32, region: u32, classes: u32): void {
+  const names = newArray(T_ARRAY, 4);
+  for (let i: u32 = 0; i < len(corpora); i++) addSorted(names, elem(corpora, i));
+  const table = objectGet(ir, K_CORPORA);
+  const granted = objectGet(uc, K_CORPORA);
+  for (let i: u32 = 0; i < len(names); i++) {
+    const k = elem(names, i);
+    const corpus = objectGet(table, k);
+    if (corpus == 0) {
+      reasonUnknownCorpus(k);
+      continue;
+    }
+    if (!inStrArray(granted, k)) {
+      reasonCorpusNotAllowed(ucName, k, ucSource);
+      continue;
+    }
+    const residency = objectGet(corpus, K_RESIDENCY);
+    if (residency != 0 && len(residency) > 0 && !inStrArray(residency, region)) reasonCorpusRegionNotPermitted(k, region, objectGet(corpus, K_SOURCE));
+    const held = objectGet(corpus, K_DATA_CLASSES);
+    if (held != 0) for (let j: u32 = 0; j < len(held); j++) addSorted(classes, elem(held, j));
+  }
+}
+
 // The decision for `input` against data.govc.ir, or 0 when the data holds no govc policy.
 export function decide(data: u32, input: u32): u32 {
   const ir = objectGet(objectGet(data, K_GOVC), K_IR);
@@ -267,6 +308,8 @@ export function decide(data: u32, input: u32): u32 {
       store<u32>(base + (j << 2), c);
     }
   }
+  const corpora = objectGet(r, K_CORPORA);
+  if (corpora != 0) retrieval(ir, uc, ucName, ucSource, corpora, region, classes);
   const tokens = objectGet(r, K_TOKENS);
   const tin = intOf(objectGet(tokens, K_INPUT));
   const tout = intOf(objectGet(tokens, K_OUTPUT));
