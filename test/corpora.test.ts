@@ -65,6 +65,17 @@ describe('corpus: the checker', () => {
     ]);
   });
 
+  it('GOV2070 and GOV2001: a corpus rollback returns to an approved version of a declared corpus', () => {
+    const rollback = (line: string): string => BASE.replace('  retrieval help_center\n', `  retrieval help_center\n  ${line}\n`);
+    expect(diagnose(rollback('rollback corpus help_center to "2026-11-01" within 1h owned_by "oncall@acme.example"'), { only: ['GOV2070', 'GOV2001'] })).toEqual([]);
+    expect(diagnose(rollback('rollback corpus help_center to "2025-01-01" within 1h owned_by "oncall@acme.example"'), { only: ['GOV2070'] })).toMatchObject([
+      { message: 'version `2025-01-01` of corpus `help_center` was never approved', underline: '"2025-01-01"' },
+    ]);
+    expect(diagnose(rollback('rollback corpus help_centre to "2026-11-01" within 1h owned_by "oncall@acme.example"'), { only: ['GOV2001'] })).toMatchObject([
+      { underline: 'help_centre', help: 'did you mean `help_center`?' },
+    ]);
+  });
+
   it('GOV2007: a corpus no use case retrieves; its embedding model counts as used', () => {
     expect(diagnose(BASE.replace('  retrieval help_center\n', ''), { only: ['GOV2007'] })).toEqual([
       { code: 'GOV2007', message: 'corpus `help_center` is never used', underline: 'help_center', label: 'unused', help: 'remove it, or reference it from a use case' },

@@ -18,7 +18,7 @@ export interface UseCaseAssets {
   readonly red_team: IrRedTeam | null;
 }
 
-const ASSET_KIND = { model: 'Model', prompt: 'Prompt', tool: 'Tool' } as const;
+const ASSET_KIND = { model: 'Model', prompt: 'Prompt', tool: 'Tool', corpus: 'Corpus' } as const;
 
 /**
  * Rollbacks (language v2: of a model, a prompt, a tool or a corpus; v1's `rollback to MODEL@"V"` is a model), one
@@ -27,9 +27,7 @@ const ASSET_KIND = { model: 'Model', prompt: 'Prompt', tool: 'Tool' } as const;
 function rollbacksOf(ctx: CheckContext, decl: DeclNode): IrRollback[] {
   const out: IrRollback[] = [];
   for (const rb of fieldsOf(decl, 'Rollback')) {
-    if (rb.asset === 'corpus') {
-      // Corpora are declared by the data slice of issue 10; until then the target is taken as written.
-    } else if (!lookup(ctx, ASSET_KIND[rb.asset], rb.model, 'as rollback target')) continue;
+    if (!lookup(ctx, ASSET_KIND[rb.asset], rb.model, 'as rollback target')) continue;
     if (out.some((x) => x.asset === rb.asset && x.name === rb.model.text)) {
       ctx.report('GOV2003', `${rb.asset} \`${rb.model.text}\` has two rollbacks in use case \`${decl.name.text}\``, rb.keySpan, {
         help: 'one rollback per asset: keep the one with the right target version',

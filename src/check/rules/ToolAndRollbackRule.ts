@@ -35,11 +35,18 @@ export const ToolAndRollbackRule: Rule = {
           }
         }
       }
-      // Every rollback returns to a version that was once approved (language v2: of a model, a prompt or a tool).
+      // Every rollback returns to a version that was once approved (language v2: of a model, a prompt, a tool or a corpus).
       for (const rb of fieldsOf(decl, 'Rollback')) {
-        if (!rb.version || rb.asset === 'corpus') continue;
+        if (!rb.version) continue;
+        const name = rb.model.text;
         const target =
-          rb.asset === 'model' ? model.models.get(rb.model.text)?.ir : rb.asset === 'prompt' ? model.prompts.get(rb.model.text)?.ir : model.tools.get(rb.model.text)?.ir;
+          rb.asset === 'model'
+            ? model.models.get(name)?.ir
+            : rb.asset === 'prompt'
+              ? model.prompts.get(name)?.ir
+              : rb.asset === 'corpus'
+                ? model.corpora.get(name)?.ir
+                : model.tools.get(name)?.ir;
         if (!target || target.approved_versions.includes(rb.version.value)) continue;
         const none = target.approved_versions.length === 0;
         ctx.report('GOV2070', `version \`${rb.version.value}\` of ${rb.asset} \`${target.name}\` was never approved`, rb.version.span, {
