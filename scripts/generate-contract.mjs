@@ -14,9 +14,10 @@
 // of src/codegen/rego.ts; the AssemblyScript holds only govc's own text (the tables), written as JSON string
 // literals of ASCII text.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runGenerator, staleFiles as staleOnDisk } from './generated-files.mjs';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const REGO_PATH = 'src/backends/opa/contract.rego';
@@ -441,56 +442,21 @@ export function generateContract(contract, regoBuilder, semanticsText) {
   };
 }
 
-/** The paths whose file on disk differs from `files`. */
+/** The generated paths whose content on disk differs from `files` (missing files included). */
 export function staleFiles(files, root = REPO_ROOT) {
-  return Object.entries(files)
-    .filter(([path, text]) => {
-      const abs = join(root, path);
-      return !existsSync(abs) || readFileSync(abs, 'utf8') !== text;
-    })
-    .map(([path]) => path);
+  return staleOnDisk(files, root);
 }
 
-async function main(argv) {
-  const check = argv.includes('--check');
-  const unknown = argv.filter((a) => a !== '--check');
-  if (unknown.length) {
-    console.error(`generate-contract: unknown argument ${unknown[0]} (usage: generate-contract.mjs [--check])`);
-    return 2;
-  }
-  const contractJs = join(REPO_ROOT, 'dist', 'decision', 'index.js');
-  const regoJs = join(REPO_ROOT, 'dist', 'codegen', 'rego.js');
-  if (!existsSync(contractJs) || !existsSync(regoJs)) {
-    console.error('generate-contract: dist/ is missing; run `npm run build` first');
-    return 2;
-  }
-  const contract = await import(pathToFileURL(contractJs).href);
-  const rego = await import(pathToFileURL(regoJs).href);
-  const files = generateContract(contract, rego, readFileSync(join(REPO_ROOT, SEMANTICS_PATH), 'utf8'));
-  if (check) {
-    const stale = staleFiles(files);
-    if (stale.length) {
-      console.error(`generate-contract: out of date with src/decision: ${stale.join(', ')}; run \`${REGENERATE}\``);
-      return 1;
-    }
-    console.log(`generate-contract: ${Object.keys(files).join(', ')} up to date`);
-    return 0;
-  }
-  for (const [path, text] of Object.entries(files)) {
-    const abs = join(REPO_ROOT, path);
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, text);
-    console.log(`generate-contract: wrote ${relative(process.cwd(), abs) || abs}`);
-  }
-  return 0;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error('generate-contract:', err instanceof Error ? err.message : err);
-      process.exit(2);
-    },
-  );
-}
+runGenerator({
+  name: 'generate-contract',
+  moduleUrl: import.meta.url,
+  root: REPO_ROOT,
+  needs: ['dist/decision/index.js', 'dist/codegen/rego.js'],
+  source: 'src/decision',
+  regenerate: REGENERATE,
+  generate: async () => {
+    const contract = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'decision', 'index.js')).href);
+    const rego = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'codegen', 'rego.js')).href);
+    return generateContract(contract, rego, readFileSync(join(REPO_ROOT, SEMANTICS_PATH), 'utf8'));
+  },
+});

@@ -7,9 +7,9 @@
 // The generation itself is `generateGrammar(parser, tokens)`, which test/grammar.test.ts calls with the parser and
 // tokens from src/ so that a stale grammar/ fails the tests.
 
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runGenerator, staleFiles as staleOnDisk } from './generated-files.mjs';
 import {
   Alternation,
   Alternative,
@@ -557,54 +557,19 @@ export function generateGrammar(parser, tokens) {
 
 /** The generated paths whose content on disk differs from `files` (missing files included). */
 export function staleFiles(files, root = REPO_ROOT) {
-  return Object.entries(files)
-    .filter(([path, text]) => {
-      const abs = join(root, path);
-      return !existsSync(abs) || readFileSync(abs, 'utf8') !== text;
-    })
-    .map(([path]) => path);
+  return staleOnDisk(files, root);
 }
 
-async function main(argv) {
-  const check = argv.includes('--check');
-  const unknown = argv.filter((a) => a !== '--check');
-  if (unknown.length) {
-    console.error(`generate-grammar: unknown argument ${unknown[0]} (usage: generate-grammar.mjs [--check])`);
-    return 2;
-  }
-  const parserJs = join(REPO_ROOT, 'dist', 'syntax', 'parser.js');
-  const tokensJs = join(REPO_ROOT, 'dist', 'syntax', 'tokens.js');
-  if (!existsSync(parserJs) || !existsSync(tokensJs)) {
-    console.error('generate-grammar: dist/syntax/ is missing; run `npm run build` first');
-    return 2;
-  }
-  const { sharedParser } = await import(pathToFileURL(parserJs).href);
-  const tokens = await import(pathToFileURL(tokensJs).href);
-  const files = generateGrammar(sharedParser(), tokens);
-  if (check) {
-    const stale = staleFiles(files);
-    if (stale.length) {
-      console.error(`generate-grammar: out of date with the parser: ${stale.join(', ')}; run \`${REGENERATE}\``);
-      return 1;
-    }
-    console.log(`generate-grammar: ${Object.keys(files).join(', ')} up to date`);
-    return 0;
-  }
-  for (const [path, text] of Object.entries(files)) {
-    const abs = join(REPO_ROOT, path);
-    mkdirSync(dirname(abs), { recursive: true });
-    writeFileSync(abs, text);
-    console.log(`generate-grammar: wrote ${relative(process.cwd(), abs) || abs}`);
-  }
-  return 0;
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      console.error('generate-grammar:', err instanceof Error ? err.message : err);
-      process.exit(2);
-    },
-  );
-}
+runGenerator({
+  name: 'generate-grammar',
+  moduleUrl: import.meta.url,
+  root: REPO_ROOT,
+  needs: ['dist/syntax/parser.js', 'dist/syntax/tokens.js'],
+  source: 'the parser',
+  regenerate: REGENERATE,
+  generate: async () => {
+    const { sharedParser } = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'syntax', 'parser.js')).href);
+    const tokens = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'syntax', 'tokens.js')).href);
+    return generateGrammar(sharedParser(), tokens);
+  },
+});
