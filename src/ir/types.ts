@@ -1,3 +1,5 @@
+import type { GuardrailObligation, PromptObligation } from '../decision/types.js';
+
 /**
  * The typed IR: the one input of every backend and of the reference evaluator. Plain JSON, described by
  * ir.schema.json and validated with ajv. Money is in integer micro-units of the org currency, prices in integer
@@ -325,21 +327,9 @@ export interface IrRedTeamSuite {
   readonly source: IrSource;
 }
 
-/** One pinned prompt as `obligations.prompts` carries it. */
-export interface IrPromptObligation {
-  readonly name: string;
-  readonly version: string;
-  readonly sha256: string;
-}
-
-/** One guardrail as `obligations.guardrails` carries it (threshold null for lists). */
-export interface IrGuardrailObligation {
-  readonly name: string;
-  readonly kind: 'classifier' | 'allow_list' | 'deny_list';
-  readonly stage: 'input' | 'output' | 'both';
-  readonly action: 'block' | 'flag';
-  readonly threshold: number | null;
-}
+/** One pinned prompt and one guardrail as `obligations.prompts` and `obligations.guardrails` carry them: the decision's own shapes. */
+export type IrPromptObligation = PromptObligation;
+export type IrGuardrailObligation = GuardrailObligation;
 
 /** A use case's declared facts, as the checker resolves them (`check/`); lowering adds `decision`. */
 export interface IrUseCaseFacts {
