@@ -1,4 +1,4 @@
-// Copies non-TypeScript assets that the compiled package reads at run time (the Rego policy) from src/ to dist/,
+// Copies non-TypeScript assets that the compiled package reads at run time (the Rego policy, the gateways' Python modules) from src/ to dist/,
 // and marks dist/cjs/ (the CommonJS build of govc/runtime, tsconfig.cjs.json) as CommonJS: the package is
 // `"type": "module"`, so without it Node would read those `.js` files as ES modules.
 import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ASSET = /\.rego$/;
+const ASSET = /\.(rego|py)$/;
 
 function walk(dir) {
   for (const name of readdirSync(dir)) {
