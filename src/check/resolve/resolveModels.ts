@@ -1,10 +1,40 @@
-import { fieldOf } from '../../ast/nodes.js';
+import { fieldOf, type DeclNode } from '../../ast/nodes.js';
 import type { CheckContext } from '../CheckContext.js';
 import { count, moneyMicros } from '../units.js';
 import { approvalsOf, loc, oneOf, title, uniqueNames } from './commonFields.js';
+import { capacityOf } from './limits.js';
 import { lookup } from './lookup.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
+
+/**
+ * Printable ASCII without spaces: every provider's ids are (Azure deployment names, Bedrock ids and ARNs, Hugging
+ * Face names), and a gateway puts the deployment into URLs and headers, where a space or a control character would
+ * change what is sent.
+ */
+const DEPLOYMENT_ID = /^[\x21-\x7e]+$/;
+
+/** The id the provider serves the model under: the model's name unless `deployment` says otherwise. */
+function deploymentOf(ctx: CheckContext, decl: DeclNode): string {
+  const field = fieldOf(decl, 'Deployment');
+  if (!field) return decl.name.text;
+  const text = field.value.value;
+  if (text.trim() === '') {
+    ctx.report('GOV2111', `model \`${decl.name.text}\` has an empty deployment`, field.value.span, {
+      label: 'empty',
+      help: `write the id the provider serves the model under, or leave \`deployment\` out to use the name \`${decl.name.text}\``,
+    });
+    return decl.name.text;
+  }
+  if (!DEPLOYMENT_ID.test(text)) {
+    ctx.report('GOV2111', `the deployment of model \`${decl.name.text}\` holds a space, a control or a non-ASCII character`, field.value.span, {
+      label: 'not a provider id',
+      help: 'a deployment is an id such as `gpt-41-eu` or `anthropic.claude-3-7-sonnet-20250219-v1:0`: printable ASCII, no spaces',
+    });
+    return decl.name.text;
+  }
+  return text;
+}
 
 /** `model` blocks: provider, versions, regions, prices (to nano-units per token), context window, status, approvals. */
 export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgDefaults): void {
@@ -69,6 +99,8 @@ export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgD
         status: (status && oneOf(ctx, status.value, ['approved', 'deprecated', 'revoked'] as const, 'model status')) ?? 'revoked',
         approvals: approvalsOf(ctx, decl),
         kind: (kindField && oneOf(ctx, kindField.value, ['chat', 'embedding'] as const, 'model kind')) ?? 'chat',
+        deployment: deploymentOf(ctx, decl),
+        capacity: capacityOf(ctx, decl),
         source: loc(decl.name.span),
       },
     });
