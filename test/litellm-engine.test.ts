@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, costMicros } from '../src/eval/evaluate.js';
@@ -5,7 +6,7 @@ import { parseRequestJson } from '../src/eval/parseRequestJson.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { compileClasses, detectStrings, redact as runtimeRedact, type CompiledClass } from '../src/runtime/redact.js';
 import { loadCorpora } from './helpers/corpus.js';
-import { decideJob, startPythonEngine, type PythonAnswer, type PythonEngine, type PythonJob } from './helpers/pythonEngine.js';
+import { decideJob, ENGINE_DIR, PYTHON, startPythonEngine, type PythonAnswer, type PythonEngine, type PythonJob } from './helpers/pythonEngine.js';
 import { asSent, contractRequest, CONTRACT_NAMES, hostileString, renameIr, requestArbitrary } from './helpers/requests.js';
 import { exampleIr, exampleNames } from './helpers/repo.js';
 
@@ -264,5 +265,69 @@ describe('echoed strings (RULE B) at the bound', () => {
     expectSame('hostile values', requests, await decisions(engine, requests.map(decideJob)), requests.map((r) => JSON.stringify(evaluate(ir, r))));
     const sent = requests.map(asSent);
     expectSame('hostile sent', sent, await decisions(engine, sent.map(decideJob)), sent.map((r) => JSON.stringify(evaluate(ir, r))));
+  });
+});
+
+describe('decide on Python values no JSON parser makes', () => {
+  /**
+   * Each case: a Python expression of a request (`base` is a well-formed, allowed request as a dict) and the
+   * JavaScript value it stands for, whose reference decision it must get; `null` for values with no JavaScript
+   * counterpart, which must be denied as malformed (never raised).
+   */
+  const base = contractRequest({ use_case: 'support_assistant' });
+  const CASES: Array<[string, unknown]> = [
+    ['base', base],
+    ['{**base, "tokens": {"input": True, "output": 0}}', { ...base, tokens: { input: true, output: 0 } }],
+    ['{**base, "tokens": {"input": 1000.0, "output": 500.0}}', { ...base, tokens: { input: 1000, output: 500 } }],
+    ['{**base, "tokens": {"input": float("nan")}}', { ...base, tokens: { input: NaN } }],
+    ['{**base, "tokens": {"input": float("inf")}}', { ...base, tokens: { input: Infinity } }],
+    ['{**base, "tokens": {"input": 10**400}}', { ...base, tokens: { input: Infinity } }],
+    ['{**base, "tokens": {"input": -0.0}}', { ...base, tokens: { input: -0 } }],
+    ['{**base, "data_classes": ("pii",)}', { ...base, data_classes: ['pii'] }],
+    ['{**base, "data_classes": ["pii", None]}', { ...base, data_classes: ['pii', null] }],
+    ['{**base, "spend": {"use_case": {"month": 0, "day": 0.5}, "tenant": {"month": 0, "day": 0}}}', { ...base, spend: { use_case: { month: 0, day: 0.5 }, tenant: { month: 0, day: 0 } } }],
+    ['{**base, "spend": {"use_case": {1: 0}, "tenant": {}}}', null],
+    ['{**base, 1: "x", None: "y"}', base],
+    ['Exotic()', null],
+    ['[base]', null],
+    ['(1, 2)', null],
+    ['{**base, "use_case": BadStr("support_assistant")}', null],
+    ['{**base, "data_classes": [BadStr("pii")]}', null],
+    ['Sneaky(base)', base],
+    ['{**base, "tool": Sneaky({"name": "refund", "scope": "payments:refund"})}', { ...base, tool: { name: 'refund', scope: 'payments:refund' } }],
+  ];
+
+  it('reads them as the JSON data they stand for, and denies the rest as malformed, never raising', () => {
+    const ir = irs.get('acme-support')!;
+    const script = String.raw`
+import json, sys
+sys.path.insert(0, sys.argv[2]); sys.path.insert(0, sys.argv[1])
+import govc_engine, govc_policy
+engine = govc_engine.Engine(govc_policy.POLICY)
+class Exotic: pass
+class BadStr(str):
+    def __hash__(self): raise RuntimeError("no hash")
+    def __eq__(self, other): raise RuntimeError("no eq")
+class Sneaky(dict):
+    def __getitem__(self, k): raise RuntimeError("read me through dict")
+    def get(self, k, d=None): raise RuntimeError("read me through dict")
+    def __contains__(self, k): raise RuntimeError("read me through dict")
+jobs = json.loads(sys.stdin.read())
+base = jobs["base"]
+for expr in jobs["exprs"]:
+    try:
+        print(json.dumps({"ok": engine.decide(eval(expr))}, ensure_ascii=True))
+    except Exception as e:
+        print(json.dumps({"error": "%s: %s" % (type(e).__name__, e)}))
+`;
+    const engine = engines.get('acme-support')!;
+    const out = execFileSync(PYTHON, ['-c', script, ENGINE_DIR, engine.policyDir], { input: JSON.stringify({ base, exprs: CASES.map(([e]) => e) }) }).toString().trim().split('\n');
+    const malformed = (a: { ok?: { decision: string; reasons: Array<{ code: string }> } }): boolean => a.ok?.decision === 'deny' && a.ok.reasons[0]?.code === 'malformed_request';
+    CASES.forEach(([expr, js], i) => {
+      const a = JSON.parse(out[i]!) as { ok?: { decision: string; reasons: Array<{ code: string }> } };
+      if (js === null) expect([expr, malformed(a)]).toEqual([expr, true]);
+      else expect([expr, JSON.stringify(a.ok)]).toEqual([expr, JSON.stringify(evaluate(ir, js))]);
+    });
+    expect((JSON.parse(out[0]!) as { ok: { decision: string } }).ok.decision).toBe('allow');
   });
 });
