@@ -79,7 +79,9 @@ describe('the Python engine decides as the reference evaluator', () => {
       expectSame(`${name} decide`, sent, await decisions(engine, sent.map(decideJob)), sent.map((s) => JSON.stringify(evaluate(ir, s))));
       // The same requests as the text a client sends (lone surrogates and all): decide_json reads it as the reference does.
       const texts = inputs.map((i) => JSON.stringify(i) ?? 'null');
-      expectSame(`${name} decide_json`, texts, await decisions(engine, texts.map((text) => ({ op: 'decide_json', text }))), texts.map((t) => referenceOnText(ir, t)));
+      const wantText = texts.map((t) => referenceOnText(ir, t));
+      expectSame(`${name} decide_json`, texts, await decisions(engine, texts.map((text) => ({ op: 'decide_json', text }))), wantText);
+      expectSame(`${name} decide_json (own parser)`, texts, await decisions(engine, texts.map((text) => ({ op: 'decide_json', text, slow: true }))), wantText);
       const kinds = new Set(sent.map((s) => (evaluate(ir, s).reasons[0]?.code ?? '')));
       expect(kinds.size).toBeGreaterThan(8);
     }, 300_000);
@@ -126,7 +128,8 @@ describe('decide_json reads request text as parseRequestJson does', () => {
     const ir = irs.get('acme-support')!;
     const engine = engines.get('acme-support')!;
     const want = texts.map((t) => referenceOnText(ir, t));
-    expectSame('hostile texts', texts.map((t) => t.slice(0, 120)), await decisions(engine, texts.map((text) => ({ op: 'decide_json', text }))), want);
+    // Both ways: Python's json module first (where it reads as the reference does), and the engine's own parser alone.
+    for (const slow of [false, true]) expectSame(`hostile texts${slow ? ' (own parser)' : ''}`, texts.map((t) => t.slice(0, 120)), await decisions(engine, texts.map((text) => ({ op: 'decide_json', text, slow }))), want);
     // Not vacuous: some are allowed, some are malformed in a field, some are not JSON at all.
     expect(want.filter((w) => w.includes('"allowed"')).length).toBeGreaterThan(10);
     expect(want.filter((w) => w.includes('must be an integer')).length).toBeGreaterThan(10);
@@ -141,8 +144,10 @@ describe('decide_json reads request text as parseRequestJson does', () => {
     byteTexts.push(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]), Buffer.from(`{${base}}`));
     const sample = fc.sample(fc.uint8Array({ maxLength: 60 }), { numRuns: 300, seed: 3 }).map((b) => Buffer.concat([Buffer.from(`{${base},"trace_id":"`), Buffer.from(b), Buffer.from('"}')]));
     const all = [...byteTexts, ...sample];
-    const got = await decisions(engine, all.map((b) => ({ op: 'decide_json', bytes: b.toString('base64') })));
-    expectSame('bytes', all.map((b) => b.toString('hex').slice(0, 120)), got, all.map((b) => referenceOnText(ir, new Uint8Array(b))));
+    for (const slow of [false, true]) {
+      const got = await decisions(engine, all.map((b) => ({ op: 'decide_json', bytes: b.toString('base64'), slow })));
+      expectSame('bytes', all.map((b) => b.toString('hex').slice(0, 120)), got, all.map((b) => referenceOnText(ir, new Uint8Array(b))));
+    }
   });
 
   it('on random texts and random edits of JSON texts: the reference’s decision, never a raise', async () => {
@@ -157,7 +162,8 @@ describe('decide_json reads request text as parseRequestJson does', () => {
     });
     const junk = fc.sample(fc.string({ unit: 'binary', maxLength: 80 }), { numRuns: 500, seed: 12 });
     const all = [...edits, ...junk];
-    expectSame('random texts', all, await decisions(engine, all.map((text) => ({ op: 'decide_json', text }))), all.map((t) => referenceOnText(ir, t)));
+    const want = all.map((t) => referenceOnText(ir, t));
+    for (const slow of [false, true]) expectSame('random texts', all, await decisions(engine, all.map((text) => ({ op: 'decide_json', text, slow }))), want);
   }, 120_000);
 });
 

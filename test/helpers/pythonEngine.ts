@@ -15,8 +15,8 @@ const DRIVER = join(REPO_ROOT, 'test', 'helpers', 'pythonDriver.py');
 /** A job for test/helpers/pythonDriver.py (one JSON line); see there for the ops. */
 export type PythonJob =
   | { readonly op: 'decide'; readonly request?: unknown }
-  | { readonly op: 'decide_json'; readonly text: string }
-  | { readonly op: 'decide_json'; readonly bytes: string }
+  | { readonly op: 'decide_json'; readonly text: string; readonly slow?: boolean }
+  | { readonly op: 'decide_json'; readonly bytes: string; readonly slow?: boolean }
   | { readonly op: 'detect'; readonly text: string }
   | { readonly op: 'redact'; readonly text: string; readonly redact: unknown }
   | { readonly op: 'cost'; readonly model: string; readonly input: number; readonly output: number }
