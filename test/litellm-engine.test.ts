@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, costMicros } from '../src/eval/evaluate.js';
@@ -335,5 +338,35 @@ for expr in jobs["exprs"]:
       else expect([expr, JSON.stringify(a.ok)]).toEqual([expr, JSON.stringify(evaluate(ir, js))]);
     });
     expect((JSON.parse(out[0]!) as { ok: { decision: string } }).ok.decision).toBe('allow');
+  });
+});
+
+describe('loading the engine', () => {
+  it('works as a package, as top-level modules on sys.path, and from its file path alone', () => {
+    const engine = engines.get('acme-support')!;
+    const ir = irs.get('acme-support')!;
+    const dir = mkdtempSync(join(tmpdir(), 'govc-pyload-'));
+    try {
+      const pkg = join(dir, 'govcpkg');
+      mkdirSync(pkg);
+      for (const f of ['govc_engine.py', 'govc_contract.py']) copyFileSync(join(ENGINE_DIR, f), join(pkg, f));
+      copyFileSync(join(engine.policyDir, 'govc_policy.py'), join(pkg, 'govc_policy.py'));
+      writeFileSync(join(pkg, '__init__.py'), '');
+      const request = JSON.stringify(contractRequest({ use_case: 'support_assistant' }));
+      const tail = `import json; print(json.dumps(e.Engine(p.POLICY).decide(json.loads(${JSON.stringify(request)}))))`;
+      const scripts = [
+        `import govcpkg.govc_engine as e, govcpkg.govc_policy as p; ${tail}`,
+        `import sys; sys.path.insert(0, ${JSON.stringify(pkg)}); import govc_engine as e, govc_policy as p; ${tail}`,
+        `import importlib.util as u\ndef load(n):\n    s = u.spec_from_file_location(n, ${JSON.stringify(pkg)} + '/' + n + '.py'); m = u.module_from_spec(s); s.loader.exec_module(m); return m\ne = load('govc_engine'); p = load('govc_policy')\n${tail}`,
+      ];
+      const want = JSON.stringify(evaluate(ir, JSON.parse(request)));
+      for (const script of scripts) {
+        const out = execFileSync(PYTHON, ['-c', script], { cwd: dir, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }).toString().trim();
+        expect(JSON.stringify(JSON.parse(out))).toBe(want);
+      }
+      expect((JSON.parse(want) as { decision: string }).decision).toBe('allow');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

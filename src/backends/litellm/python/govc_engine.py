@@ -29,10 +29,33 @@ import re
 
 import re2
 
-try:  # a package (tests, an installed copy) or a flat folder (the LiteLLM proxy's config directory)
-    from . import govc_contract as _contract
-except ImportError:  # pragma: no cover - depends on how the module is loaded
-    import govc_contract as _contract
+
+def _load_contract():
+    """govc_contract beside this file: as a package's module, as a top-level module on sys.path (the LiteLLM
+    proxy's config folder), or, when this file was loaded from its path alone, from that path."""
+    try:
+        from . import govc_contract
+
+        return govc_contract
+    except ImportError:
+        pass
+    try:
+        import govc_contract
+
+        return govc_contract
+    except ImportError:
+        pass
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "govc_contract.py")
+    spec = importlib.util.spec_from_file_location("govc_contract", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_contract = _load_contract()
 
 __all__ = ["Engine", "RedactionRefused", "POLICY_FORMAT"]
 
