@@ -4,15 +4,16 @@
 //
 //   src/backends/opa/contract.rego          Rego: request validation, echo, one function per reason
 //   src/backends/wasm/assembly/contract.ts  AssemblyScript: request validation, one builder per reason, codes
+//   src/backends/litellm/python/govc_contract.py  Python: the tables as data, for the gateways' decision engine
 //   docs/semantics.md                       the tables between the `generated` markers
 //
 //   node scripts/generate-contract.mjs           write them (run `npm run build` first: it reads dist/)
 //   node scripts/generate-contract.mjs --check   write nothing; exit 1 if a file on disk differs
 //
-// The generation is `generateContract(contract, rego, semanticsText)`, which test/contract.test.ts calls with the
-// tables and the Rego builder from src/ so that a stale file fails the tests. Rego is built with the typed builder
-// of src/codegen/rego.ts; the AssemblyScript holds only govc's own text (the tables), written as JSON string
-// literals of ASCII text.
+// The generation is `generateContract(contract, rego, semanticsText, python)`, which test/contract.test.ts calls
+// with the tables and the builders from src/ so that a stale file fails the tests. Rego is built with the typed
+// builder of src/codegen/rego.ts, the Python with src/codegen/python.ts (the tables as literals, nothing else); the
+// AssemblyScript holds only govc's own text (the tables), written as JSON string literals of ASCII text.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -22,6 +23,7 @@ import { runGenerator, staleFiles as staleOnDisk } from './generated-files.mjs';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const REGO_PATH = 'src/backends/opa/contract.rego';
 export const AS_PATH = 'src/backends/wasm/assembly/contract.ts';
+export const PY_PATH = 'src/backends/litellm/python/govc_contract.py';
 export const SEMANTICS_PATH = 'docs/semantics.md';
 export const REGENERATE = 'npm run contract';
 
@@ -355,6 +357,55 @@ function asGenerator(contract) {
   return lines.join('\n') + '\n';
 }
 
+// ---- Python -----------------------------------------------------------------------------------------------------
+
+/** A template as data: literal text, or `{param, kind}`; the engine renders it as `reason()` does. */
+function pyTemplate(contract, text, kinds) {
+  return contract.templateParts(text).map((p) => (typeof p === 'string' ? p : { param: p.param, kind: kinds[p.param] }));
+}
+
+/** TIME_PATTERN's source, refused unless it uses only what JavaScript and Python's re (re.ASCII) read alike. */
+function timePattern(re) {
+  if (re.flags !== '' || !/^\^[\\dTZ:.{}0-9,()?-]*\$$/.test(re.source)) throw new Error(`generate-contract: TIME_PATTERN ${re} is not portable to Python`);
+  return re.source;
+}
+
+function pythonGenerator(contract, P, maxJsonDepth) {
+  const reasons = {};
+  for (const [id, spec] of Object.entries(contract.REASONS)) {
+    reasons[id] = {
+      code: spec.code,
+      kind: spec.kind,
+      step: spec.step,
+      rule: pyTemplate(contract, spec.rule, spec.params),
+      message: pyTemplate(contract, spec.message, spec.params),
+      params: { ...spec.params },
+      source: spec.source,
+      precomputed: spec.precomputed ?? null,
+    };
+  }
+  const fields = contract.REQUEST_FIELDS.map((f) => ({ path: [...f.path], type: f.type, required: f.required, max: f.max ?? null, message: f.message }));
+  return P.pyDataModule(
+    [
+      P.pyComment(GENERATED_BY),
+      P.pyComment(DO_NOT_EDIT),
+      P.pyComment('govc_engine.py decides; this module states the contract as data: the request fields in the order they'),
+      P.pyComment('are validated, and every reason with its rule and message templates cut into text and parameters.'),
+    ],
+    [
+      ['ECHO_MAX_CODE_POINTS', contract.ECHO_MAX_CODE_POINTS],
+      ['ECHO_ELLIPSIS', contract.ECHO_ELLIPSIS],
+      ['PER_SCOPE', { ...contract.PER_SCOPE }],
+      ['MAX_JSON_DEPTH', maxJsonDepth],
+      // A JavaScript pattern of ASCII classes, anchors and counts only: the engine compiles it with re.ASCII and
+      // uses fullmatch, which means what `test` means here.
+      ['TIME_PATTERN', timePattern(contract.TIME_PATTERN)],
+      ['REQUEST_FIELDS', fields],
+      ['REASONS', reasons],
+    ],
+  );
+}
+
 // ---- docs/semantics.md ------------------------------------------------------------------------------------------
 
 /** Inline code that may itself hold backticks (CommonMark: a longer fence, padded with spaces). */
@@ -429,15 +480,19 @@ function splice(text, name, body) {
 
 /**
  * The generated files as `{ [repo-relative path]: text }`. `contract` is src/decision's index module, `regoBuilder`
- * src/codegen/rego.ts's, `semanticsText` the current docs/semantics.md (whose generated sections are replaced).
+ * src/codegen/rego.ts's, `semanticsText` the current docs/semantics.md (whose generated sections are replaced),
+ * `pythonBuilder` src/codegen/python.ts's and `maxJsonDepth` the request-text parser's nesting bound
+ * (src/eval/parseRequestJson.ts).
  */
-export function generateContract(contract, regoBuilder, semanticsText) {
+export function generateContract(contract, regoBuilder, semanticsText, pythonBuilder, maxJsonDepth) {
+  if (pythonBuilder === undefined || !Number.isSafeInteger(maxJsonDepth)) throw new Error('generate-contract: generateContract needs the Python builder and MAX_JSON_DEPTH');
   let docs = splice(semanticsText, 'request fields', fieldsTable(contract));
   docs = splice(docs, 'echoed strings', echoTable(contract));
   docs = splice(docs, 'reason codes', reasonsTable(contract));
   return {
     [REGO_PATH]: regoGenerator(contract, regoBuilder),
     [AS_PATH]: asGenerator(contract),
+    [PY_PATH]: pythonGenerator(contract, pythonBuilder, maxJsonDepth),
     [SEMANTICS_PATH]: docs,
   };
 }
@@ -451,12 +506,14 @@ runGenerator({
   name: 'generate-contract',
   moduleUrl: import.meta.url,
   root: REPO_ROOT,
-  needs: ['dist/decision/index.js', 'dist/codegen/rego.js'],
+  needs: ['dist/decision/index.js', 'dist/codegen/rego.js', 'dist/codegen/python.js', 'dist/eval/parseRequestJson.js'],
   source: 'src/decision',
   regenerate: REGENERATE,
   generate: async () => {
     const contract = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'decision', 'index.js')).href);
     const rego = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'codegen', 'rego.js')).href);
-    return generateContract(contract, rego, readFileSync(join(REPO_ROOT, SEMANTICS_PATH), 'utf8'));
+    const python = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'codegen', 'python.js')).href);
+    const { MAX_JSON_DEPTH } = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'eval', 'parseRequestJson.js')).href);
+    return generateContract(contract, rego, readFileSync(join(REPO_ROOT, SEMANTICS_PATH), 'utf8'), python, MAX_JSON_DEPTH);
   },
 });
