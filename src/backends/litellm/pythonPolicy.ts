@@ -1,5 +1,5 @@
 import { pyComment, pyDataModule, pyStr } from '../../codegen/python.js';
-import type { IrApproval, IrBudget, IrDataFlow, IrModel, IrProgram, IrProvider, IrUseCase } from '../../ir/types.js';
+import type { IrApproval, IrBudget, IrDataFlow, IrProgram, IrUseCase } from '../../ir/types.js';
 import { compareCodePoints } from '../../util/compare.js';
 
 /**
@@ -13,10 +13,6 @@ import { compareCodePoints } from '../../util/compare.js';
 
 /** The POLICY format the engine reads; the engine refuses another. */
 export const PYTHON_POLICY_FORMAT = 1;
-
-/** Fields of IR version 4 (language: `api`, `deployment`, `capacity`), read when the IR has them. */
-type ProviderV4 = IrProvider & { readonly api?: string };
-type ModelV4 = IrModel & { readonly deployment?: string; readonly capacity?: { readonly rpm: number | null; readonly tpm: number | null } };
 
 function sortedTable<T, U>(table: Readonly<Record<string, T>>, f: (v: T, name: string) => U): Record<string, U> {
   const out: Record<string, U> = {};
@@ -79,22 +75,22 @@ export function pythonPolicyData(ir: IrProgram): Record<string, unknown> {
       retention_days: ir.org.retention_days,
       source: ir.org.source,
     },
-    providers: sortedTable(ir.providers as Readonly<Record<string, ProviderV4>>, (p) => ({
+    providers: sortedTable(ir.providers, (p) => ({
       name: p.name,
-      api: p.api ?? 'openai_compatible',
+      api: p.api,
       regions: [...p.regions],
       hosting: p.hosting,
       source: p.source,
     })),
-    models: sortedTable(ir.models as Readonly<Record<string, ModelV4>>, (m) => ({
+    models: sortedTable(ir.models, (m) => ({
       name: m.name,
       provider: m.provider,
-      deployment: m.deployment ?? m.name,
+      deployment: m.deployment,
       version: m.version,
       approved_versions: [...m.approved_versions],
       regions: [...m.regions],
       price: { input_nanos_per_token: m.price.input_nanos_per_token, output_nanos_per_token: m.price.output_nanos_per_token },
-      capacity: { rpm: m.capacity?.rpm ?? null, tpm: m.capacity?.tpm ?? null },
+      capacity: { rpm: m.capacity.rpm, tpm: m.capacity.tpm },
       context_tokens: m.context_tokens,
       status: m.status,
       kind: m.kind,
