@@ -1,5 +1,5 @@
 export { PortkeyBackend } from './PortkeyBackend.js';
-export { portkeyFiles, configFileNames, PORTKEY_DIR, NOT_IN_PORTKEY_OSS, type PortkeyFiles } from './portkeyFiles.js';
+export { portkeyFiles, portkeyHeaderValue, configFileNames, PORTKEY_DIR, NODE_HEADER_LIMIT, NOT_IN_PORTKEY_OSS, type PortkeyFiles } from './portkeyFiles.js';
 export {
   portkeyUseCasePlan,
   providerEnv,

@@ -15,15 +15,23 @@ import { portkeyRegexRule, portkeyRegexSource } from './portkeyRegex.js';
  * Portkey runs a target's hooks on the request with that target's `override_params` applied, so a hook there sees
  * the deployment, never the model asked for.
  *
- * Each answering target carries its whole input guardrail (a child's hooks replace its parent's in Portkey, so
- * nothing is inherited): one hook with `deny: true` (a failing `deny: false` check crashes 1.15.2) and
- * `sequential: true` (parallel checks would each see the original text and only one redaction would survive),
- * whose checks are, in order, a block for each detector of each class the target may not receive (denied by the use
- * case, or allowed only to other models and providers), then a redaction for each detector of each class the use
- * case redacts. Every check has `failOnError: true`: Portkey passes a check that errors unless told otherwise.
+ * Each answering target runs one input guardrail: a hook with `deny: true` (a failing `deny: false` check crashes
+ * 1.15.2) and `sequential: true` (parallel checks would each see the original text and only one redaction would
+ * survive), whose checks are, in order, one block per class the target may not receive (denied by the use case, or
+ * allowed only to other models and providers; its detectors as one alternation, which matches where any of them
+ * does), then one redaction per detector of each class the use case redacts (one by one, as govc's runtime
+ * replaces them). Every check has `failOnError: true`: Portkey passes a check that errors unless told otherwise.
+ *
+ * The config travels in an HTTP header, whose size Node limits (16 KiB by default), so a guardrail is written once
+ * where Portkey's inheritance allows: a target without `input_guardrails` runs its parent's, one with them (even
+ * `[]`) runs only its own. So the guardrail most answering targets run sits at the top of the config (the
+ * `not_allowed` route has its own), a route whose targets mostly run another has that one, and a target carries its
+ * own only where it differs from what it inherits.
  */
 export interface PortkeyConfig {
   readonly strategy: PortkeyConditionalStrategy;
+  /** The guardrail most answering targets run. */
+  readonly input_guardrails?: readonly PortkeyGuardrail[];
   readonly targets: readonly PortkeyRouteTarget[];
 }
 
@@ -38,6 +46,8 @@ export type PortkeyRouteTarget = PortkeyFallbackRoute | PortkeyRefusal;
 export interface PortkeyFallbackRoute {
   readonly name: string;
   readonly strategy: { readonly mode: 'fallback'; readonly on_status_codes: readonly number[] };
+  /** The guardrail most of the route's targets run, when it is not the config's. */
+  readonly input_guardrails?: readonly PortkeyGuardrail[];
   readonly targets: readonly PortkeyLeaf[];
 }
 
@@ -48,7 +58,8 @@ export interface PortkeyLeaf {
   readonly deployment_id?: string;
   readonly override_params: { readonly model: string };
   readonly retry: { readonly attempts: number; readonly on_status_codes: readonly number[] };
-  readonly input_guardrails: readonly PortkeyGuardrail[];
+  /** This target's own guardrail, where it differs from the one it inherits (`[]`: none). */
+  readonly input_guardrails?: readonly PortkeyGuardrail[];
 }
 
 export interface PortkeyRefusal {
@@ -70,9 +81,6 @@ export interface PortkeyRegexCheck {
   /** A block fails the check on a match; a redaction replaces every match and passes. */
   readonly failOnDetection: boolean;
   readonly failOnError: true;
-  /** For the reader (Portkey ignores them): the class and detector the check stands for. */
-  readonly data_class: string;
-  readonly detector: string;
 }
 
 export interface PortkeyModelCheck {
@@ -169,19 +177,34 @@ function handlingOf(uc: IrUseCase, cls: IrDataClass): ClassHandling {
 /** Step 6: the flow permits the model when it names the model or the model's provider. */
 const permits = (h: ClassHandling, m: IrModel): boolean => h.flow === null || h.flow.providers.includes(m.provider) || h.flow.models.includes(m.name);
 
-function regexCheck(h: ClassHandling, detector: { readonly name: string; readonly regex: string }, block: boolean): PortkeyRegexCheck {
-  const source = portkeyRegexSource(detector.regex);
+function source(h: ClassHandling, detector: { readonly name: string; readonly regex: string }): string {
+  const out = portkeyRegexSource(detector.regex);
   // INVARIANT: a checked program's detectors are in the portable subset (GOV2015/GOV2016 refuse the rest).
-  if (source === undefined) throw new Error(`INVARIANT: detector \`${detector.name}\` of \`${h.cls.name}\` is not in the portable subset`);
+  if (out === undefined) throw new Error(`INVARIANT: detector \`${detector.name}\` of \`${h.cls.name}\` is not in the portable subset`);
+  return out;
+}
+
+/** Fails on a match of any of the class's detectors. */
+function blockCheck(h: ClassHandling): PortkeyRegexCheck {
+  const sources = h.cls.detectors.map((d) => source(h, d));
   return {
     id: 'default.regexReplace',
-    rule: portkeyRegexRule(source, block ? 'u' : 'gu'),
-    // Class names are identifiers, so the marker holds no `$` that String.prototype.replace would expand.
-    redactText: block ? `[BLOCKED:${h.cls.name}]` : `[REDACTED:${h.cls.name}]`,
-    failOnDetection: block,
+    rule: portkeyRegexRule(sources.length === 1 ? sources[0]! : sources.map((x) => `(?:${x})`).join('|'), 'u'),
+    redactText: `[BLOCKED:${h.cls.name}]`,
+    failOnDetection: true,
     failOnError: true,
-    data_class: h.cls.name,
-    detector: detector.name,
+  };
+}
+
+/** Replaces every match of one detector with the class's marker, as runtime/redact.ts does. */
+function redactCheck(h: ClassHandling, detector: { readonly name: string; readonly regex: string }): PortkeyRegexCheck {
+  return {
+    id: 'default.regexReplace',
+    rule: portkeyRegexRule(source(h, detector), 'gu'),
+    // Class names are identifiers, so the marker holds no `$` that String.prototype.replace would expand.
+    redactText: `[REDACTED:${h.cls.name}]`,
+    failOnDetection: false,
+    failOnError: true,
   };
 }
 
@@ -217,8 +240,8 @@ export function portkeyUseCasePlan(ir: IrProgram, uc: IrUseCase): PortkeyUseCase
     .sort(compareCodePoints)
     .map((n) => handlingOf(uc, ir.data_classes[n]!));
   const models = routable(ir, uc.models);
-  const rollback = uc.rollbacks.find((r) => r.asset === 'model');
-  const rollbackModel = rollback === undefined ? [] : routable(ir, [rollback.name]);
+  const rollbackNames = uc.rollbacks.filter((r) => r.asset === 'model').map((r) => r.name);
+  const rollbackModels = routable(ir, rollbackNames);
 
   const targets: PortkeyTargetInfo[] = [];
   const leaf = (m: IrModel, path: string): PortkeyLeaf => {
@@ -227,8 +250,8 @@ export function portkeyUseCasePlan(ir: IrProgram, uc: IrUseCase): PortkeyUseCase
     const blocked = classes.filter((h) => h.action === 'deny' || !permits(h, m));
     const redacted = classes.filter((h) => h.action === 'redact' && permits(h, m));
     const checks: PortkeyCheck[] = [
-      ...blocked.flatMap((h) => h.cls.detectors.map((d) => regexCheck(h, d, true))),
-      ...redacted.flatMap((h) => h.cls.detectors.map((d) => regexCheck(h, d, false))),
+      ...blocked.filter((h) => h.cls.detectors.length > 0).map(blockCheck),
+      ...redacted.flatMap((h) => h.cls.detectors.map((d) => redactCheck(h, d))),
     ];
     const portkeyProvider = PORTKEY_PROVIDER[provider.api];
     targets.push({
@@ -251,18 +274,43 @@ export function portkeyUseCasePlan(ir: IrProgram, uc: IrUseCase): PortkeyUseCase
       input_guardrails: checks.length > 0 ? [guardrail(checks)] : [],
     };
   };
+  /** The guardrail most targets of `xs` run, as written (on a tie `prefer`, the inherited one, else the first). */
+  const common = (xs: readonly PortkeyLeaf[], prefer?: readonly PortkeyGuardrail[]): readonly PortkeyGuardrail[] | undefined => {
+    const counts = new Map<string, { n: number; g: readonly PortkeyGuardrail[] }>();
+    for (const x of xs) {
+      const key = JSON.stringify(x.input_guardrails ?? []);
+      const c = counts.get(key);
+      if (c === undefined) counts.set(key, { n: 1, g: x.input_guardrails ?? [] });
+      else c.n++;
+    }
+    let best: { n: number; g: readonly PortkeyGuardrail[] } | undefined;
+    for (const c of counts.values()) if (best === undefined || c.n > best.n) best = c;
+    const preferred = prefer === undefined ? undefined : counts.get(JSON.stringify(prefer));
+    return preferred !== undefined && best !== undefined && preferred.n === best.n ? preferred.g : best?.g;
+  };
+  const key = (g: readonly PortkeyGuardrail[] | undefined): string => JSON.stringify(g ?? []);
 
   const routes: Array<{ model: string; path: string; chain: string[] }> = [];
-  const routeTargets: PortkeyRouteTarget[] = models.map((m, k) => {
+  const chains = models.map((m, k) => {
     const chain = models.slice(k);
-    for (const r of rollbackModel) if (!chain.includes(r)) chain.push(r);
+    for (const r of rollbackModels) if (!chain.includes(r)) chain.push(r);
     const path = `config.targets[${k}]`;
     routes.push({ model: m.name, path, chain: chain.map((c) => c.name) });
-    return {
-      name: `route_${k + 1}`,
-      strategy: { mode: 'fallback', on_status_codes: RETRY_ON },
-      targets: chain.map((c, i) => leaf(c, `${path}.targets[${i}]`)),
-    };
+    return chain.map((c, i) => leaf(c, `${path}.targets[${i}]`));
+  });
+  // Each guardrail as high as Portkey's inheritance lets it sit (see PortkeyConfig): the most common one at the top,
+  // a route's most common one on the route when it differs, a target's own only where it differs from its route's.
+  const top = common(chains.flat()) ?? [];
+  const routeTargets: PortkeyRouteTarget[] = chains.map((chain, k) => {
+    const strategy = { mode: 'fallback', on_status_codes: RETRY_ON } as const;
+    const mine = common(chain, top) ?? [];
+    const onRoute = key(mine) !== key(top);
+    const inherited = onRoute ? mine : top;
+    const targets = chain.map((l) => {
+      const { input_guardrails: own, ...rest } = l;
+      return key(own) === key(inherited) ? rest : { ...rest, input_guardrails: own ?? [] };
+    });
+    return { name: `route_${k + 1}`, strategy, ...(onRoute && { input_guardrails: mine }), targets };
   });
   routeTargets.push({
     name: NOT_ALLOWED,
@@ -276,17 +324,18 @@ export function portkeyUseCasePlan(ir: IrProgram, uc: IrUseCase): PortkeyUseCase
       conditions: models.map((m, k) => ({ query: { 'params.model': m.name }, then: `route_${k + 1}` })),
       default: NOT_ALLOWED,
     },
+    ...(top.length > 0 && { input_guardrails: top }),
     targets: routeTargets,
   };
 
-  const named = [...new Set([...uc.models, ...(rollback === undefined ? [] : [rollback.name])])];
+  const named = [...new Set([...uc.models, ...rollbackNames])];
   // A class without detectors that the use case denies, redacts or keeps from some of its models: no check sees it.
   const undetectable = classes.filter((h) => h.cls.detectors.length === 0 && (h.action !== 'allow' || models.some((m) => !permits(h, m)))).map((h) => h.cls.name);
   return {
     config,
     routes,
     targets,
-    unrouted: named.filter((n) => !models.includes(own(ir.models, n)!) && !rollbackModel.includes(own(ir.models, n)!)).sort(compareCodePoints),
+    unrouted: named.filter((n) => !models.includes(own(ir.models, n)!) && !rollbackModels.includes(own(ir.models, n)!)).sort(compareCodePoints),
     undetectable,
     not_enforced: PORTKEY_NOT_ENFORCED,
   };

@@ -37,6 +37,19 @@ export interface PortkeyFiles {
 /** What the configs leave to govc's decision point (`govc serve`, issue 13). */
 export const NOT_IN_PORTKEY_OSS = 'Budgets, rate limits, tools and residency by tenant or region are not in Portkey\'s open-source gateway: they are enforced through govc\'s decision point (govc serve)';
 
+/** JSON text with every character beyond ASCII escaped (only strings hold one): a file that is also a header value. */
+function asciiJson(text: string): string {
+  return text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The config as the `x-portkey-config` header carries it: one line of ASCII JSON. */
+export function portkeyHeaderValue(config: unknown): string {
+  return asciiJson(JSON.stringify(config));
+}
+
+/** Node's default limit on a request's headers (`--max-http-header-size`), which the gateway inherits. */
+export const NODE_HEADER_LIMIT = 16_384;
+
 /** A code span for text govc knows holds no backtick or line break (identifiers, env names, paths it builds). */
 function code(text: string): string {
   // INVARIANT: callers pass identifiers and names govc builds from them.
@@ -77,13 +90,18 @@ function readme(ir: IrProgram, plans: ReadonlyArray<readonly [string, string, Po
       lines.push(`| ${code(name)} | ${code(t.path)} | ${code(t.model)} | ${code(t.provider)} (${code(t.api)}) | ${env} |`);
     }
   }
+  const largest = Math.max(0, ...plans.map(([, , plan]) => portkeyHeaderValue(plan.config).length));
+  lines.push('', '## Header size', '');
+  lines.push(`The largest config is ${largest} bytes as a header. Node limits a request's headers to ${NODE_HEADER_LIMIT} bytes unless`);
+  lines.push('the gateway is started with a larger `--max-http-header-size` (for example `node --max-http-header-size=65536');
+  lines.push('node_modules/@portkey-ai/gateway/build/start-server.js`); a request over the limit gets HTTP 431.');
   lines.push('', '## What each config enforces', '');
-  lines.push('| use case | file | models allowed (route order) | classes blocked | classes redacted |', '|---|---|---|---|---|');
+  lines.push('| use case | file | header bytes | models allowed (route order) | classes blocked | classes redacted |', '|---|---|---|---|---|---|');
   for (const [name, file, plan] of plans) {
     const blocks = [...new Set(plan.targets.flatMap((t) => t.blocks))].sort(compareCodePoints);
     const redacts = [...new Set(plan.targets.flatMap((t) => t.redacts))].sort(compareCodePoints);
     const list = (xs: readonly string[]): string => (xs.length === 0 ? '—' : xs.map(code).join(', '));
-    lines.push(`| ${code(name)} | ${code(file)} | ${list(plan.routes.map((r) => r.model))} | ${list(blocks)} | ${list(redacts)} |`);
+    lines.push(`| ${code(name)} | ${code(file)} | ${portkeyHeaderValue(plan.config).length} | ${list(plan.routes.map((r) => r.model))} | ${list(blocks)} | ${list(redacts)} |`);
   }
   lines.push('', 'A class is blocked at a target when the use case denies it or allows it only to other models or providers;');
   lines.push('checks run on the text of the last message, with the program\'s detectors.');
@@ -101,7 +119,7 @@ export function portkeyFiles(ir: IrProgram): PortkeyFiles {
   const names = Object.keys(ir.use_cases).sort(compareCodePoints);
   const fileNames = configFileNames(names);
   const plans = names.map((name, i) => [name, `${PORTKEY_DIR}/${fileNames[i]!}.json`, portkeyUseCasePlan(ir, ir.use_cases[name]!)] as const);
-  const files: Array<[string, string]> = plans.map(([, file, plan]) => [file, stableJson(plan.config)]);
+  const files: Array<[string, string]> = plans.map(([, file, plan]) => [file, asciiJson(stableJson(plan.config))]);
   files.push([`${PORTKEY_DIR}/README.md`, readme(ir, plans)]);
   const manifest = {
     gateway: '@portkey-ai/gateway@1.15.2',
@@ -109,7 +127,7 @@ export function portkeyFiles(ir: IrProgram): PortkeyFiles {
     use_cases: Object.fromEntries(
       plans.map(([name, file, plan]) => [
         name,
-        { file, routes: plan.routes, targets: plan.targets, unrouted: plan.unrouted, undetectable: plan.undetectable },
+        { file, header_bytes: portkeyHeaderValue(plan.config).length, routes: plan.routes, targets: plan.targets, unrouted: plan.unrouted, undetectable: plan.undetectable },
       ]),
     ),
     not_enforced: [NOT_IN_PORTKEY_OSS, ...PORTKEY_NOT_ENFORCED],
