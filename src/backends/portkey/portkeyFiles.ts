@@ -92,9 +92,9 @@ function readme(ir: IrProgram, plans: ReadonlyArray<readonly [string, string, Po
   }
   const largest = Math.max(0, ...plans.map(([, , plan]) => portkeyHeaderValue(plan.config).length));
   lines.push('', '## Header size', '');
-  lines.push(`The largest config is ${largest} bytes as a header. Node limits a request's headers to ${NODE_HEADER_LIMIT} bytes unless`);
-  lines.push('the gateway is started with a larger `--max-http-header-size` (for example `node --max-http-header-size=65536');
-  lines.push('node_modules/@portkey-ai/gateway/build/start-server.js`); a request over the limit gets HTTP 431.');
+  lines.push(`The largest config is ${largest} bytes as a header. Node limits a request's headers to ${NODE_HEADER_LIMIT} bytes (HTTP 431`);
+  lines.push('beyond); a larger program needs the gateway started with a larger limit:');
+  lines.push('', '```', 'node --max-http-header-size=65536 node_modules/@portkey-ai/gateway/build/start-server.js --headless', '```');
   lines.push('', '## What each config enforces', '');
   lines.push('| use case | file | header bytes | models allowed (route order) | classes blocked | classes redacted |', '|---|---|---|---|---|---|');
   for (const [name, file, plan] of plans) {
