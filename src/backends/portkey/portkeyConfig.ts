@@ -9,7 +9,7 @@ import { portkeyRegexRule, portkeyRegexSource } from './portkeyRegex.js';
  *
  * The config routes on the model the caller names (a `conditional` strategy on `params.model`, which Portkey reads
  * from the request as sent): each model the use case may use has a route, a `fallback` over that model and the
- * use case's later models in declared order, then the model rollback target; every other model, and a request
+ * use case's later models in declared order, then its model rollback targets; every other model, and a request
  * naming none, takes the `not_allowed` route, whose only target refuses with a failing `modelWhitelist` check (446
  * `hooks_failed`) before anything is sent. The allow-list is a route and not a hook on the answering targets because
  * Portkey runs a target's hooks on the request with that target's `override_params` applied, so a hook there sees
