@@ -10,6 +10,7 @@ import { regoTestsFromCorpus } from '../src/backends/opa/regoTests.js';
 import type { CorpusCase } from '../src/decision/corpus.js';
 import { guardsArtifacts } from '../src/backends/ts-guards/guardsArtifacts.js';
 import { policyWasm } from '../src/backends/wasm/index.js';
+import { portkeyFiles } from '../src/backends/portkey/index.js';
 import { selectBackends } from '../src/cli/commands/build.js';
 import { stableJson } from '../src/codegen/json.js';
 import { IR_SCHEMA } from '../src/ir/schema.js';
@@ -83,6 +84,10 @@ describe('buildArtifacts', () => {
       'ts/guards.cjs',
       'ts/guards.d.cts',
       'policy.wasm',
+      'portkey/kb_tagging.json',
+      'portkey/support_assistant.json',
+      'portkey/ticket_summary.json',
+      'portkey/README.md',
       'opa/bundle/data.json',
       'opa/bundle/govc/policy.rego',
       'opa/bundle/policy.wasm',
@@ -90,7 +95,7 @@ describe('buildArtifacts', () => {
       'opa/tests/govc_test.rego',
       MANIFEST_FILE,
     ]);
-    expect(all.replaces).toEqual(['opa', 'ts']);
+    expect(all.replaces).toEqual(['opa', 'ts', 'portkey']);
   });
 
   it('writes exactly what each target\'s generator makes', () => {
@@ -103,13 +108,15 @@ describe('buildArtifacts', () => {
       'policy.wasm': policyWasm(),
       ...Object.fromEntries(bundle.files.map((f) => [`opa/bundle${f.name}`, f.data])),
       'opa/tests/govc_test.rego': regoTestsFromCorpus(input.corpus as CorpusCase[]),
+      ...portkeyFiles(input.ir).files,
     };
     for (const [path, data] of Object.entries(expected)) expect([path, bytes(byPath.get(path)!).equals(bytes(data))]).toEqual([path, true]);
   });
 
   it('writes a manifest with the revision, org, date, sources and the SHA-256 of every other file', () => {
     const manifest = JSON.parse(String(byPath.get(MANIFEST_FILE))) as Record<string, unknown> & { files: Record<string, string> };
-    expect(Object.keys(manifest)).toEqual(['revision', 'org', 'as_of', 'sources', 'files']);
+    expect(Object.keys(manifest)).toEqual(['revision', 'org', 'as_of', 'sources', 'targets', 'files']);
+    expect(manifest.targets).toEqual({ portkey: portkeyFiles(input.ir).manifest });
     expect(manifest.revision).toBe(input.ir.revision);
     expect(manifest.org).toBe(input.ir.org.name);
     expect(manifest.as_of).toBe(AS_OF);
@@ -185,10 +192,10 @@ describe('--target', () => {
     expect('error' in r && { code: r.error.code, help: r.error.help, notes: r.error.notes }).toEqual({
       code: 'GOV5004',
       help: 'did you mean `wasm`?',
-      notes: ['the targets are `ir`, `opa`, `ts-guards`, `wasm`'],
+      notes: ['the targets are `ir`, `opa`, `ts-guards`, `wasm`, `portkey`'],
     });
     const far = selectBackends('gateway');
-    expect('error' in far && far.error.help).toBe('the targets are `ir`, `opa`, `ts-guards`, `wasm`');
+    expect('error' in far && far.error.help).toBe('the targets are `ir`, `opa`, `ts-guards`, `wasm`, `portkey`');
   });
 });
 

@@ -202,7 +202,8 @@ describe('the configs as data', () => {
     const azure = withApis(exampleIr('eu-lender'), { azure_openai: 'azure_openai' });
     const az = portkeyUseCasePlan(azure, azure.use_cases.service_chat!);
     expect(az.targets[0]).toMatchObject({ portkey_provider: 'azure-openai', custom_host: 'required', env: { api_key: 'GOVC_AZURE_OPENAI_API_KEY', custom_host: 'GOVC_AZURE_OPENAI_API_BASE', api_version: 'GOVC_AZURE_OPENAI_API_VERSION' } });
-    expect(leaves(az.config)[0]!.leaf).toMatchObject({ provider: 'azure-openai', deployment_id: 'gpt-4.1', override_params: { model: 'gpt-4.1' } });
+    // eu-lender's gpt-4.1 is served as deployment `credit-letters` (its `deployment`).
+    expect(leaves(az.config)[0]!.leaf).toMatchObject({ provider: 'azure-openai', deployment_id: 'credit-letters', override_params: { model: 'credit-letters' } });
   });
 
   it('give each use case a file name of its own, whatever the file system', () => {
@@ -398,11 +399,14 @@ describe('the real Portkey gateway (127.0.0.1) runs the configs', () => {
     expect([got.path, got.authorization, got.body.model, lastUserText(got.body)]).toEqual(['/v1/chat/completions', 'Bearer sk-test-openai', 'gpt-41-prod', 'What are your opening hours?']);
     // A fallback model named by the caller is served by its own route.
     const claude = await send(filled(acme, 'support_assistant'), 'claude-sonnet-4', 'hi');
-    expect([claude.status, claude.headers.get('x-portkey-last-used-option-index'), upstream.received.at(-1)!.body.model, upstream.received.at(-1)!.authorization]).toEqual([
+    // acme-support's Anthropic provider says `api anthropic`: Portkey speaks Anthropic's protocol, key in `x-api-key`.
+    const sent = upstream.received.at(-1)!;
+    expect([claude.status, claude.headers.get('x-portkey-last-used-option-index'), sent.path, sent.body.model, sent.apiKey]).toEqual([
       200,
       'config.targets[1].targets[0]',
+      '/v1/messages',
       'claude-sonnet-4-20250514',
-      'Bearer sk-test-anthropic',
+      'sk-test-anthropic',
     ]);
   });
 

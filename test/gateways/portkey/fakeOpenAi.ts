@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One request the fake upstream received: its path, auth header and JSON body, as sent by the gateway. */
+/** One request the fake upstream received: its path, auth headers and JSON body, as sent by the gateway. */
 export interface RecordedRequest {
   readonly path: string;
   readonly authorization: string | undefined;
+  /** Anthropic's key header (`x-api-key`): Portkey sends an `anthropic` target's key there. */
+  readonly apiKey: string | undefined;
   readonly body: { readonly model?: unknown; readonly messages?: ReadonlyArray<{ readonly role: string; readonly content: unknown }> } & Record<string, unknown>;
 }
 
@@ -37,7 +39,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       } catch {
         // recorded as an empty body: the test sees it
       }
-      received.push({ path: req.url ?? '', authorization: req.headers.authorization, body });
+      received.push({ path: req.url ?? '', authorization: req.headers.authorization, apiKey: typeof req.headers['x-api-key'] === 'string' ? req.headers['x-api-key'] : undefined, body });
       const model = typeof body.model === 'string' ? body.model : '';
       const status = failures.get(model);
       if (status !== undefined) {
