@@ -10,6 +10,7 @@ const strArray = { type: 'array', items: str } as const;
 const contractTerms = { type: 'array', items: { enum: ['dpa', 'zero_retention', 'no_training'] } } as const;
 const nonNegInt = { type: 'integer', minimum: 0 } as const;
 const posInt = { type: 'integer', minimum: 1 } as const;
+const nullablePosInt = { type: ['integer', 'null'], minimum: 1 } as const;
 const logLevel = { enum: ['none', 'redacted', 'full'] } as const;
 const scope = { enum: ['use_case', 'tenant'] } as const;
 
@@ -60,10 +61,10 @@ const useCaseDecision = obj({
 
 export const IR_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://govc.dev/schemas/ir-v3.json',
-  title: 'govc IR, version 3',
+  $id: 'https://govc.dev/schemas/ir-v4.json',
+  title: 'govc IR, version 4',
   ...obj({
-    ir_version: { const: 3 },
+    ir_version: { const: 4 },
     revision: { type: 'string', pattern: '^[0-9a-f]{16}$' },
     org: obj({
       name: str,
@@ -94,6 +95,7 @@ export const IR_SCHEMA = {
         zero_retention: { type: 'boolean' },
         trains_on_customer_data: { type: 'boolean' },
         hosting: { enum: ['vendor', 'on_premises', 'self_hosted'] },
+        api: { enum: ['openai', 'azure_openai', 'anthropic', 'bedrock', 'openai_compatible'] },
         source: str,
       }),
     },
@@ -111,6 +113,8 @@ export const IR_SCHEMA = {
         status: { enum: ['approved', 'deprecated', 'revoked'] },
         approvals: { type: 'array', items: approval },
         kind: { enum: ['chat', 'embedding'] },
+        deployment: { type: 'string', minLength: 1 },
+        capacity: obj({ rpm: nullablePosInt, tpm: nullablePosInt }),
         source: str,
       }),
     },

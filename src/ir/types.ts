@@ -11,9 +11,10 @@ import type { GuardrailObligation, PromptObligation } from '../decision/types.js
  * The IR's shape version. 2: each use case carries `decision`, the parts of its decisions that lowering precomputes
  * (an IR of version 1 lacks them, and a target reading a version-2 IR relies on them). 3: language v2 (people and
  * teams, the org's `require`, each use case's `log_access`, and the decision's `owner`, `log.access` and
- * `hard_limit_micros` precomputed).
+ * `hard_limit_micros` precomputed). 4: how a provider and a model are reached (each provider's `api`, each model's
+ * `deployment` and `capacity`), with their defaults lowered.
  */
-export const IR_VERSION = 3;
+export const IR_VERSION = 4;
 
 /** `path:line:col` of the declaration or field a value came from. */
 export type IrSource = string;
@@ -110,9 +111,13 @@ export interface IrProvider {
   readonly trains_on_customer_data: boolean;
   /** Who operates the runtime: a runtime the company operates itself (`on_premises`, `self_hosted`) needs no DPA. */
   readonly hosting: ProviderHosting;
+  /** The wire protocol a gateway speaks to it; `openai_compatible` when unstated. Endpoints and keys are never here. */
+  readonly api: ProviderApi;
   readonly source: IrSource;
 }
 
+/** How a gateway talks to a provider: `openai_compatible` is any OpenAI-style endpoint (vLLM, Mistral, most runtimes). */
+export type ProviderApi = 'openai' | 'azure_openai' | 'anthropic' | 'bedrock' | 'openai_compatible';
 export type ProviderHosting = 'vendor' | 'on_premises' | 'self_hosted';
 /** A contract term a data class or flow may require of every provider it reaches. */
 export type ContractTerm = 'dpa' | 'zero_retention' | 'no_training';
@@ -133,7 +138,19 @@ export interface IrModel {
   readonly approvals: readonly IrApproval[];
   /** `embedding` models compute retrieval embeddings and may not serve a use case's requests. */
   readonly kind: ModelKind;
+  /**
+   * The id the provider serves the model under (the OpenAI/Anthropic model id, the Azure deployment name, the
+   * Bedrock model id, the vLLM served model name); the model's name when unstated.
+   */
+  readonly deployment: string;
+  /** The deployment's own limits per minute, null when unstated: what a gateway routes within, not a govc limit. */
+  readonly capacity: IrModelCapacity;
   readonly source: IrSource;
+}
+
+export interface IrModelCapacity {
+  readonly rpm: number | null;
+  readonly tpm: number | null;
 }
 
 export type DataHandling = 'allow' | 'redact' | 'deny';

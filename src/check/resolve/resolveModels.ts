@@ -69,6 +69,8 @@ export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgD
         status: (status && oneOf(ctx, status.value, ['approved', 'deprecated', 'revoked'] as const, 'model status')) ?? 'revoked',
         approvals: approvalsOf(ctx, decl),
         kind: (kindField && oneOf(ctx, kindField.value, ['chat', 'embedding'] as const, 'model kind')) ?? 'chat',
+        deployment: decl.name.text,
+        capacity: { rpm: null, tpm: null },
         source: loc(decl.name.span),
       },
     });

@@ -22,6 +22,7 @@ export function resolveProviders(ctx: CheckContext, model: SemanticModel): void 
         // Unstated means "assume it might": the conservative reading for data protection (a vendor's runtime).
         trains_on_customer_data: fieldOf(decl, 'TrainsOnCustomerData')?.value ?? !selfRun,
         hosting,
+        api: 'openai_compatible',
         source: loc(decl.name.span),
       },
     });
