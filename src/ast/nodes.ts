@@ -132,6 +132,12 @@ export interface ContextField extends FieldBase { readonly kind: 'Context'; read
 export interface StatusField extends FieldBase { readonly kind: 'Status'; readonly value: NameNode }
 export interface HostingField extends FieldBase { readonly kind: 'Hosting'; readonly value: NameNode }
 export interface ModelKindField extends FieldBase { readonly kind: 'ModelKind'; readonly value: NameNode }
+/** `api azure_openai` (provider): the wire protocol a gateway speaks to it. */
+export interface ApiField extends FieldBase { readonly kind: 'Api'; readonly value: NameNode }
+/** `deployment "gpt-41-eu"` (model): the id the provider serves it under. */
+export interface DeploymentField extends FieldBase { readonly kind: 'Deployment'; readonly value: StringNode }
+/** `capacity 600 rpm, 200k tpm` (model): the deployment's own limits, rate items without `per tenant`. */
+export interface CapacityField extends FieldBase { readonly kind: 'Capacity'; readonly items: readonly LimitItemNode[] }
 export interface SensitivityField extends FieldBase { readonly kind: 'Sensitivity'; readonly value: NameNode }
 export interface DefaultField extends FieldBase { readonly kind: 'Default'; readonly value: NameNode }
 export interface DetectField extends FieldBase { readonly kind: 'Detect'; readonly detectors: readonly DetectorNode[] }
@@ -251,6 +257,9 @@ export type Field =
   | StatusField
   | HostingField
   | ModelKindField
+  | ApiField
+  | DeploymentField
+  | CapacityField
   | SensitivityField
   | DefaultField
   | DetectField

@@ -40,6 +40,7 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'zero_retention', kind: 'ZeroRetention', form: 'zero_retention yes' },
     { word: 'trains_on_customer_data', kind: 'TrainsOnCustomerData', form: 'trains_on_customer_data no' },
     { word: 'hosting', kind: 'Hosting', form: 'hosting on_premises   (vendor, on_premises, self_hosted)' },
+    { word: 'api', kind: 'Api', form: 'api azure_openai   (openai, azure_openai, anthropic, bedrock, openai_compatible)' },
   ],
   Model: [
     { word: 'title', kind: 'Title', form: 'title "GPT-4.1"' },
@@ -51,6 +52,8 @@ export const BLOCK_FIELDS: Readonly<Record<DeclKind, readonly FieldSpec[]>> = {
     { word: 'context', kind: 'Context', form: 'context 1M tokens' },
     { word: 'status', kind: 'Status', required: true, form: 'status approved   (or deprecated, revoked)' },
     { word: 'kind', kind: 'ModelKind', form: 'kind embedding   (chat, embedding)' },
+    { word: 'deployment', kind: 'Deployment', form: 'deployment "gpt-41-eu"' },
+    { word: 'capacity', kind: 'Capacity', form: 'capacity 600 rpm, 200k tpm' },
     { word: 'approved_by', kind: 'ApprovalField', repeatable: true, form: 'approved_by "ml-lead@acme.example" on 2026-01-10 ticket GOV-101 expires 2027-01-10' },
   ],
   DataClass: [

@@ -340,6 +340,16 @@ export class CstToAst {
         const value = ident();
         return value && { kind: 'ModelKind', ...base, value };
       }
+      case 'apiField': {
+        const value = ident();
+        return value && { kind: 'Api', ...base, value };
+      }
+      case 'deploymentField': {
+        const value = str();
+        return value && { kind: 'Deployment', ...base, value };
+      }
+      case 'capacityField':
+        return { kind: 'Capacity', ...base, items: this.limitItems(this.node(n, 'limitList')) };
       case 'statusField': {
         const value = ident();
         return value && { kind: 'Status', ...base, value };

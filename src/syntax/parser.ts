@@ -268,6 +268,7 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.zeroRetentionField) },
         { ALT: () => this.SUBRULE(this.trainsField) },
         { ALT: () => this.SUBRULE(this.hostingField) },
+        { ALT: () => this.SUBRULE(this.apiField) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
     );
@@ -306,6 +307,12 @@ export class GovParser extends CstParser {
     this.CONSUME(Identifier);
   });
 
+  /** `api openai|azure_openai|anthropic|bedrock|openai_compatible`: the wire protocol a gateway speaks to it. */
+  private apiField = this.RULE('apiField', () => {
+    this.CONSUME(Kw.api);
+    this.CONSUME(Identifier);
+  });
+
   // ---- model ---------------------------------------------------------------------------------------------------
 
   modelDecl = this.RULE('modelDecl', () => {
@@ -320,6 +327,8 @@ export class GovParser extends CstParser {
         { ALT: () => this.SUBRULE(this.contextField) },
         { ALT: () => this.SUBRULE(this.statusField) },
         { ALT: () => this.SUBRULE(this.modelKindField) },
+        { ALT: () => this.SUBRULE(this.deploymentField) },
+        { ALT: () => this.SUBRULE(this.capacityField) },
         { ALT: () => this.SUBRULE(this.approval) },
         { ALT: () => this.SUBRULE(this.unknownField), IGNORE_AMBIGUITIES: true },
       ]),
@@ -366,6 +375,18 @@ export class GovParser extends CstParser {
   private modelKindField = this.RULE('modelKindField', () => {
     this.CONSUME(Kw.kind);
     this.CONSUME(Identifier);
+  });
+
+  /** `deployment "gpt-41-eu"`: the id the provider serves the model under. */
+  private deploymentField = this.RULE('deploymentField', () => {
+    this.CONSUME(Kw.deployment);
+    this.CONSUME(StringLiteral);
+  });
+
+  /** `capacity 600 rpm, 200k tpm`: the deployment's own limits, written as rate items. */
+  private capacityField = this.RULE('capacityField', () => {
+    this.CONSUME(Kw.capacity);
+    this.SUBRULE(this.limitList);
   });
 
   // ---- data class ----------------------------------------------------------------------------------------------

@@ -147,6 +147,10 @@ export const Kw = {
   data_classes: keyword('data_classes'),
   embeddings: keyword('embeddings'),
   retrieval: keyword('retrieval'),
+  // How a gateway reaches a provider and a model (issue 11).
+  api: keyword('api'),
+  deployment: keyword('deployment'),
+  capacity: keyword('capacity'),
 } as const;
 
 

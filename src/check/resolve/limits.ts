@@ -1,5 +1,5 @@
 import { fieldOf, type DeclNode, type LimitItemNode } from '../../ast/nodes.js';
-import type { IrBudget, IrRateLimit, Period } from '../../ir/types.js';
+import type { IrBudget, IrModelCapacity, IrRateLimit, Period } from '../../ir/types.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { CheckContext } from '../CheckContext.js';
 import { count, moneyMicros } from '../units.js';
@@ -109,6 +109,43 @@ export function ratesOf(ctx: CheckContext, decl: DeclNode): IrRateLimit[] {
       continue;
     }
     out.push({ scope, kind, per_minute: c.value, source: loc(item.span) });
+  }
+  return out;
+}
+
+/**
+ * A model's `capacity`: rate items of the deployment itself, so `per tenant` (GOV2109) has no meaning there, and
+ * each kind is stated once (GOV2110). Nulls for what is not stated.
+ */
+export function capacityOf(ctx: CheckContext, decl: DeclNode): IrModelCapacity {
+  const field = fieldOf(decl, 'Capacity');
+  const out: { rpm: number | null; tpm: number | null } = { rpm: null, tpm: null };
+  if (!field) return out;
+  for (const item of field.items) {
+    const c = count(ctx, item.amount, 'a capacity', ['rpm', 'tpm']);
+    perWords(ctx, item, true);
+    const tenant = item.pers.find((p) => p.text === 'tenant');
+    if (tenant) {
+      ctx.report('GOV2109', 'a model\'s capacity cannot be per tenant', tenant.span, {
+        label: 'not per tenant',
+        help: 'capacity is what the deployment itself serves; state per-tenant limits with `rate ... per tenant` in a use case',
+      });
+      continue;
+    }
+    if (!c) continue;
+    if (c.value <= 0 || c.value > 1e12) {
+      ctx.report('GOV2013', 'a capacity must be above 0 and at most 10^12', item.amount.span, { label: 'out of range' });
+      continue;
+    }
+    const unit = c.unit === 'rpm' ? 'rpm' : 'tpm';
+    if (out[unit] !== null) {
+      ctx.report('GOV2110', `the capacity gives \`${unit}\` twice`, item.span, {
+        label: 'repeated',
+        help: `state one \`${unit}\` for the deployment: \`capacity 600 rpm, 200k tpm\``,
+      });
+      continue;
+    }
+    out[unit] = c.value;
   }
   return out;
 }

@@ -1,10 +1,25 @@
-import { fieldOf } from '../../ast/nodes.js';
+import { fieldOf, type DeclNode } from '../../ast/nodes.js';
 import type { CheckContext } from '../CheckContext.js';
 import { count, moneyMicros } from '../units.js';
 import { approvalsOf, loc, oneOf, title, uniqueNames } from './commonFields.js';
+import { capacityOf } from './limits.js';
 import { lookup } from './lookup.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
+
+/** The id the provider serves the model under: the model's name unless `deployment` says otherwise. */
+function deploymentOf(ctx: CheckContext, decl: DeclNode): string {
+  const field = fieldOf(decl, 'Deployment');
+  if (!field) return decl.name.text;
+  if (field.value.value.trim() === '') {
+    ctx.report('GOV2111', `model \`${decl.name.text}\` has an empty deployment`, field.value.span, {
+      label: 'empty',
+      help: `write the id the provider serves the model under, or leave \`deployment\` out to use the name \`${decl.name.text}\``,
+    });
+    return decl.name.text;
+  }
+  return field.value.value;
+}
 
 /** `model` blocks: provider, versions, regions, prices (to nano-units per token), context window, status, approvals. */
 export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgDefaults): void {
@@ -69,8 +84,8 @@ export function resolveModels(ctx: CheckContext, model: SemanticModel, org: OrgD
         status: (status && oneOf(ctx, status.value, ['approved', 'deprecated', 'revoked'] as const, 'model status')) ?? 'revoked',
         approvals: approvalsOf(ctx, decl),
         kind: (kindField && oneOf(ctx, kindField.value, ['chat', 'embedding'] as const, 'model kind')) ?? 'chat',
-        deployment: decl.name.text,
-        capacity: { rpm: null, tpm: null },
+        deployment: deploymentOf(ctx, decl),
+        capacity: capacityOf(ctx, decl),
         source: loc(decl.name.span),
       },
     });

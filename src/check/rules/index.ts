@@ -2,6 +2,7 @@ import { ApprovalRule } from './ApprovalRule.js';
 import { BudgetRule } from './BudgetRule.js';
 import { CorpusRule } from './CorpusRule.js';
 import { DataFlowRule } from './DataFlowRule.js';
+import { DeploymentRule } from './DeploymentRule.js';
 import { ModelKindRule } from './ModelKindRule.js';
 import { GuardrailRule } from './GuardrailRule.js';
 import { ModelRule } from './ModelRule.js';
@@ -15,6 +16,7 @@ export const specifiedRules: readonly Rule[] = [
   TierRequirementsRule,
   DataFlowRule,
   ModelRule,
+  DeploymentRule,
   ModelKindRule,
   CorpusRule,
   BudgetRule,

@@ -1,0 +1,44 @@
+import { fieldOf } from '../../ast/nodes.js';
+import type { Span } from '../../source/Source.js';
+import { compareCodePoints } from '../../util/compare.js';
+import type { Rule } from './RuleContext.js';
+
+/** Position order, so which model is "the second" does not depend on the order files were given in. */
+function compareSpans(a: Span, b: Span): number {
+  return compareCodePoints(a.source.path, b.source.path) || a.start - b.start;
+}
+
+/**
+ * Deployments: two models of one provider may not name the same deployment (a stated `deployment`, or the model's
+ * name when unstated). A gateway would send both to one upstream model, so the versions, prices and approvals govc
+ * keeps apart for them would describe the same thing twice.
+ */
+export const DeploymentRule: Rule = {
+  name: 'Deployment',
+  codes: ['GOV2112'],
+  run(ctx, model) {
+    const groups = new Map<string, { name: string; span: Span; stated: boolean }[]>();
+    for (const { ir: m, decl } of model.models.values()) {
+      if (m.provider === '') continue;
+      const field = fieldOf(decl, 'Deployment');
+      // JSON of the pair: no separator character can make two different pairs meet.
+      const key = JSON.stringify([m.provider, m.deployment]);
+      const list = groups.get(key) ?? [];
+      list.push({ name: m.name, span: field ? field.value.span : decl.name.span, stated: field !== undefined });
+      groups.set(key, list);
+    }
+    for (const [key, list] of groups) {
+      if (list.length < 2) continue;
+      const [provider, deployment] = JSON.parse(key) as [string, string];
+      list.sort((a, b) => compareSpans(a.span, b.span));
+      const first = list[0]!;
+      for (const other of list.slice(1)) {
+        ctx.report('GOV2112', `models \`${first.name}\` and \`${other.name}\` of provider \`${provider}\` both name deployment \`${deployment}\``, other.span, {
+          label: other.stated ? `also the deployment of \`${first.name}\`` : `deployed under its name, the deployment of \`${first.name}\``,
+          related: [{ span: first.span, text: first.stated ? `the deployment of \`${first.name}\`` : `\`${first.name}\`, deployed under its name` }],
+          help: 'give each model the id the provider serves it under: `deployment "..."`; one deployment is one model',
+        });
+      }
+    }
+  },
+};
