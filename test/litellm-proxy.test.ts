@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ const KEYS: Record<string, Record<string, unknown>> = {
   'sk-shared-0000': { tenant: `shared-${RUN}`, use_case: 'shared', region: 'eu' },
   'sk-providers-0': { tenant: `tour-${RUN}`, use_case: 'providers', region: 'eu' },
   'sk-resilient-0': { tenant: `res-${RUN}`, use_case: 'resilient', region: 'eu' },
+  'sk-give-back-0': { tenant: `back-${RUN}`, use_case: 'shared', region: 'eu' },
 };
 
 // The provider names of the program, and the fake that speaks each one's protocol.
@@ -283,6 +284,26 @@ describe('the LiteLLM proxy on the generated config', () => {
   });
 });
 
+/** One GET over a raw socket (RESP), bounded in time: the counter as the store holds it, '0' when absent. */
+async function redisGet(key: string): Promise<string> {
+  const { createConnection } = await import('node:net');
+  return new Promise<string>((resolve, reject) => {
+    const s = createConnection({ host: '127.0.0.1', port: redis.port });
+    let buf = '';
+    s.once('connect', () => s.write(`GET ${key}\r\n`));
+    s.on('data', (b) => {
+      buf += b.toString();
+      const m = /^\$(-?\d+)\r\n(?:([^\r]*)\r\n)?/.exec(buf);
+      if (m && (m[1] === '-1' || m[2] !== undefined)) {
+        s.destroy();
+        resolve(m[2] ?? '0');
+      }
+    });
+    s.once('error', reject);
+    setTimeout(() => reject(new Error('redis GET timed out')), 5000).unref();
+  });
+}
+
 function UPSTREAMS_CALLS(): number {
   return Object.values(ups).reduce((n, u) => n + u.completions().length, 0);
 }
@@ -313,23 +334,35 @@ describe('two proxies on one Redis', () => {
     expect(ok).toBeGreaterThan(0);
     // The counter both proxies share, under govc/runtime's key layout, holds exactly what was settled.
     const key = budgetKey('govc:', 'shared', `shared-${RUN}`, 'tenant', 'day', Date.now());
-    const { createConnection } = await import('node:net');
-    const value = await new Promise<string>((resolve, reject) => {
-      const s = createConnection({ host: '127.0.0.1', port: redis.port });
-      let buf = '';
-      s.once('connect', () => s.write(`GET ${key}\r\n`));
-      s.on('data', (b) => {
-        buf += b.toString();
-        const m = /^\$(-?\d+)\r\n(?:([^\r]*)\r\n)?/.exec(buf);
-        if (m && (m[1] === '-1' || m[2] !== undefined)) {
-          s.destroy();
-          resolve(m[2] ?? '0');
-        }
-      });
-      s.once('error', reject);
-      setTimeout(() => reject(new Error('redis GET timed out')), 5000).unref();
-    });
+    const value = await redisGet(key);
     expect(Number(value)).toBe(ok * 30_000);
+  });
+
+  it('gives a failed call\'s reservation back, and charges a served one its actual cost', async () => {
+    const key = budgetKey('govc:', 'shared', `back-${RUN}`, 'tenant', 'day', Date.now());
+    ups.openai.failing.add('gpt-4.1-2025-04-14');
+    try {
+      const failed = await chat(second, 'sk-give-back-0', { model: 'gpt-main', messages: user('This call fails upstream, on purpose.'), max_tokens: 20 });
+      expect(failed.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      ups.openai.failing.delete('gpt-4.1-2025-04-14');
+    }
+    expect(await redisGet(key)).toBe('0');
+    const served = await chat(second, 'sk-give-back-0', { model: 'gpt-main', messages: user('This call is served and settled, at last.'), max_tokens: 20 });
+    expect(served.status).toBe(200);
+    expect(await redisGet(key)).toBe('30000');
+  });
+
+  it('fails closed when the shared counters are away: 503, and no upstream is called', async () => {
+    await redis.stop();
+    const before = UPSTREAMS_CALLS();
+    const a = await chat(proxy, 'sk-shared-0000', { model: 'gpt-main', messages: user('Is anyone metering this request?'), max_tokens: 20 });
+    expect(a.status).toBe(503);
+    expect(message(a)).toBe("govc's counter store is unavailable; the request was not sent");
+    expect(codes(a)).toEqual(['counter_missing']);
+    expect(UPSTREAMS_CALLS()).toBe(before);
+    // A use case without budgets or rates needs no counters and is still served.
+    expect((await chat(proxy, 'sk-resilient-0', { model: 'fb-first', messages: user('No counters needed for this one.'), max_tokens: 20 })).status).toBe(200);
   });
 });
 
@@ -337,4 +370,8 @@ it('writes the proxy\'s folder with no bytecode and no secret', () => {
   const config = readFileSync(join(out, 'litellm', 'config.yaml'), 'utf8');
   for (const v of Object.values(env)) if (!v.startsWith('redis://') && !v.startsWith('http')) expect(config).not.toContain(v);
   expect(config).not.toContain('sk-assist');
+  // PYTHONDONTWRITEBYTECODE: the generated folder stays exactly what govc wrote (manifest.json's hashes hold).
+  expect(readdirSync(join(out, 'litellm')).sort()).toEqual(
+    ['config.yaml', 'govc_auth.py', 'govc_contract.py', 'govc_counters.py', 'govc_engine.py', 'govc_guardrail.py', 'govc_policy.py', 'govc_redis_scripts.py'],
+  );
 });

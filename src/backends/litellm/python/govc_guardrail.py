@@ -378,6 +378,9 @@ class GovcGuardrail(CustomGuardrail):
         d = m.decision
         if d.get("decision") == "deny":
             _log("deny", decision_id, [r.get("code") for r in d.get("reasons", [])])
+            if m.store_down and any(r.get("code") == "counter_missing" for r in d.get("reasons", [])):
+                # Fail closed, and say why: the counters could not be read, not a caller's mistake.
+                _refuse(d, decision_id, 503, "govc's counter store is unavailable; the request was not sent")
             _refuse(d, decision_id)
         if m.contention:
             _refuse(d, decision_id, 429, _rate_message(uc))
