@@ -11,12 +11,13 @@ import type { IrProgram } from '../src/ir/types.js';
 import { loadCorpora } from './helpers/corpus.js';
 import { loadGuards } from './helpers/guards.js';
 import { startOpaServer, type OpaServer } from './helpers/opa.js';
+import { startPythonEngine, type PythonEngine } from './helpers/pythonEngine.js';
 import { asSent, canonical, requestArbitrary } from './helpers/requests.js';
 import { exampleIr, exampleNames } from './helpers/repo.js';
 
 /**
  * The product's promise, tested in one place: the same request gets the same decision from every target (Rego in
- * OPA, govc's Wasm in OPA and in the JS SDK, the generated TypeScript guards). Each
+ * OPA, govc's Wasm in OPA and in the JS SDK, the generated TypeScript guards, the gateways' Python engine). Each
  * target answers every corpus case and thousands of random requests; the reference evaluator is the oracle, and a
  * mismatch shrinks to a minimal counterexample naming the target.
  */
@@ -29,6 +30,7 @@ const work = mkdtempSync(join(tmpdir(), 'govc-diff-'));
 const corpora = loadCorpora();
 const targetsByExample = new Map<string, Target[]>();
 const servers: OpaServer[] = [];
+const pythons: PythonEngine[] = [];
 
 async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
   const bundle = join(work, `${name}.tar.gz`);
@@ -38,6 +40,9 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
   const guards = await loadGuards(ir, `differential-${name}`);
   const policy: LoadedPolicy = await loadPolicy(policyWasm());
   policy.setData({ govc: { ir } });
+  // The LiteLLM guardrail's decision: govc_engine.py on the program's govc_policy.py, one Python process.
+  const python = await startPythonEngine(ir);
+  pythons.push(python);
   const post = async (path: string, input: unknown): Promise<unknown> => {
     const res = await fetch(`${server.url}/v1/data/${path}`, { method: 'POST', body: JSON.stringify({ input }) });
     return ((await res.json()) as { result?: unknown }).result;
@@ -47,6 +52,7 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
     { name: 'wasm (opa server, wasm engine)', decide: (input) => post('govc/wasm/decision', input) },
     { name: 'wasm (js sdk)', decide: async (input) => (policy.evaluate(input, 'govc/wasm/decision') as Array<{ result: unknown }>)[0]?.result },
     { name: 'typescript guards', decide: async (input) => guards.decideUnknown(input) },
+    { name: 'python engine (litellm)', decide: (input) => python.decide(input) },
   ];
 }
 
@@ -56,7 +62,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
+  await Promise.all([...servers.map((s) => s.stop()), ...pythons.map((p) => p.stop())]);
   rmSync(work, { recursive: true, force: true });
 });
 

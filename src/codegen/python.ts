@@ -86,14 +86,20 @@ export function pyFloat(n: number): PyCode {
  * and `dict` with `str` keys in the object's own key order. Throws on anything else (undefined, functions,
  * non-finite or inexact numbers, class instances), so only data becomes a literal.
  */
-export function pyValue(value: unknown): PyCode {
-  return PyCode.trusted(literal(value, 0));
+export function pyValue(value: unknown, options: { readonly indent?: number } = {}): PyCode {
+  return PyCode.trusted(literal(value, 0, options.indent ?? 0));
 }
 
 /** Nesting beyond this is not data govc writes: a cycle, or a mistake. */
 const MAX_DEPTH = 64;
 
-function literal(v: unknown, depth: number): string {
+const isScalar = (v: unknown): boolean => v === null || typeof v !== 'object';
+
+/**
+ * With `indent` > 0, a dict or list of containers has one item per line with a trailing comma (the layout a
+ * reviewer diffs); lists of scalars and empty containers stay on one line.
+ */
+function literal(v: unknown, depth: number, indent: number): string {
   if (depth > MAX_DEPTH) throw new Error('INVARIANT: pyValue: value nested too deeply (a cycle?)');
   if (v === null) return 'None';
   switch (typeof v) {
@@ -108,19 +114,25 @@ function literal(v: unknown, depth: number): string {
         const items: string[] = [];
         for (let i = 0; i < v.length; i++) {
           if (!Object.prototype.hasOwnProperty.call(v, i)) throw new Error('INVARIANT: pyValue: an array with a hole');
-          items.push(literal(v[i], depth + 1));
+          items.push(literal(v[i], depth + 1, indent));
         }
-        return '[' + items.join(', ') + ']';
+        return layout('[', items, ']', depth, indent > 0 && !v.every(isScalar) ? indent : 0);
       }
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) throw new Error('INVARIANT: pyValue: only plain objects become dicts');
       if (Object.getOwnPropertySymbols(v).length > 0) throw new Error('INVARIANT: pyValue: an object with a symbol key');
-      const entries = Object.keys(v).map((k) => pyStr(k).text + ': ' + literal((v as Record<string, unknown>)[k], depth + 1));
-      return '{' + entries.join(', ') + '}';
+      const entries = Object.keys(v).map((k) => pyStr(k).text + ': ' + literal((v as Record<string, unknown>)[k], depth + 1, indent));
+      return layout('{', entries, '}', depth, indent);
     }
     default:
       throw new Error(`INVARIANT: pyValue: a ${typeof v} is not data`);
   }
+}
+
+function layout(open: string, items: readonly string[], close: string, depth: number, indent: number): string {
+  if (indent === 0 || items.length === 0) return open + items.join(', ') + close;
+  const pad = ' '.repeat(indent * (depth + 1));
+  return open + '\n' + items.map((item) => pad + item + ',\n').join('') + ' '.repeat(indent * depth) + close;
 }
 
 /**
@@ -146,15 +158,16 @@ export function joinPy(parts: readonly PyCode[], separator: string): PyCode {
 }
 
 /**
- * A module of constant assignments, `NAME = literal` one per line after a header of comment lines: the shape of
- * every Python file govc generates (its data), nothing executable besides the assignments.
+ * A module of constant assignments, `NAME = literal` after a header of comment lines, each literal laid out one
+ * item per line: the shape of every Python file govc generates (its data), nothing executable besides the
+ * assignments.
  */
 export function pyDataModule(header: readonly PyCode[], assignments: ReadonlyArray<readonly [string, unknown]>): string {
   const seen = new Set<string>();
   const lines = assignments.map(([name, value]) => {
     if (seen.has(name)) throw new Error(`INVARIANT: pyDataModule: \`${name}\` assigned twice`);
     seen.add(name);
-    return py`${pyName(name)} = ${pyValue(value)}`.text;
+    return py`${pyName(name)} = ${pyValue(value, { indent: 4 })}`.text;
   });
   return [...header.map((h) => h.text), '', ...lines, ''].join('\n');
 }

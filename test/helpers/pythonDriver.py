@@ -3,7 +3,8 @@ govc_engine.py and govc_contract.py, argv[2] the folder of a program's govc_poli
 stdin and answers each with one JSON line on stdout, in order, ASCII only (lone surrogates as escapes):
 
   {"op": "decide", "request": ...}             -> {"ok": decision}   (no "request" key: decide(None))
-  {"op": "decide_json", "text": "..."}         -> {"ok": decision}   ("bytes": base64 instead: decide_json(bytes))
+  {"op": "decide_json", "text": "..."}         -> {"ok": decision}   ("bytes": base64 instead: decide_json(bytes);
+                                                                    "slow": true: the engine's own parser only)
   {"op": "detect", "text": "..."}              -> {"ok": [class, ...]}
   {"op": "redact", "text": "...", "redact": [...]} -> {"ok": text} or {"refused": message}
   {"op": "cost", "model": m, "input": n, "output": n} -> {"ok": micros}
@@ -34,7 +35,10 @@ def main():
                 answer = {"ok": engine.decide(job.get("request"))}
             elif op == "decide_json":
                 text = base64.b64decode(job["bytes"]) if "bytes" in job else job["text"]
+                # "slow": read by the engine's own parser only, without Python's json module first.
+                govc_engine._FAST_JSON = not job.get("slow", False)
                 answer = {"ok": engine.decide_json(text)}
+                govc_engine._FAST_JSON = True
             elif op == "detect":
                 answer = {"ok": engine.detect(job["text"])}
             elif op == "redact":

@@ -20,7 +20,8 @@ type ModelV4 = IrModel & { readonly deployment?: string; readonly capacity?: { r
 
 function sortedTable<T, U>(table: Readonly<Record<string, T>>, f: (v: T, name: string) => U): Record<string, U> {
   const out: Record<string, U> = {};
-  for (const k of Object.keys(table).sort(compareCodePoints)) out[k] = f(table[k]!, k);
+  // defineProperty: a program's name `__proto__` is an entry like any other, never the prototype.
+  for (const k of Object.keys(table).sort(compareCodePoints)) Object.defineProperty(out, k, { value: f(table[k]!, k), enumerable: true, writable: true, configurable: true });
   return out;
 }
 

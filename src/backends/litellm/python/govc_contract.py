@@ -5,8 +5,1291 @@
 
 ECHO_MAX_CODE_POINTS = 64
 ECHO_ELLIPSIS = '\u2026'
-PER_SCOPE = {'use_case': '', 'tenant': 'per-tenant '}
+PER_SCOPE = {
+    'use_case': '',
+    'tenant': 'per-tenant ',
+}
 MAX_JSON_DEPTH = 10000
 TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?Z$'
-REQUEST_FIELDS = [{'path': [], 'type': 'object', 'required': True, 'max': None, 'message': 'the request must be a JSON object'}, {'path': ['use_case'], 'type': 'string', 'required': True, 'max': None, 'message': '`use_case` must be a non-empty string'}, {'path': ['tenant'], 'type': 'string', 'required': True, 'max': None, 'message': '`tenant` must be a non-empty string'}, {'path': ['region'], 'type': 'string', 'required': True, 'max': None, 'message': '`region` must be a non-empty string'}, {'path': ['time'], 'type': 'time', 'required': True, 'max': None, 'message': '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z'}, {'path': ['trace_id'], 'type': 'trace_id', 'required': False, 'max': 256, 'message': '`trace_id` must be a string of at most 256 characters'}, {'path': ['model'], 'type': 'string', 'required': False, 'max': None, 'message': '`model` must be a non-empty string'}, {'path': ['data_classes'], 'type': 'string_array', 'required': False, 'max': None, 'message': '`data_classes` must be an array of non-empty strings'}, {'path': ['tool'], 'type': 'object', 'required': False, 'max': None, 'message': '`tool` must be an object'}, {'path': ['tool', 'name'], 'type': 'string', 'required': True, 'max': None, 'message': '`tool.name` must be a non-empty string'}, {'path': ['tool', 'scope'], 'type': 'string', 'required': True, 'max': None, 'message': '`tool.scope` must be a non-empty string'}, {'path': ['tool', 'human_approved_by'], 'type': 'string', 'required': False, 'max': None, 'message': '`tool.human_approved_by` must be a non-empty string'}, {'path': ['tokens'], 'type': 'object', 'required': False, 'max': None, 'message': '`tokens` must be an object'}, {'path': ['tokens', 'input'], 'type': 'integer', 'required': False, 'max': 1000000000, 'message': '`tokens.input` must be an integer from 0 to 1000000000'}, {'path': ['tokens', 'output'], 'type': 'integer', 'required': False, 'max': 1000000000, 'message': '`tokens.output` must be an integer from 0 to 1000000000'}, {'path': ['spend'], 'type': 'object', 'required': False, 'max': None, 'message': '`spend` must be an object'}, {'path': ['spend', 'use_case'], 'type': 'object', 'required': False, 'max': None, 'message': '`spend.use_case` must be an object'}, {'path': ['spend', 'use_case', '*'], 'type': 'integer', 'required': False, 'max': 1000000000000000, 'message': '`spend.use_case.{key}` must be an integer number of micro-units from 0 to 1000000000000000'}, {'path': ['spend', 'tenant'], 'type': 'object', 'required': False, 'max': None, 'message': '`spend.tenant` must be an object'}, {'path': ['spend', 'tenant', '*'], 'type': 'integer', 'required': False, 'max': 1000000000000000, 'message': '`spend.tenant.{key}` must be an integer number of micro-units from 0 to 1000000000000000'}, {'path': ['rate'], 'type': 'object', 'required': False, 'max': None, 'message': '`rate` must be an object'}, {'path': ['rate', 'use_case'], 'type': 'object', 'required': False, 'max': None, 'message': '`rate.use_case` must be an object'}, {'path': ['rate', 'use_case', 'requests'], 'type': 'integer', 'required': False, 'max': 1000000000000, 'message': '`rate.use_case.requests` must be an integer from 0 to 1000000000000'}, {'path': ['rate', 'use_case', 'tokens'], 'type': 'integer', 'required': False, 'max': 1000000000000, 'message': '`rate.use_case.tokens` must be an integer from 0 to 1000000000000'}, {'path': ['rate', 'tenant'], 'type': 'object', 'required': False, 'max': None, 'message': '`rate.tenant` must be an object'}, {'path': ['rate', 'tenant', 'requests'], 'type': 'integer', 'required': False, 'max': 1000000000000, 'message': '`rate.tenant.requests` must be an integer from 0 to 1000000000000'}, {'path': ['rate', 'tenant', 'tokens'], 'type': 'integer', 'required': False, 'max': 1000000000000, 'message': '`rate.tenant.tokens` must be an integer from 0 to 1000000000000'}, {'path': ['principal'], 'type': 'bounded_string', 'required': False, 'max': 256, 'message': '`principal` must be a non-empty string of at most 256 characters'}, {'path': ['prompt'], 'type': 'object', 'required': False, 'max': None, 'message': '`prompt` must be an object'}, {'path': ['prompt', 'name'], 'type': 'string', 'required': True, 'max': None, 'message': '`prompt.name` must be a non-empty string'}, {'path': ['prompt', 'version'], 'type': 'string', 'required': False, 'max': None, 'message': '`prompt.version` must be a non-empty string'}, {'path': ['prompt', 'sha256'], 'type': 'string', 'required': False, 'max': None, 'message': '`prompt.sha256` must be a non-empty string'}, {'path': ['corpora'], 'type': 'string_array', 'required': False, 'max': None, 'message': '`corpora` must be an array of non-empty strings'}]
-REASONS = {'allowed': {'code': 'allowed', 'kind': 'allow', 'step': 11, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}], 'message': ['allowed by use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name'}, 'source': 'use_cases.{use_case}.source', 'precomputed': 'use_cases.{use_case}.decision.allowed'}, 'fallback_model': {'code': 'fallback_model', 'kind': 'info', 'step': 6, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/models'], 'message': ['model `', {'param': 'model', 'kind': 'name'}, '` cannot serve this request; using fallback `', {'param': 'fallback', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'model': 'name', 'fallback': 'name'}, 'source': 'use_cases.{use_case}.source', 'precomputed': None}, 'budget_degraded': {'code': 'budget_degraded', 'kind': 'info', 'step': 10, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/on_budget_exhausted'], 'message': ['budget exhausted; degraded from `', {'param': 'model', 'kind': 'name'}, '` to `', {'param': 'degrade_to', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'model': 'name', 'degrade_to': 'name'}, 'source': 'use_cases.{use_case}.on_budget_exhausted.source', 'precomputed': None}, 'malformed_request': {'code': 'malformed_request', 'kind': 'deny', 'step': 0, 'rule': ['request'], 'message': [{'param': 'problem', 'kind': 'text'}], 'params': {'problem': 'text'}, 'source': None, 'precomputed': None}, 'unknown_use_case': {'code': 'unknown_use_case', 'kind': 'deny', 'step': 1, 'rule': ['request'], 'message': ['use case `', {'param': 'use_case', 'kind': 'echo'}, '` is not declared'], 'params': {'use_case': 'echo'}, 'source': None, 'precomputed': None}, 'trace_id_required': {'code': 'trace_id_required', 'kind': 'deny', 'step': 2, 'rule': ['org/require/trace_id'], 'message': ['org `', {'param': 'org', 'kind': 'name'}, '` requires a `trace_id` on every request'], 'params': {'org': 'name'}, 'source': 'org.require.source', 'precomputed': None}, 'principal_required': {'code': 'principal_required', 'kind': 'deny', 'step': 2, 'rule': ['org/require/principal'], 'message': ['org `', {'param': 'org', 'kind': 'name'}, '` requires a `principal` on every request'], 'params': {'org': 'name'}, 'source': 'org.require.source', 'precomputed': None}, 'approval_expired': {'code': 'approval_expired', 'kind': 'deny', 'step': 3, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/approved_by'], 'message': ['use case `', {'param': 'use_case', 'kind': 'name'}, '` has ', {'param': 'valid', 'kind': 'int'}, ' valid approval(s) on ', {'param': 'date', 'kind': 'date'}, '; its tier requires ', {'param': 'required', 'kind': 'int'}], 'params': {'use_case': 'name', 'valid': 'int', 'date': 'date', 'required': 'int'}, 'source': 'use_cases.{use_case}.approvals[i].source, the first expired', 'precomputed': None}, 'approval_not_yet_valid': {'code': 'approval_not_yet_valid', 'kind': 'deny', 'step': 3, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/approved_by'], 'message': ['use case `', {'param': 'use_case', 'kind': 'name'}, '` has ', {'param': 'valid', 'kind': 'int'}, ' valid approval(s) on ', {'param': 'date', 'kind': 'date'}, '; its tier requires ', {'param': 'required', 'kind': 'int'}], 'params': {'use_case': 'name', 'valid': 'int', 'date': 'date', 'required': 'int'}, 'source': 'use_cases.{use_case}.approvals[i].source, the first not valid on the date', 'precomputed': None}, 'unknown_corpus': {'code': 'unknown_corpus', 'kind': 'deny', 'step': 5, 'rule': ['request'], 'message': ['corpus `', {'param': 'corpus', 'kind': 'echo'}, '` is not declared'], 'params': {'corpus': 'echo'}, 'source': None, 'precomputed': None}, 'corpus_not_allowed': {'code': 'corpus_not_allowed', 'kind': 'deny', 'step': 5, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/retrieval'], 'message': ['corpus `', {'param': 'corpus', 'kind': 'name'}, '` may not be read by use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'corpus': 'name'}, 'source': 'use_cases.{use_case}.source', 'precomputed': None}, 'corpus_region_not_permitted': {'code': 'corpus_region_not_permitted', 'kind': 'deny', 'step': 5, 'rule': ['corpus/', {'param': 'corpus', 'kind': 'name'}, '/residency'], 'message': ['corpus `', {'param': 'corpus', 'kind': 'name'}, '` may not be read from region `', {'param': 'region', 'kind': 'echo'}, '`'], 'params': {'corpus': 'name', 'region': 'echo'}, 'source': 'corpora.{corpus}.source', 'precomputed': None}, 'model_not_allowed': {'code': 'model_not_allowed', 'kind': 'deny', 'step': 6, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/models'], 'message': ['model `', {'param': 'model', 'kind': 'echo'}, '` is not allowed for use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'model': 'echo'}, 'source': 'use_cases.{use_case}.source', 'precomputed': None}, 'model_revoked': {'code': 'model_revoked', 'kind': 'deny', 'step': 6, 'rule': ['model/', {'param': 'model', 'kind': 'name'}, '/status'], 'message': ['model `', {'param': 'model', 'kind': 'name'}, '` is revoked'], 'params': {'model': 'name'}, 'source': 'models.{model}.source', 'precomputed': None}, 'model_approval_expired': {'code': 'model_approval_expired', 'kind': 'deny', 'step': 6, 'rule': ['model/', {'param': 'model', 'kind': 'name'}, '/approved_by'], 'message': ['model `', {'param': 'model', 'kind': 'name'}, '` has no valid approval on ', {'param': 'date', 'kind': 'date'}], 'params': {'model': 'name', 'date': 'date'}, 'source': 'models.{model}.approvals[0].source', 'precomputed': None}, 'model_region_not_served': {'code': 'model_region_not_served', 'kind': 'deny', 'step': 6, 'rule': ['model/', {'param': 'model', 'kind': 'name'}, '/regions'], 'message': ['model `', {'param': 'model', 'kind': 'name'}, '` is not available in region `', {'param': 'region', 'kind': 'echo'}, '`'], 'params': {'model': 'name', 'region': 'echo'}, 'source': 'models.{model}.source', 'precomputed': None}, 'data_flow_not_permitted': {'code': 'data_flow_not_permitted', 'kind': 'deny', 'step': 6, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/data/', {'param': 'data_class', 'kind': 'name'}], 'message': ['data class `', {'param': 'data_class', 'kind': 'name'}, '` may not be sent to provider `', {'param': 'provider', 'kind': 'name'}, '` (model `', {'param': 'model', 'kind': 'name'}, '`)'], 'params': {'use_case': 'name', 'data_class': 'name', 'provider': 'name', 'model': 'name'}, 'source': 'use_cases.{use_case}.data.{data_class}.source', 'precomputed': None}, 'unknown_data_class': {'code': 'unknown_data_class', 'kind': 'deny', 'step': 7, 'rule': ['request'], 'message': ['data class `', {'param': 'data_class', 'kind': 'echo'}, '` is not declared'], 'params': {'data_class': 'echo'}, 'source': None, 'precomputed': None}, 'data_class_denied': {'code': 'data_class_denied', 'kind': 'deny', 'step': 7, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/data/', {'param': 'data_class', 'kind': 'name'}], 'message': ['data class `', {'param': 'data_class', 'kind': 'name'}, '` may not be sent in use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'data_class': 'name'}, 'source': 'use_cases.{use_case}.data.{data_class}.source', 'precomputed': None}, 'data_class_not_permitted': {'code': 'data_class_not_permitted', 'kind': 'deny', 'step': 7, 'rule': ['data_class/', {'param': 'data_class', 'kind': 'name'}, '/default'], 'message': ['data class `', {'param': 'data_class', 'kind': 'name'}, '` is denied by default and use case `', {'param': 'use_case', 'kind': 'name'}, '` has no rule for it'], 'params': {'data_class': 'name', 'use_case': 'name'}, 'source': 'data_classes.{data_class}.source', 'precomputed': None}, 'data_region_not_permitted': {'code': 'data_region_not_permitted', 'kind': 'deny', 'step': 7, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/data/', {'param': 'data_class', 'kind': 'name'}], 'message': ['data class `', {'param': 'data_class', 'kind': 'name'}, '` may not be sent from region `', {'param': 'region', 'kind': 'echo'}, '` in use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'data_class': 'name', 'region': 'echo'}, 'source': 'use_cases.{use_case}.data.{data_class}.source', 'precomputed': None}, 'residency_violation': {'code': 'residency_violation', 'kind': 'deny', 'step': 7, 'rule': ['data_class/', {'param': 'data_class', 'kind': 'name'}, '/residency'], 'message': ['data class `', {'param': 'data_class', 'kind': 'name'}, '` must stay in ', {'param': 'residency', 'kind': 'names'}, ', request region is `', {'param': 'region', 'kind': 'echo'}, '`'], 'params': {'data_class': 'name', 'residency': 'names', 'region': 'echo'}, 'source': 'data_classes.{data_class}.source', 'precomputed': None}, 'tool_not_allowed': {'code': 'tool_not_allowed', 'kind': 'deny', 'step': 8, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/tools'], 'message': ['tool `', {'param': 'tool', 'kind': 'echo'}, '` is not granted to use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'tool': 'echo'}, 'source': 'use_cases.{use_case}.source', 'precomputed': None}, 'tool_approval_expired': {'code': 'tool_approval_expired', 'kind': 'deny', 'step': 8, 'rule': ['tool/', {'param': 'tool', 'kind': 'name'}, '/approved_by'], 'message': ['tool `', {'param': 'tool', 'kind': 'name'}, '` has no valid approval on ', {'param': 'date', 'kind': 'date'}], 'params': {'tool': 'name', 'date': 'date'}, 'source': 'tools.{tool}.approvals[0].source', 'precomputed': None}, 'tool_scope_not_allowed': {'code': 'tool_scope_not_allowed', 'kind': 'deny', 'step': 8, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/tool/', {'param': 'tool', 'kind': 'name'}], 'message': ['scope `', {'param': 'scope', 'kind': 'echo'}, '` is not granted for tool `', {'param': 'tool', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'tool': 'name', 'scope': 'echo'}, 'source': 'use_cases.{use_case}.tools.{tool}.source', 'precomputed': None}, 'human_approval_required': {'code': 'human_approval_required', 'kind': 'deny', 'step': 8, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/tool/', {'param': 'tool', 'kind': 'name'}], 'message': ['tool `', {'param': 'tool', 'kind': 'name'}, '` needs a human approval before each call'], 'params': {'use_case': 'name', 'tool': 'name'}, 'source': 'use_cases.{use_case}.tools.{tool}.source', 'precomputed': None}, 'counter_missing_rate': {'code': 'counter_missing', 'kind': 'deny', 'step': 9, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/rate'], 'message': ['`rate.', {'param': 'scope', 'kind': 'name'}, '.', {'param': 'kind', 'kind': 'name'}, '` is required by a rate limit of use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'scope': 'name', 'kind': 'name'}, 'source': 'use_cases.{use_case}.rate_limits[i].source', 'precomputed': None}, 'rate_limited': {'code': 'rate_limited', 'kind': 'deny', 'step': 9, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/rate'], 'message': [{'param': 'scope', 'kind': 'per_scope'}, {'param': 'kind', 'kind': 'name'}, ' per minute would exceed ', {'param': 'per_minute', 'kind': 'int'}], 'params': {'use_case': 'name', 'scope': 'per_scope', 'kind': 'name', 'per_minute': 'int'}, 'source': 'use_cases.{use_case}.rate_limits[i].source', 'precomputed': None}, 'counter_missing_budget': {'code': 'counter_missing', 'kind': 'deny', 'step': 10, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/budget'], 'message': ['`spend.', {'param': 'scope', 'kind': 'name'}, '.', {'param': 'period', 'kind': 'name'}, '` is required by a budget of use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'scope': 'name', 'period': 'name'}, 'source': 'use_cases.{use_case}.budgets[i].source', 'precomputed': None}, 'budget_exhausted': {'code': 'budget_exhausted', 'kind': 'deny', 'step': 10, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/budget'], 'message': [{'param': 'scope', 'kind': 'per_scope'}, 'budget per ', {'param': 'period', 'kind': 'name'}, ' is exhausted'], 'params': {'use_case': 'name', 'scope': 'per_scope', 'period': 'name'}, 'source': 'use_cases.{use_case}.budgets[i].source, the first exceeded', 'precomputed': None}, 'prompt_not_allowed': {'code': 'prompt_not_allowed', 'kind': 'deny', 'step': 4, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/prompts'], 'message': ['prompt `', {'param': 'prompt', 'kind': 'echo'}, '` is not pinned by use case `', {'param': 'use_case', 'kind': 'name'}, '`'], 'params': {'use_case': 'name', 'prompt': 'echo'}, 'source': 'use_cases.{use_case}.source', 'precomputed': None}, 'prompt_version_not_pinned': {'code': 'prompt_version_not_pinned', 'kind': 'deny', 'step': 4, 'rule': ['use_case/', {'param': 'use_case', 'kind': 'name'}, '/prompts'], 'message': ['use case `', {'param': 'use_case', 'kind': 'name'}, '` pins prompt `', {'param': 'prompt', 'kind': 'name'}, '` at version `', {'param': 'version', 'kind': 'name'}, '` (sha256 `', {'param': 'hash', 'kind': 'name'}, '`), not the one requested'], 'params': {'use_case': 'name', 'prompt': 'name', 'version': 'name', 'hash': 'name'}, 'source': 'prompts.{prompt}.source', 'precomputed': None}, 'prompt_approval_expired': {'code': 'prompt_approval_expired', 'kind': 'deny', 'step': 4, 'rule': ['prompt/', {'param': 'prompt', 'kind': 'name'}, '/approved_by'], 'message': ['prompt `', {'param': 'prompt', 'kind': 'name'}, '` has no valid approval on ', {'param': 'date', 'kind': 'date'}], 'params': {'prompt': 'name', 'date': 'date'}, 'source': 'prompts.{prompt}.approvals[0].source', 'precomputed': None}}
+REQUEST_FIELDS = [
+    {
+        'path': [],
+        'type': 'object',
+        'required': True,
+        'max': None,
+        'message': 'the request must be a JSON object',
+    },
+    {
+        'path': ['use_case'],
+        'type': 'string',
+        'required': True,
+        'max': None,
+        'message': '`use_case` must be a non-empty string',
+    },
+    {
+        'path': ['tenant'],
+        'type': 'string',
+        'required': True,
+        'max': None,
+        'message': '`tenant` must be a non-empty string',
+    },
+    {
+        'path': ['region'],
+        'type': 'string',
+        'required': True,
+        'max': None,
+        'message': '`region` must be a non-empty string',
+    },
+    {
+        'path': ['time'],
+        'type': 'time',
+        'required': True,
+        'max': None,
+        'message': '`time` must be an RFC 3339 UTC timestamp such as 2026-11-26T09:30:00Z',
+    },
+    {
+        'path': ['trace_id'],
+        'type': 'trace_id',
+        'required': False,
+        'max': 256,
+        'message': '`trace_id` must be a string of at most 256 characters',
+    },
+    {
+        'path': ['model'],
+        'type': 'string',
+        'required': False,
+        'max': None,
+        'message': '`model` must be a non-empty string',
+    },
+    {
+        'path': ['data_classes'],
+        'type': 'string_array',
+        'required': False,
+        'max': None,
+        'message': '`data_classes` must be an array of non-empty strings',
+    },
+    {
+        'path': ['tool'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`tool` must be an object',
+    },
+    {
+        'path': ['tool', 'name'],
+        'type': 'string',
+        'required': True,
+        'max': None,
+        'message': '`tool.name` must be a non-empty string',
+    },
+    {
+        'path': ['tool', 'scope'],
+        'type': 'string',
+        'required': True,
+        'max': None,
+        'message': '`tool.scope` must be a non-empty string',
+    },
+    {
+        'path': ['tool', 'human_approved_by'],
+        'type': 'string',
+        'required': False,
+        'max': None,
+        'message': '`tool.human_approved_by` must be a non-empty string',
+    },
+    {
+        'path': ['tokens'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`tokens` must be an object',
+    },
+    {
+        'path': ['tokens', 'input'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000,
+        'message': '`tokens.input` must be an integer from 0 to 1000000000',
+    },
+    {
+        'path': ['tokens', 'output'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000,
+        'message': '`tokens.output` must be an integer from 0 to 1000000000',
+    },
+    {
+        'path': ['spend'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`spend` must be an object',
+    },
+    {
+        'path': ['spend', 'use_case'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`spend.use_case` must be an object',
+    },
+    {
+        'path': ['spend', 'use_case', '*'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000000000,
+        'message': '`spend.use_case.{key}` must be an integer number of micro-units from 0 to 1000000000000000',
+    },
+    {
+        'path': ['spend', 'tenant'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`spend.tenant` must be an object',
+    },
+    {
+        'path': ['spend', 'tenant', '*'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000000000,
+        'message': '`spend.tenant.{key}` must be an integer number of micro-units from 0 to 1000000000000000',
+    },
+    {
+        'path': ['rate'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`rate` must be an object',
+    },
+    {
+        'path': ['rate', 'use_case'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`rate.use_case` must be an object',
+    },
+    {
+        'path': ['rate', 'use_case', 'requests'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000000,
+        'message': '`rate.use_case.requests` must be an integer from 0 to 1000000000000',
+    },
+    {
+        'path': ['rate', 'use_case', 'tokens'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000000,
+        'message': '`rate.use_case.tokens` must be an integer from 0 to 1000000000000',
+    },
+    {
+        'path': ['rate', 'tenant'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`rate.tenant` must be an object',
+    },
+    {
+        'path': ['rate', 'tenant', 'requests'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000000,
+        'message': '`rate.tenant.requests` must be an integer from 0 to 1000000000000',
+    },
+    {
+        'path': ['rate', 'tenant', 'tokens'],
+        'type': 'integer',
+        'required': False,
+        'max': 1000000000000,
+        'message': '`rate.tenant.tokens` must be an integer from 0 to 1000000000000',
+    },
+    {
+        'path': ['principal'],
+        'type': 'bounded_string',
+        'required': False,
+        'max': 256,
+        'message': '`principal` must be a non-empty string of at most 256 characters',
+    },
+    {
+        'path': ['prompt'],
+        'type': 'object',
+        'required': False,
+        'max': None,
+        'message': '`prompt` must be an object',
+    },
+    {
+        'path': ['prompt', 'name'],
+        'type': 'string',
+        'required': True,
+        'max': None,
+        'message': '`prompt.name` must be a non-empty string',
+    },
+    {
+        'path': ['prompt', 'version'],
+        'type': 'string',
+        'required': False,
+        'max': None,
+        'message': '`prompt.version` must be a non-empty string',
+    },
+    {
+        'path': ['prompt', 'sha256'],
+        'type': 'string',
+        'required': False,
+        'max': None,
+        'message': '`prompt.sha256` must be a non-empty string',
+    },
+    {
+        'path': ['corpora'],
+        'type': 'string_array',
+        'required': False,
+        'max': None,
+        'message': '`corpora` must be an array of non-empty strings',
+    },
+]
+REASONS = {
+    'allowed': {
+        'code': 'allowed',
+        'kind': 'allow',
+        'step': 11,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+        ],
+        'message': [
+            'allowed by use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+        },
+        'source': 'use_cases.{use_case}.source',
+        'precomputed': 'use_cases.{use_case}.decision.allowed',
+    },
+    'fallback_model': {
+        'code': 'fallback_model',
+        'kind': 'info',
+        'step': 6,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/models',
+        ],
+        'message': [
+            'model `',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '` cannot serve this request; using fallback `',
+            {
+                'param': 'fallback',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'model': 'name',
+            'fallback': 'name',
+        },
+        'source': 'use_cases.{use_case}.source',
+        'precomputed': None,
+    },
+    'budget_degraded': {
+        'code': 'budget_degraded',
+        'kind': 'info',
+        'step': 10,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/on_budget_exhausted',
+        ],
+        'message': [
+            'budget exhausted; degraded from `',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '` to `',
+            {
+                'param': 'degrade_to',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'model': 'name',
+            'degrade_to': 'name',
+        },
+        'source': 'use_cases.{use_case}.on_budget_exhausted.source',
+        'precomputed': None,
+    },
+    'malformed_request': {
+        'code': 'malformed_request',
+        'kind': 'deny',
+        'step': 0,
+        'rule': ['request'],
+        'message': [
+            {
+                'param': 'problem',
+                'kind': 'text',
+            },
+        ],
+        'params': {
+            'problem': 'text',
+        },
+        'source': None,
+        'precomputed': None,
+    },
+    'unknown_use_case': {
+        'code': 'unknown_use_case',
+        'kind': 'deny',
+        'step': 1,
+        'rule': ['request'],
+        'message': [
+            'use case `',
+            {
+                'param': 'use_case',
+                'kind': 'echo',
+            },
+            '` is not declared',
+        ],
+        'params': {
+            'use_case': 'echo',
+        },
+        'source': None,
+        'precomputed': None,
+    },
+    'trace_id_required': {
+        'code': 'trace_id_required',
+        'kind': 'deny',
+        'step': 2,
+        'rule': ['org/require/trace_id'],
+        'message': [
+            'org `',
+            {
+                'param': 'org',
+                'kind': 'name',
+            },
+            '` requires a `trace_id` on every request',
+        ],
+        'params': {
+            'org': 'name',
+        },
+        'source': 'org.require.source',
+        'precomputed': None,
+    },
+    'principal_required': {
+        'code': 'principal_required',
+        'kind': 'deny',
+        'step': 2,
+        'rule': ['org/require/principal'],
+        'message': [
+            'org `',
+            {
+                'param': 'org',
+                'kind': 'name',
+            },
+            '` requires a `principal` on every request',
+        ],
+        'params': {
+            'org': 'name',
+        },
+        'source': 'org.require.source',
+        'precomputed': None,
+    },
+    'approval_expired': {
+        'code': 'approval_expired',
+        'kind': 'deny',
+        'step': 3,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/approved_by',
+        ],
+        'message': [
+            'use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '` has ',
+            {
+                'param': 'valid',
+                'kind': 'int',
+            },
+            ' valid approval(s) on ',
+            {
+                'param': 'date',
+                'kind': 'date',
+            },
+            '; its tier requires ',
+            {
+                'param': 'required',
+                'kind': 'int',
+            },
+        ],
+        'params': {
+            'use_case': 'name',
+            'valid': 'int',
+            'date': 'date',
+            'required': 'int',
+        },
+        'source': 'use_cases.{use_case}.approvals[i].source, the first expired',
+        'precomputed': None,
+    },
+    'approval_not_yet_valid': {
+        'code': 'approval_not_yet_valid',
+        'kind': 'deny',
+        'step': 3,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/approved_by',
+        ],
+        'message': [
+            'use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '` has ',
+            {
+                'param': 'valid',
+                'kind': 'int',
+            },
+            ' valid approval(s) on ',
+            {
+                'param': 'date',
+                'kind': 'date',
+            },
+            '; its tier requires ',
+            {
+                'param': 'required',
+                'kind': 'int',
+            },
+        ],
+        'params': {
+            'use_case': 'name',
+            'valid': 'int',
+            'date': 'date',
+            'required': 'int',
+        },
+        'source': 'use_cases.{use_case}.approvals[i].source, the first not valid on the date',
+        'precomputed': None,
+    },
+    'unknown_corpus': {
+        'code': 'unknown_corpus',
+        'kind': 'deny',
+        'step': 5,
+        'rule': ['request'],
+        'message': [
+            'corpus `',
+            {
+                'param': 'corpus',
+                'kind': 'echo',
+            },
+            '` is not declared',
+        ],
+        'params': {
+            'corpus': 'echo',
+        },
+        'source': None,
+        'precomputed': None,
+    },
+    'corpus_not_allowed': {
+        'code': 'corpus_not_allowed',
+        'kind': 'deny',
+        'step': 5,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/retrieval',
+        ],
+        'message': [
+            'corpus `',
+            {
+                'param': 'corpus',
+                'kind': 'name',
+            },
+            '` may not be read by use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'corpus': 'name',
+        },
+        'source': 'use_cases.{use_case}.source',
+        'precomputed': None,
+    },
+    'corpus_region_not_permitted': {
+        'code': 'corpus_region_not_permitted',
+        'kind': 'deny',
+        'step': 5,
+        'rule': [
+            'corpus/',
+            {
+                'param': 'corpus',
+                'kind': 'name',
+            },
+            '/residency',
+        ],
+        'message': [
+            'corpus `',
+            {
+                'param': 'corpus',
+                'kind': 'name',
+            },
+            '` may not be read from region `',
+            {
+                'param': 'region',
+                'kind': 'echo',
+            },
+            '`',
+        ],
+        'params': {
+            'corpus': 'name',
+            'region': 'echo',
+        },
+        'source': 'corpora.{corpus}.source',
+        'precomputed': None,
+    },
+    'model_not_allowed': {
+        'code': 'model_not_allowed',
+        'kind': 'deny',
+        'step': 6,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/models',
+        ],
+        'message': [
+            'model `',
+            {
+                'param': 'model',
+                'kind': 'echo',
+            },
+            '` is not allowed for use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'model': 'echo',
+        },
+        'source': 'use_cases.{use_case}.source',
+        'precomputed': None,
+    },
+    'model_revoked': {
+        'code': 'model_revoked',
+        'kind': 'deny',
+        'step': 6,
+        'rule': [
+            'model/',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '/status',
+        ],
+        'message': [
+            'model `',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '` is revoked',
+        ],
+        'params': {
+            'model': 'name',
+        },
+        'source': 'models.{model}.source',
+        'precomputed': None,
+    },
+    'model_approval_expired': {
+        'code': 'model_approval_expired',
+        'kind': 'deny',
+        'step': 6,
+        'rule': [
+            'model/',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '/approved_by',
+        ],
+        'message': [
+            'model `',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '` has no valid approval on ',
+            {
+                'param': 'date',
+                'kind': 'date',
+            },
+        ],
+        'params': {
+            'model': 'name',
+            'date': 'date',
+        },
+        'source': 'models.{model}.approvals[0].source',
+        'precomputed': None,
+    },
+    'model_region_not_served': {
+        'code': 'model_region_not_served',
+        'kind': 'deny',
+        'step': 6,
+        'rule': [
+            'model/',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '/regions',
+        ],
+        'message': [
+            'model `',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '` is not available in region `',
+            {
+                'param': 'region',
+                'kind': 'echo',
+            },
+            '`',
+        ],
+        'params': {
+            'model': 'name',
+            'region': 'echo',
+        },
+        'source': 'models.{model}.source',
+        'precomputed': None,
+    },
+    'data_flow_not_permitted': {
+        'code': 'data_flow_not_permitted',
+        'kind': 'deny',
+        'step': 6,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/data/',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+        ],
+        'message': [
+            'data class `',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+            '` may not be sent to provider `',
+            {
+                'param': 'provider',
+                'kind': 'name',
+            },
+            '` (model `',
+            {
+                'param': 'model',
+                'kind': 'name',
+            },
+            '`)',
+        ],
+        'params': {
+            'use_case': 'name',
+            'data_class': 'name',
+            'provider': 'name',
+            'model': 'name',
+        },
+        'source': 'use_cases.{use_case}.data.{data_class}.source',
+        'precomputed': None,
+    },
+    'unknown_data_class': {
+        'code': 'unknown_data_class',
+        'kind': 'deny',
+        'step': 7,
+        'rule': ['request'],
+        'message': [
+            'data class `',
+            {
+                'param': 'data_class',
+                'kind': 'echo',
+            },
+            '` is not declared',
+        ],
+        'params': {
+            'data_class': 'echo',
+        },
+        'source': None,
+        'precomputed': None,
+    },
+    'data_class_denied': {
+        'code': 'data_class_denied',
+        'kind': 'deny',
+        'step': 7,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/data/',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+        ],
+        'message': [
+            'data class `',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+            '` may not be sent in use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'data_class': 'name',
+        },
+        'source': 'use_cases.{use_case}.data.{data_class}.source',
+        'precomputed': None,
+    },
+    'data_class_not_permitted': {
+        'code': 'data_class_not_permitted',
+        'kind': 'deny',
+        'step': 7,
+        'rule': [
+            'data_class/',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+            '/default',
+        ],
+        'message': [
+            'data class `',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+            '` is denied by default and use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '` has no rule for it',
+        ],
+        'params': {
+            'data_class': 'name',
+            'use_case': 'name',
+        },
+        'source': 'data_classes.{data_class}.source',
+        'precomputed': None,
+    },
+    'data_region_not_permitted': {
+        'code': 'data_region_not_permitted',
+        'kind': 'deny',
+        'step': 7,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/data/',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+        ],
+        'message': [
+            'data class `',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+            '` may not be sent from region `',
+            {
+                'param': 'region',
+                'kind': 'echo',
+            },
+            '` in use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'data_class': 'name',
+            'region': 'echo',
+        },
+        'source': 'use_cases.{use_case}.data.{data_class}.source',
+        'precomputed': None,
+    },
+    'residency_violation': {
+        'code': 'residency_violation',
+        'kind': 'deny',
+        'step': 7,
+        'rule': [
+            'data_class/',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+            '/residency',
+        ],
+        'message': [
+            'data class `',
+            {
+                'param': 'data_class',
+                'kind': 'name',
+            },
+            '` must stay in ',
+            {
+                'param': 'residency',
+                'kind': 'names',
+            },
+            ', request region is `',
+            {
+                'param': 'region',
+                'kind': 'echo',
+            },
+            '`',
+        ],
+        'params': {
+            'data_class': 'name',
+            'residency': 'names',
+            'region': 'echo',
+        },
+        'source': 'data_classes.{data_class}.source',
+        'precomputed': None,
+    },
+    'tool_not_allowed': {
+        'code': 'tool_not_allowed',
+        'kind': 'deny',
+        'step': 8,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/tools',
+        ],
+        'message': [
+            'tool `',
+            {
+                'param': 'tool',
+                'kind': 'echo',
+            },
+            '` is not granted to use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'tool': 'echo',
+        },
+        'source': 'use_cases.{use_case}.source',
+        'precomputed': None,
+    },
+    'tool_approval_expired': {
+        'code': 'tool_approval_expired',
+        'kind': 'deny',
+        'step': 8,
+        'rule': [
+            'tool/',
+            {
+                'param': 'tool',
+                'kind': 'name',
+            },
+            '/approved_by',
+        ],
+        'message': [
+            'tool `',
+            {
+                'param': 'tool',
+                'kind': 'name',
+            },
+            '` has no valid approval on ',
+            {
+                'param': 'date',
+                'kind': 'date',
+            },
+        ],
+        'params': {
+            'tool': 'name',
+            'date': 'date',
+        },
+        'source': 'tools.{tool}.approvals[0].source',
+        'precomputed': None,
+    },
+    'tool_scope_not_allowed': {
+        'code': 'tool_scope_not_allowed',
+        'kind': 'deny',
+        'step': 8,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/tool/',
+            {
+                'param': 'tool',
+                'kind': 'name',
+            },
+        ],
+        'message': [
+            'scope `',
+            {
+                'param': 'scope',
+                'kind': 'echo',
+            },
+            '` is not granted for tool `',
+            {
+                'param': 'tool',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'tool': 'name',
+            'scope': 'echo',
+        },
+        'source': 'use_cases.{use_case}.tools.{tool}.source',
+        'precomputed': None,
+    },
+    'human_approval_required': {
+        'code': 'human_approval_required',
+        'kind': 'deny',
+        'step': 8,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/tool/',
+            {
+                'param': 'tool',
+                'kind': 'name',
+            },
+        ],
+        'message': [
+            'tool `',
+            {
+                'param': 'tool',
+                'kind': 'name',
+            },
+            '` needs a human approval before each call',
+        ],
+        'params': {
+            'use_case': 'name',
+            'tool': 'name',
+        },
+        'source': 'use_cases.{use_case}.tools.{tool}.source',
+        'precomputed': None,
+    },
+    'counter_missing_rate': {
+        'code': 'counter_missing',
+        'kind': 'deny',
+        'step': 9,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/rate',
+        ],
+        'message': [
+            '`rate.',
+            {
+                'param': 'scope',
+                'kind': 'name',
+            },
+            '.',
+            {
+                'param': 'kind',
+                'kind': 'name',
+            },
+            '` is required by a rate limit of use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'scope': 'name',
+            'kind': 'name',
+        },
+        'source': 'use_cases.{use_case}.rate_limits[i].source',
+        'precomputed': None,
+    },
+    'rate_limited': {
+        'code': 'rate_limited',
+        'kind': 'deny',
+        'step': 9,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/rate',
+        ],
+        'message': [
+            {
+                'param': 'scope',
+                'kind': 'per_scope',
+            },
+            {
+                'param': 'kind',
+                'kind': 'name',
+            },
+            ' per minute would exceed ',
+            {
+                'param': 'per_minute',
+                'kind': 'int',
+            },
+        ],
+        'params': {
+            'use_case': 'name',
+            'scope': 'per_scope',
+            'kind': 'name',
+            'per_minute': 'int',
+        },
+        'source': 'use_cases.{use_case}.rate_limits[i].source',
+        'precomputed': None,
+    },
+    'counter_missing_budget': {
+        'code': 'counter_missing',
+        'kind': 'deny',
+        'step': 10,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/budget',
+        ],
+        'message': [
+            '`spend.',
+            {
+                'param': 'scope',
+                'kind': 'name',
+            },
+            '.',
+            {
+                'param': 'period',
+                'kind': 'name',
+            },
+            '` is required by a budget of use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'scope': 'name',
+            'period': 'name',
+        },
+        'source': 'use_cases.{use_case}.budgets[i].source',
+        'precomputed': None,
+    },
+    'budget_exhausted': {
+        'code': 'budget_exhausted',
+        'kind': 'deny',
+        'step': 10,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/budget',
+        ],
+        'message': [
+            {
+                'param': 'scope',
+                'kind': 'per_scope',
+            },
+            'budget per ',
+            {
+                'param': 'period',
+                'kind': 'name',
+            },
+            ' is exhausted',
+        ],
+        'params': {
+            'use_case': 'name',
+            'scope': 'per_scope',
+            'period': 'name',
+        },
+        'source': 'use_cases.{use_case}.budgets[i].source, the first exceeded',
+        'precomputed': None,
+    },
+    'prompt_not_allowed': {
+        'code': 'prompt_not_allowed',
+        'kind': 'deny',
+        'step': 4,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/prompts',
+        ],
+        'message': [
+            'prompt `',
+            {
+                'param': 'prompt',
+                'kind': 'echo',
+            },
+            '` is not pinned by use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '`',
+        ],
+        'params': {
+            'use_case': 'name',
+            'prompt': 'echo',
+        },
+        'source': 'use_cases.{use_case}.source',
+        'precomputed': None,
+    },
+    'prompt_version_not_pinned': {
+        'code': 'prompt_version_not_pinned',
+        'kind': 'deny',
+        'step': 4,
+        'rule': [
+            'use_case/',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '/prompts',
+        ],
+        'message': [
+            'use case `',
+            {
+                'param': 'use_case',
+                'kind': 'name',
+            },
+            '` pins prompt `',
+            {
+                'param': 'prompt',
+                'kind': 'name',
+            },
+            '` at version `',
+            {
+                'param': 'version',
+                'kind': 'name',
+            },
+            '` (sha256 `',
+            {
+                'param': 'hash',
+                'kind': 'name',
+            },
+            '`), not the one requested',
+        ],
+        'params': {
+            'use_case': 'name',
+            'prompt': 'name',
+            'version': 'name',
+            'hash': 'name',
+        },
+        'source': 'prompts.{prompt}.source',
+        'precomputed': None,
+    },
+    'prompt_approval_expired': {
+        'code': 'prompt_approval_expired',
+        'kind': 'deny',
+        'step': 4,
+        'rule': [
+            'prompt/',
+            {
+                'param': 'prompt',
+                'kind': 'name',
+            },
+            '/approved_by',
+        ],
+        'message': [
+            'prompt `',
+            {
+                'param': 'prompt',
+                'kind': 'name',
+            },
+            '` has no valid approval on ',
+            {
+                'param': 'date',
+                'kind': 'date',
+            },
+        ],
+        'params': {
+            'prompt': 'name',
+            'date': 'date',
+        },
+        'source': 'prompts.{prompt}.approvals[0].source',
+        'precomputed': None,
+    },
+}
