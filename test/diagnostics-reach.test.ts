@@ -89,6 +89,13 @@ describe('provider `api`, model `deployment` and `capacity` (IR version 4)', () 
     expect(r.ir!.providers['openai']!.api).toBe('openai');
     expect(r.ir!.models['gpt-4.1']).toMatchObject({ deployment: 'gpt-41-eu', capacity: { rpm: 600, tpm: 1_500_000 } });
     expect(validateIr(r.ir!)).toEqual([]);
+    // The schema holds readers to the same: an api outside the five, a deployment with a space, a zero capacity.
+    const models = r.ir!.models;
+    const bad = (patch: object) => validateIr({ ...r.ir!, ...patch });
+    expect(bad({ providers: { openai: { ...r.ir!.providers['openai']!, api: 'vertex' } } })).not.toEqual([]);
+    expect(bad({ models: { ...models, 'gpt-4.1': { ...models['gpt-4.1']!, deployment: 'gpt 41' } } })).not.toEqual([]);
+    expect(bad({ models: { ...models, 'gpt-4.1': { ...models['gpt-4.1']!, capacity: { rpm: 0, tpm: null } } } })).not.toEqual([]);
+    expect(bad({ models: { ...models, 'gpt-4.1': { ...models['gpt-4.1']!, capacity: { rpm: null } } } })).not.toEqual([]);
   });
 
   it('takes every api of the design, one capacity kind alone, `per minute` and string escapes', () => {
@@ -127,9 +134,17 @@ describe('provider `api`, model `deployment` and `capacity` (IR version 4)', () 
     expect(errorsOf(PROGRAM('', '  capacity 200k tpm, 600 rpm, 200_000 tpm\n'))).toEqual([['GOV2110', 'the capacity gives `tpm` twice', '200_000 tpm']]);
   });
 
-  it('GOV2111: an empty or blank deployment', () => {
+  it('GOV2111: an empty or blank deployment, or one that is not printable ASCII without spaces', () => {
     expect(errorsOf(PROGRAM('', '  deployment ""\n'))).toEqual([['GOV2111', 'model `gpt-4.1` has an empty deployment', '""']]);
     expect(errorsOf(PROGRAM('', '  deployment "  "\n'))).toEqual([['GOV2111', 'model `gpt-4.1` has an empty deployment', '"  "']]);
+    const bad = 'the deployment of model `gpt-4.1` holds a space, a control or a non-ASCII character';
+    for (const text of ['gpt 41', 'gpt-41\\n', 'gpt-41\\u{7F}', 'gpt-41\\u{85}', 'gpt-4\\u{2011}1', 'gpt-41-é']) {
+      expect(errorsOf(PROGRAM('', `  deployment "${text}"\n`)), text).toEqual([['GOV2111', bad, `"${text}"`]]);
+    }
+    // Every provider's real ids pass: Azure names, Bedrock ids and ARNs, Hugging Face names.
+    for (const text of ['credit-letters', 'anthropic.claude-3-7-sonnet-20250219-v1:0', 'arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.x', 'BAAI/bge-m3']) {
+      expect(compile(PROGRAM('', `  deployment "${text}"\n`)).ir!.models['gpt-4.1']!.deployment).toBe(text);
+    }
   });
 
   it('GOV2112: two models of one provider on one deployment, stated or by name; other providers may share it', () => {

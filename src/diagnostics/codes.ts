@@ -102,7 +102,7 @@ export const DIAGNOSTIC_CODES = {
   GOV2108: { severity: 'warning', title: 'red-team suite tests a guardrail the use case does not run' },
   GOV2109: { severity: 'error', title: 'per-tenant capacity' },
   GOV2110: { severity: 'error', title: 'capacity kind given twice' },
-  GOV2111: { severity: 'error', title: 'empty deployment' },
+  GOV2111: { severity: 'error', title: 'invalid deployment' },
   GOV2112: { severity: 'error', title: 'deployment shared by two models' },
   // IR
   GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },

@@ -113,7 +113,8 @@ export const IR_SCHEMA = {
         status: { enum: ['approved', 'deprecated', 'revoked'] },
         approvals: { type: 'array', items: approval },
         kind: { enum: ['chat', 'embedding'] },
-        deployment: { type: 'string', minLength: 1 },
+        // Printable ASCII without spaces (GOV2111): gateways put it into URLs and headers.
+        deployment: { type: 'string', pattern: '^[!-~]+$' },
         capacity: obj({ rpm: nullablePosInt, tpm: nullablePosInt }),
         source: str,
       }),

@@ -7,18 +7,33 @@ import { lookup } from './lookup.js';
 import type { OrgDefaults } from './resolveOrg.js';
 import type { SemanticModel } from './SemanticModel.js';
 
+/**
+ * Printable ASCII without spaces: every provider's ids are (Azure deployment names, Bedrock ids and ARNs, Hugging
+ * Face names), and a gateway puts the deployment into URLs and headers, where a space or a control character would
+ * change what is sent.
+ */
+const DEPLOYMENT_ID = /^[\x21-\x7e]+$/;
+
 /** The id the provider serves the model under: the model's name unless `deployment` says otherwise. */
 function deploymentOf(ctx: CheckContext, decl: DeclNode): string {
   const field = fieldOf(decl, 'Deployment');
   if (!field) return decl.name.text;
-  if (field.value.value.trim() === '') {
+  const text = field.value.value;
+  if (text.trim() === '') {
     ctx.report('GOV2111', `model \`${decl.name.text}\` has an empty deployment`, field.value.span, {
       label: 'empty',
       help: `write the id the provider serves the model under, or leave \`deployment\` out to use the name \`${decl.name.text}\``,
     });
     return decl.name.text;
   }
-  return field.value.value;
+  if (!DEPLOYMENT_ID.test(text)) {
+    ctx.report('GOV2111', `the deployment of model \`${decl.name.text}\` holds a space, a control or a non-ASCII character`, field.value.span, {
+      label: 'not a provider id',
+      help: 'a deployment is an id such as `gpt-41-eu` or `anthropic.claude-3-7-sonnet-20250219-v1:0`: printable ASCII, no spaces',
+    });
+    return decl.name.text;
+  }
+  return text;
 }
 
 /** `model` blocks: provider, versions, regions, prices (to nano-units per token), context window, status, approvals. */

@@ -17,19 +17,18 @@ export const DeploymentRule: Rule = {
   name: 'Deployment',
   codes: ['GOV2112'],
   run(ctx, model) {
-    const groups = new Map<string, { name: string; span: Span; stated: boolean }[]>();
+    const groups = new Map<string, { provider: string; deployment: string; models: { name: string; span: Span; stated: boolean }[] }>();
     for (const { ir: m, decl } of model.models.values()) {
       if (m.provider === '') continue;
       const field = fieldOf(decl, 'Deployment');
       // JSON of the pair: no separator character can make two different pairs meet.
       const key = JSON.stringify([m.provider, m.deployment]);
-      const list = groups.get(key) ?? [];
-      list.push({ name: m.name, span: field ? field.value.span : decl.name.span, stated: field !== undefined });
-      groups.set(key, list);
+      const group = groups.get(key) ?? { provider: m.provider, deployment: m.deployment, models: [] };
+      group.models.push({ name: m.name, span: field ? field.value.span : decl.name.span, stated: field !== undefined });
+      groups.set(key, group);
     }
-    for (const [key, list] of groups) {
+    for (const { provider, deployment, models: list } of groups.values()) {
       if (list.length < 2) continue;
-      const [provider, deployment] = JSON.parse(key) as [string, string];
       list.sort((a, b) => compareSpans(a.span, b.span));
       const first = list[0]!;
       for (const other of list.slice(1)) {
