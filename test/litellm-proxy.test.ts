@@ -31,6 +31,7 @@ const KEYS: Record<string, Record<string, unknown>> = {
   'sk-providers-0': { tenant: `tour-${RUN}`, use_case: 'providers', region: 'eu' },
   'sk-resilient-0': { tenant: `res-${RUN}`, use_case: 'resilient', region: 'eu' },
   'sk-give-back-0': { tenant: `back-${RUN}`, use_case: 'shared', region: 'eu' },
+  'sk-streaming-0': { tenant: `stream-${RUN}`, use_case: 'shared', region: 'eu' },
 };
 
 // The provider names of the program, and the fake that speaks each one's protocol.
@@ -350,6 +351,30 @@ describe('two proxies on one Redis', () => {
     expect(await redisGet(key)).toBe('0');
     const served = await chat(second, 'sk-give-back-0', { model: 'gpt-main', messages: user('This call is served and settled, at last.'), max_tokens: 20 });
     expect(served.status).toBe(200);
+    expect(await redisGet(key)).toBe('30000');
+  });
+
+  it('streams a governed answer, redacted on the way up, and settles it on the usage the stream reports', async () => {
+    const key = budgetKey('govc:', 'shared', `stream-${RUN}`, 'tenant', 'day', Date.now());
+    const before = count(ups.openai);
+    const r = await fetch(`${second.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-streaming-0' },
+      body: JSON.stringify({ model: 'gpt-main', messages: user('Stream this to me, I am at ann@example.org.'), max_tokens: 20, stream: true, stream_options: { include_usage: true } }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await r.text();
+    expect(r.status, text).toBe(200);
+    const content = text
+      .split('\n')
+      .filter((l) => l.startsWith('data: {'))
+      .map((l) => (JSON.parse(l.slice(6)) as { choices: Array<{ delta?: { content?: string } }> }).choices[0]?.delta?.content ?? '')
+      .join('');
+    expect(content).toBe('streamed reply from openai:gpt-4.1-2025-04-14');
+    const [call] = since(ups.openai, before);
+    expect(call?.text).not.toContain('ann@example.org');
+    expect(call?.text).toContain('[REDACTED:pii]');
+    // Reserved at the estimate (34 tokens), settled to the 30 the stream reported.
     expect(await redisGet(key)).toBe('30000');
   });
 

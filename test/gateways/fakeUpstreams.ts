@@ -84,6 +84,21 @@ const openaiAnswer = (model: string, kind: UpstreamKind, body: Record<string, un
   usage: { prompt_tokens: INPUT_TOKENS, completion_tokens: outputTokens(body), total_tokens: INPUT_TOKENS + outputTokens(body) },
 });
 
+/** An OpenAI stream (server-sent events): two content chunks, then a usage chunk when `stream_options.include_usage`. */
+function stream(res: ServerResponse, model: string, kind: UpstreamKind, body: Record<string, unknown>): number {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const base = { id: `chatcmpl-${kind}-s`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
+  const event = (x: unknown): void => void res.write(`data: ${JSON.stringify(x)}\n\n`);
+  event({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'streamed ' }, finish_reason: null }] });
+  event({ ...base, choices: [{ index: 0, delta: { content: `reply from ${kind}:${model}` }, finish_reason: 'stop' }] });
+  if ((body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true) {
+    const out = outputTokens(body);
+    event({ ...base, choices: [], usage: { prompt_tokens: INPUT_TOKENS, completion_tokens: out, total_tokens: INPUT_TOKENS + out } });
+  }
+  res.end('data: [DONE]\n\n');
+  return 200;
+}
+
 /** The text of every message of a body, whatever the protocol, to look for `FAIL:<kind>`. */
 function mentions(text: string, kind: UpstreamKind): boolean {
   return text.includes(`FAIL:${kind}`);
@@ -101,6 +116,7 @@ function route(kind: UpstreamKind, req: IncomingMessage, url: URL, body: Record<
     if (req.headers.authorization !== `Bearer key-${kind}`) return { model: null, status: send(res, 401, { error: { message: 'bad key' } }) };
     const model = typeof body.model === 'string' ? body.model : null;
     if (fail(model)) return failed(model);
+    if (body.stream === true) return { model, status: stream(res, model ?? '', kind, body) };
     return { model, status: send(res, 200, openaiAnswer(model ?? '', kind, body)) };
   }
   if (kind === 'azure') {

@@ -290,6 +290,32 @@ def _forget_stale(now: float) -> None:
             del table[next(iter(table))]
 
 
+async def _settle(call_id, hidden, usage) -> None:
+    """Replaces a call's reserved estimate by its actual cost on the model that answered (once per call)."""
+    p = _pending.pop(call_id, None) if call_id else None
+    if p is None:
+        return
+    served = hidden.get("model_id") if isinstance(hidden, dict) else None
+    if not isinstance(served, str) or ENGINE.model(served) is None:
+        served = p["model"]
+    tin = getattr(usage, "prompt_tokens", None)
+    tout = getattr(usage, "completion_tokens", None)
+    known = all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_TOKENS for x in (tin, tout))
+    uc, keys_rate = p["uc"], p["keys_rate"]
+    cost = ENGINE.cost_micros(served, tin, tout) if known else None  # no usage: the estimate stays charged
+
+    def amount(o):
+        kind = _rate_kind(uc, keys_rate, o.key)
+        if kind is None:
+            return cost - o.amount if cost is not None else 0
+        if kind == "tokens" and known:
+            return tin + tout - o.amount
+        return 0
+
+    await _adjust(p, amount)
+    _log("settled", call_id, served, cost)
+
+
 # --- Refusals --------------------------------------------------------------------------------------------------------
 
 _THROTTLE = frozenset(("budget_exhausted", "rate_limited"))
@@ -420,35 +446,24 @@ class GovcGuardrail(CustomGuardrail):
         return data
 
     async def async_post_call_success_hook(self, data, user_api_key_dict, response):
-        call_id = data.get("litellm_call_id")
-        p = _pending.pop(call_id, None) if call_id else None
-        if p is None:
-            return response
-        hidden = getattr(response, "_hidden_params", None) or {}
-        served = hidden.get("model_id") if isinstance(hidden, dict) else None
-        if not isinstance(served, str) or ENGINE.model(served) is None:
-            served = p["model"]
-        usage = getattr(response, "usage", None)
-        tin = getattr(usage, "prompt_tokens", None)
-        tout = getattr(usage, "completion_tokens", None)
-        known = all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= MAX_TOKENS for x in (tin, tout))
-        uc, keys_rate = p["uc"], p["keys_rate"]
-        if known:
-            cost = ENGINE.cost_micros(served, tin, tout)
-        else:
-            cost = None  # no usage: the estimate stays charged
-
-        def amount(o):
-            kind = _rate_kind(uc, keys_rate, o.key)
-            if kind is None:
-                return cost - o.amount if cost is not None else 0
-            if kind == "tokens" and known:
-                return tin + tout - o.amount
-            return 0
-
-        await _adjust(p, amount)
-        _log("settled", call_id, served, cost)
+        call_id = data.get("litellm_call_id") if isinstance(data, dict) else None
+        await _settle(call_id, getattr(response, "_hidden_params", None), getattr(response, "usage", None))
         return response
+
+    async def async_post_call_streaming_iterator_hook(self, user_api_key_dict, response, request_data):
+        # A stream is settled when it ends, on the usage its last chunks carry (`stream_options.include_usage`);
+        # without usage the estimate stays charged. A stream cut short keeps its estimate too: the upstream worked.
+        usage = None
+        hidden = None
+        async for chunk in response:
+            u = getattr(chunk, "usage", None)
+            if u is not None:
+                usage = u
+            if hidden is None:
+                hidden = getattr(chunk, "_hidden_params", None)
+            yield chunk
+        call_id = request_data.get("litellm_call_id") if isinstance(request_data, dict) else None
+        await _settle(call_id, hidden, usage)
 
     async def async_post_call_failure_hook(self, request_data, original_exception, user_api_key_dict, traceback_str=None):
         call_id = request_data.get("litellm_call_id") if isinstance(request_data, dict) else None
