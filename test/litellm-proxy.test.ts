@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetKey } from '../src/runtime/counterKeys.js';
-import { chat, startLitellm, type ChatAnswer, type LitellmProxy } from './gateways/litellmProxy.js';
+import { chat, MASTER_KEY, startLitellm, type ChatAnswer, type LitellmProxy } from './gateways/litellmProxy.js';
 import { startUpstreams, type FakeUpstream, type UpstreamKind } from './gateways/fakeUpstreams.js';
 import { govc } from './helpers/diagnostics.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
@@ -104,6 +104,13 @@ describe('the LiteLLM proxy on the generated config', () => {
   it('refuses an unknown API key with 401', async () => {
     const a = await chat(proxy, 'sk-not-a-key-at-all', { model: 'gpt-main', messages: user('hello there, anyone home?') });
     expect(a.status).toBe(401);
+  });
+
+  it('lets the master key administer but not call models: it names no use case', async () => {
+    const a = await chat(proxy, MASTER_KEY, { model: 'gpt-main', messages: user('Admins do not get to skip the policy.') });
+    expect(a.status).toBe(403);
+    expect(codes(a)).toEqual(['malformed_request']);
+    expect(message(a)).toBe('`use_case` must be a non-empty string');
   });
 
   it('refuses a model the use case may not use with 403, govc\'s reason and a decision id, and calls no upstream', async () => {
@@ -385,6 +392,7 @@ describe('two proxies on one Redis', () => {
     expect(a.status).toBe(503);
     expect(message(a)).toBe("govc's counter store is unavailable; the request was not sent");
     expect(codes(a)).toEqual(['counter_missing']);
+    expect(govcOf(a).refusal).toBe('store_unavailable');
     expect(UPSTREAMS_CALLS()).toBe(before);
     // A use case without budgets or rates needs no counters and is still served.
     expect((await chat(proxy, 'sk-resilient-0', { model: 'fb-first', messages: user('No counters needed for this one.'), max_tokens: 20 })).status).toBe(200);

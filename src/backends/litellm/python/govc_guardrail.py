@@ -321,7 +321,9 @@ async def _settle(call_id, hidden, usage) -> None:
 _THROTTLE = frozenset(("budget_exhausted", "rate_limited"))
 
 
-def _refuse(decision: dict, decision_id: str, status: int | None = None, message: str | None = None):
+def _refuse(decision: dict, decision_id: str, status: int | None = None, message: str | None = None, refusal: str = "policy"):
+    """Raises the refusal: `refusal` is `policy` (the decision denied) or why an allowed call was not made
+    (`contention`, `store_unavailable`, `redaction`), as govc/runtime's invoke reports it."""
     reasons = decision.get("reasons") or []
     denying = [r for r in reasons if r.get("code") not in ("allowed", "fallback_model", "budget_degraded")]
     if status is None:
@@ -336,6 +338,7 @@ def _refuse(decision: dict, decision_id: str, status: int | None = None, message
                 "decision": decision.get("decision"),
                 "reasons": reasons,
                 "policy_revision": decision.get("policy_revision"),
+                "refusal": refusal,
             },
         },
     )
@@ -406,10 +409,10 @@ class GovcGuardrail(CustomGuardrail):
             _log("deny", decision_id, [r.get("code") for r in d.get("reasons", [])])
             if m.store_down and any(r.get("code") == "counter_missing" for r in d.get("reasons", [])):
                 # Fail closed, and say why: the counters could not be read, not a caller's mistake.
-                _refuse(d, decision_id, 503, "govc's counter store is unavailable; the request was not sent")
+                _refuse(d, decision_id, 503, "govc's counter store is unavailable; the request was not sent", "store_unavailable")
             _refuse(d, decision_id)
         if m.contention:
-            _refuse(d, decision_id, 429, _rate_message(uc))
+            _refuse(d, decision_id, 429, _rate_message(uc), "contention")
 
         call_id = data.get("litellm_call_id") or decision_id
         now = time.monotonic()
@@ -441,7 +444,7 @@ class GovcGuardrail(CustomGuardrail):
                 # Never an approximation: a text that cannot be redacted exactly is not sent.
                 await self.async_post_call_failure_hook(data, e, user_api_key_dict)
                 _headers.pop(call_id, None)
-                _refuse({**d, "decision": "deny"}, decision_id, 403, str(e))
+                _refuse(d, decision_id, 403, str(e), "redaction")
         _log("allow", decision_id, d["decision"], d["model"], "fallbacks", fallbacks, "redact", [r.get("data_class") for r in redact])
         return data
 
