@@ -123,3 +123,8 @@ async def user_api_key_auth(request: Request, api_key: str) -> UserAPIKeyAuth:
     except Exception:
         # A keys file that cannot be read or parsed refuses every caller: never an open door.
         raise HTTPException(status_code=401, detail={"error": "the proxy's API keys cannot be read"})
+
+
+# Read the keys once at import, which LiteLLM does when it loads the config: a keys file or text that does not
+# parse stops the proxy from starting instead of refusing callers one by one.
+_keys()
