@@ -10,6 +10,7 @@ import { regoTestsFromCorpus } from '../src/backends/opa/regoTests.js';
 import type { CorpusCase } from '../src/decision/corpus.js';
 import { guardsArtifacts } from '../src/backends/ts-guards/guardsArtifacts.js';
 import { policyWasm } from '../src/backends/wasm/index.js';
+import { litellmFiles } from '../src/backends/litellm/index.js';
 import { portkeyFiles } from '../src/backends/portkey/index.js';
 import { selectBackends } from '../src/cli/commands/build.js';
 import { stableJson } from '../src/codegen/json.js';
@@ -84,6 +85,14 @@ describe('buildArtifacts', () => {
       'ts/guards.cjs',
       'ts/guards.d.cts',
       'policy.wasm',
+      'litellm/config.yaml',
+      'litellm/govc_guardrail.py',
+      'litellm/govc_auth.py',
+      'litellm/govc_counters.py',
+      'litellm/govc_engine.py',
+      'litellm/govc_contract.py',
+      'litellm/govc_redis_scripts.py',
+      'litellm/govc_policy.py',
       'portkey/kb_tagging.json',
       'portkey/support_assistant.json',
       'portkey/ticket_summary.json',
@@ -95,7 +104,7 @@ describe('buildArtifacts', () => {
       'opa/tests/govc_test.rego',
       MANIFEST_FILE,
     ]);
-    expect(all.replaces).toEqual(['opa', 'ts', 'portkey']);
+    expect(all.replaces).toEqual(['opa', 'ts', 'litellm', 'portkey']);
   });
 
   it('writes exactly what each target\'s generator makes', () => {
@@ -108,6 +117,7 @@ describe('buildArtifacts', () => {
       'policy.wasm': policyWasm(),
       ...Object.fromEntries(bundle.files.map((f) => [`opa/bundle${f.name}`, f.data])),
       'opa/tests/govc_test.rego': regoTestsFromCorpus(input.corpus as CorpusCase[]),
+      ...litellmFiles(input.ir),
       ...portkeyFiles(input.ir).files,
     };
     for (const [path, data] of Object.entries(expected)) expect([path, bytes(byPath.get(path)!).equals(bytes(data))]).toEqual([path, true]);
@@ -192,10 +202,10 @@ describe('--target', () => {
     expect('error' in r && { code: r.error.code, help: r.error.help, notes: r.error.notes }).toEqual({
       code: 'GOV5004',
       help: 'did you mean `wasm`?',
-      notes: ['the targets are `ir`, `opa`, `ts-guards`, `wasm`, `portkey`'],
+      notes: ['the targets are `ir`, `opa`, `ts-guards`, `wasm`, `litellm`, `portkey`'],
     });
     const far = selectBackends('gateway');
-    expect('error' in far && far.error.help).toBe('the targets are `ir`, `opa`, `ts-guards`, `wasm`, `portkey`');
+    expect('error' in far && far.error.help).toBe('the targets are `ir`, `opa`, `ts-guards`, `wasm`, `litellm`, `portkey`');
   });
 });
 

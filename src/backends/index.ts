@@ -1,5 +1,6 @@
 import type { Backend } from './Backend.js';
 import { IrBackend } from './ir/IrBackend.js';
+import { LitellmBackend } from './litellm/LitellmBackend.js';
 import { OpaBackend } from './opa/OpaBackend.js';
 import { PortkeyBackend } from './portkey/PortkeyBackend.js';
 import { TsGuardsBackend } from './ts-guards/TsGuardsBackend.js';
@@ -12,7 +13,7 @@ export type { Backend, BackendFiles, BackendInput, BackendNeed, BackendOutput, B
  * is manifest.json's: each back end's artifacts in this order, then their companions. Adding a target is one folder
  * (`backends/<name>/`, with its README) and one line here, plus its docs page and its differential test.
  */
-export const BACKENDS: readonly Backend[] = [IrBackend, OpaBackend, TsGuardsBackend, WasmBackend, PortkeyBackend];
+export const BACKENDS: readonly Backend[] = [IrBackend, OpaBackend, TsGuardsBackend, WasmBackend, LitellmBackend, PortkeyBackend];
 
 /** The `--target` names, in build order. */
 export const TARGET_NAMES: readonly string[] = BACKENDS.map((b) => b.name);

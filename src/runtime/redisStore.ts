@@ -57,6 +57,12 @@ end
 return 1
 `;
 
+/**
+ * The three scripts, for other stores that share these counters (the LiteLLM guardrail's Python store is generated
+ * from them, src/backends/litellm/): one text, so every client of a Redis runs the same atomic operations.
+ */
+export const REDIS_SCRIPTS: { readonly GET: string; readonly RESERVE: string; readonly ADD: string } = { GET, RESERVE, ADD };
+
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 
 /**
