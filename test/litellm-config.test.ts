@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LitellmBackend } from '../src/backends/litellm/LitellmBackend.js';
-import { fallbackGroups, GUARDRAIL_NAME, litellmConfigData, litellmConfigYaml, providerEnv, routedModels } from '../src/backends/litellm/litellmConfig.js';
+import { fallbackGroups, GUARDRAIL_NAME, litellmConfigData, litellmConfigYaml, routedModels } from '../src/backends/litellm/litellmConfig.js';
 import { litellmFiles, STATIC_MODULES } from '../src/backends/litellm/litellmFiles.js';
 import { decimalText, toYaml, YamlDecimal } from '../src/backends/litellm/litellmYaml.js';
 import type { IrModel, IrProgram } from '../src/ir/types.js';
@@ -15,6 +15,7 @@ import { REDIS_SCRIPTS, RedisStore } from '../src/runtime/redisStore.js';
 import { hostileString } from './helpers/requests.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
 import { AS_OF, compileExample, exampleNames, REPO_ROOT } from './helpers/repo.js';
+import { providerEnvName } from '../src/ir/providerEnv.js';
 
 /**
  * The LiteLLM back end without the proxy: config.yaml as LiteLLM's reader (PyYAML) reads it, its golden file, the
@@ -109,7 +110,7 @@ describe('config.yaml', () => {
     expect(byName['llama']).toMatchObject({ model: 'openai/meta-llama/Llama-3.1-8B-Instruct', api_base: 'os.environ/GOVC_VLLM_API_BASE' });
     const router = litellmConfigData(gw).router_settings as Record<string, unknown>;
     expect(router.optional_pre_call_checks).toEqual(['enforce_model_rate_limits']);
-    expect(providerEnv('azure-openai.eu', 'API_BASE')).toBe('GOVC_AZURE_OPENAI_EU_API_BASE');
+    expect(providerEnvName('azure-openai.eu', 'API_BASE')).toBe('GOVC_AZURE_OPENAI_EU_API_BASE');
     // Every value that is not a name, a number or a switch comes from the environment.
     for (const d of litellmConfigData(gw).model_list as Array<{ litellm_params: Record<string, unknown> }>) {
       for (const [k, v] of Object.entries(d.litellm_params)) if (/key|base|endpoint|version|region_name$/.test(k) && k !== 'region_name') expect(String(v)).toMatch(/^os\.environ\/GOVC_[A-Z0-9_]+$/);

@@ -104,6 +104,7 @@ export const DIAGNOSTIC_CODES = {
   GOV2110: { severity: 'error', title: 'capacity kind given twice' },
   GOV2111: { severity: 'error', title: 'invalid deployment' },
   GOV2112: { severity: 'error', title: 'deployment shared by two models' },
+  GOV2113: { severity: 'error', title: 'providers share gateway environment names' },
   // IR
   GOV3001: { severity: 'error', title: 'internal: IR failed schema validation' },
   // Command line

@@ -1,5 +1,6 @@
 import type { IrModel, IrProgram, IrProvider, ProviderApi } from '../../ir/types.js';
 import { decimalText, toYaml, type YamlDecimal } from './litellmYaml.js';
+import { providerEnvName } from '../../ir/providerEnv.js';
 
 /**
  * `litellm/config.yaml`: the program's routes as LiteLLM proxy configuration, built as data and serialised by the
@@ -17,11 +18,6 @@ const API_PREFIX: Readonly<Record<ProviderApi, string>> = {
   openai_compatible: 'openai',
 };
 
-/** `GOVC_<PROVIDER>_<WHAT>`: the provider's name upper-cased, every other character than A-Z and 0-9 as `_`. */
-export function providerEnv(provider: string, what: string): string {
-  return `GOVC_${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${what}`;
-}
-
 const env = (name: string): string => `os.environ/${name}`;
 
 /** The models some use case may be served by: approved or deprecated, never revoked; in the IR's (sorted) order. */
@@ -37,15 +33,15 @@ function connection(model: IrModel, provider: IrProvider): Record<string, string
   const p = provider.name;
   const params: Record<string, string> = { model: `${API_PREFIX[api]}/${model.deployment}` };
   if (api === 'bedrock') {
-    params.aws_access_key_id = env(providerEnv(p, 'AWS_ACCESS_KEY_ID'));
-    params.aws_secret_access_key = env(providerEnv(p, 'AWS_SECRET_ACCESS_KEY'));
-    params.aws_region_name = env(providerEnv(p, 'AWS_REGION'));
-    params.aws_bedrock_runtime_endpoint = env(providerEnv(p, 'API_BASE'));
+    params.aws_access_key_id = env(providerEnvName(p, 'AWS_ACCESS_KEY_ID'));
+    params.aws_secret_access_key = env(providerEnvName(p, 'AWS_SECRET_ACCESS_KEY'));
+    params.aws_region_name = env(providerEnvName(p, 'AWS_REGION'));
+    params.aws_bedrock_runtime_endpoint = env(providerEnvName(p, 'API_BASE'));
     return params;
   }
-  params.api_base = env(providerEnv(p, 'API_BASE'));
-  params.api_key = env(providerEnv(p, 'API_KEY'));
-  if (api === 'azure_openai') params.api_version = env(providerEnv(p, 'API_VERSION'));
+  params.api_base = env(providerEnvName(p, 'API_BASE'));
+  params.api_key = env(providerEnvName(p, 'API_KEY'));
+  if (api === 'azure_openai') params.api_version = env(providerEnvName(p, 'API_VERSION'));
   return params;
 }
 

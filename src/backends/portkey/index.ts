@@ -2,7 +2,6 @@ export { PortkeyBackend } from './PortkeyBackend.js';
 export { portkeyFiles, portkeyHeaderValue, configFileNames, PORTKEY_DIR, NODE_HEADER_LIMIT, NOT_IN_PORTKEY_OSS, type PortkeyFiles } from './portkeyFiles.js';
 export {
   portkeyUseCasePlan,
-  providerEnv,
   NOT_ALLOWED,
   PORTKEY_NOT_ENFORCED,
   RETRY_ATTEMPTS,

@@ -1,6 +1,7 @@
 import type { IrDataClass, IrDataFlow, IrModel, IrProgram, IrUseCase, ProviderApi } from '../../ir/types.js';
 import { compareCodePoints } from '../../util/compare.js';
 import { portkeyRegexRule, portkeyRegexSource } from './portkeyRegex.js';
+import { providerEnvName } from '../../ir/providerEnv.js';
 
 /**
  * One use case's Portkey gateway config (`x-portkey-config`), built as data: the shapes below are the part of
@@ -129,11 +130,6 @@ export interface PortkeyUseCasePlan {
   readonly not_enforced: readonly string[];
 }
 
-/** `GOVC_<PROVIDER>_<WHAT>`: the provider's name upper-cased, every character other than A-Z and 0-9 as `_`. */
-export function providerEnv(provider: string, what: string): string {
-  return `GOVC_${provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_${what}`;
-}
-
 const PORTKEY_PROVIDER: Readonly<Record<ProviderApi, PortkeyProvider>> = {
   openai: 'openai',
   azure_openai: 'azure-openai',
@@ -146,14 +142,14 @@ const PORTKEY_PROVIDER: Readonly<Record<ProviderApi, PortkeyProvider>> = {
 function envOf(provider: string, api: ProviderApi): Record<string, string> {
   if (api === 'bedrock') {
     return {
-      aws_access_key_id: providerEnv(provider, 'AWS_ACCESS_KEY_ID'),
-      aws_secret_access_key: providerEnv(provider, 'AWS_SECRET_ACCESS_KEY'),
-      aws_region: providerEnv(provider, 'AWS_REGION'),
-      custom_host: providerEnv(provider, 'API_BASE'),
+      aws_access_key_id: providerEnvName(provider, 'AWS_ACCESS_KEY_ID'),
+      aws_secret_access_key: providerEnvName(provider, 'AWS_SECRET_ACCESS_KEY'),
+      aws_region: providerEnvName(provider, 'AWS_REGION'),
+      custom_host: providerEnvName(provider, 'API_BASE'),
     };
   }
-  const env: Record<string, string> = { api_key: providerEnv(provider, 'API_KEY'), custom_host: providerEnv(provider, 'API_BASE') };
-  if (api === 'azure_openai') env.api_version = providerEnv(provider, 'API_VERSION');
+  const env: Record<string, string> = { api_key: providerEnvName(provider, 'API_KEY'), custom_host: providerEnvName(provider, 'API_BASE') };
+  if (api === 'azure_openai') env.api_version = providerEnvName(provider, 'API_VERSION');
   return env;
 }
 

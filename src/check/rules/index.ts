@@ -6,6 +6,7 @@ import { DeploymentRule } from './DeploymentRule.js';
 import { ModelKindRule } from './ModelKindRule.js';
 import { GuardrailRule } from './GuardrailRule.js';
 import { ModelRule } from './ModelRule.js';
+import { ProviderEnvRule } from './ProviderEnvRule.js';
 import type { Rule } from './RuleContext.js';
 import { TierRequirementsRule } from './TierRequirementsRule.js';
 import { ToolAndRollbackRule } from './ToolAndRollbackRule.js';
@@ -17,6 +18,7 @@ export const specifiedRules: readonly Rule[] = [
   DataFlowRule,
   ModelRule,
   DeploymentRule,
+  ProviderEnvRule,
   ModelKindRule,
   CorpusRule,
   BudgetRule,
