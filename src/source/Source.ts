@@ -1,3 +1,5 @@
+import { compareCodePoints } from '../util/compare.js';
+
 /**
  * A `.gov` source file as the compiler sees it. `path` names it inside the program, posix-separated: relative to the
  * program root (`models.gov`, `shared/vendors.gov`) or `std/…` for the standard library, so the IR, reasons and the
@@ -89,4 +91,9 @@ export function spanText(span: Span): string {
 
 export function joinSpans(a: Span, b: Span): Span {
   return { source: a.source, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+/** Position order (path, then offset), so which of two declarations is "the second" never depends on file order. */
+export function compareSpans(a: Span, b: Span): number {
+  return compareCodePoints(a.source.path, b.source.path) || a.start - b.start;
 }

@@ -1,12 +1,6 @@
 import { fieldOf } from '../../ast/nodes.js';
-import type { Span } from '../../source/Source.js';
-import { compareCodePoints } from '../../util/compare.js';
+import { compareSpans, type Span } from '../../source/Source.js';
 import type { Rule } from './RuleContext.js';
-
-/** Position order, so which model is "the second" does not depend on the order files were given in. */
-function compareSpans(a: Span, b: Span): number {
-  return compareCodePoints(a.source.path, b.source.path) || a.start - b.start;
-}
 
 /**
  * Deployments: two models of one provider may not name the same deployment (a stated `deployment`, or the model's

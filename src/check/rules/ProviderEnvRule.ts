@@ -1,12 +1,6 @@
 import { providerEnvName, providerEnvStem } from '../../ir/providerEnv.js';
-import type { Span } from '../../source/Source.js';
-import { compareCodePoints } from '../../util/compare.js';
+import { compareSpans, type Span } from '../../source/Source.js';
 import type { Rule } from './RuleContext.js';
-
-/** Position order, so which provider is "the second" does not depend on the order files were given in. */
-function compareSpans(a: Span, b: Span): number {
-  return compareCodePoints(a.source.path, b.source.path) || a.start - b.start;
-}
 
 /**
  * Gateways read each provider's endpoint and keys from variables named after it (`GOVC_<PROVIDER>_API_KEY`,
