@@ -4,6 +4,7 @@ import { BACKENDS } from '../backends/index.js';
 import { runBuild } from './commands/build.js';
 import { runCheck } from './commands/check.js';
 import { runDecide } from './commands/decide.js';
+import { runExplain } from './commands/explain.js';
 import { EXIT } from './exitCodes.js';
 import { pruneDecisionLogs } from '../runtime/decisionLog.js';
 import { stableJson } from '../codegen/json.js';
@@ -88,6 +89,23 @@ program
   .addHelpText('after', '\nExamples:\n  govc decide examples/acme-support --request examples/acme-support/requests.json --as-of 2026-11-26\n  echo \'{"use_case":"support_assistant","tenant":"t1","region":"eu","time":"2026-11-26T09:30:00Z"}\' | govc decide out/acme/ir.json --request -')
   .action((path: string, opts) => {
     process.exitCode = runDecide(path, opts);
+  });
+
+program
+  .command('explain')
+  .description('who approved what, and why a request is decided as it is (docs/explain.md)')
+  .argument('[args...]', 'WHAT [PROGRAM] (a use case, model, prompt, tool, provider, data class, corpus, person or team), or [PROGRAM] with --request')
+  .option('--request <file>', 'explain the decision of this JSON request, step by step (- for standard input)')
+  .option('--kind <kind>', 'when WHAT names several things, the one to explain: use_case, model, prompt, tool, provider, data_class, corpus, person, team')
+  .addOption(new Option('--as-of <date>', 'judge approvals as of this date (YYYY-MM-DD); default: today (UTC)'))
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .addOption(root)
+  .option('--no-provenance', 'skip the git history of each approval')
+  .option('--no-cache', 'check the program afresh instead of reading the explain cache')
+  .option('--cache-dir <dir>', 'the explain cache (default: $GOVC_CACHE_DIR, $XDG_CACHE_HOME/govc or ~/.cache/govc)')
+  .addHelpText('after', '\nExamples:\n  govc explain support_assistant examples/acme-support --as-of 2026-11-26\n  govc explain dana examples/acme-support --format json\n  govc explain examples/acme-support --request req.json')
+  .action(async (args: string[], opts) => {
+    process.exitCode = await runExplain(args, opts);
   });
 
 program
