@@ -4,7 +4,6 @@ import { BACKENDS } from '../backends/index.js';
 import { runBuild } from './commands/build.js';
 import { runCheck } from './commands/check.js';
 import { runDecide } from './commands/decide.js';
-import { runExplain } from './commands/explain.js';
 import { EXIT } from './exitCodes.js';
 import { pruneDecisionLogs } from '../runtime/decisionLog.js';
 import { stableJson } from '../codegen/json.js';
@@ -105,6 +104,8 @@ program
   .option('--cache-dir <dir>', 'the explain cache (default: $GOVC_CACHE_DIR, $XDG_CACHE_HOME/govc or ~/.cache/govc)')
   .addHelpText('after', '\nExamples:\n  govc explain support_assistant examples/acme-support --as-of 2026-11-26\n  govc explain dana examples/acme-support --format json\n  govc explain examples/acme-support --request req.json')
   .action(async (args: string[], opts) => {
+    // Loaded on use: answering in well under a second means not loading the checker when the cache has the program.
+    const { runExplain } = await import('./commands/explain.js');
     process.exitCode = await runExplain(args, opts);
   });
 

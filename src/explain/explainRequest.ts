@@ -130,7 +130,11 @@ export function explainRequest(p: ExplainProgram, request: unknown): RequestExpl
   push(7, dataChecks(ir, uc, r, retrieval.classes), retrieval.classes.length > 0);
   push(8, toolChecks(ir, uc, r, date), r.tool !== undefined);
   push(9, rateChecks(uc, r), uc.rate_limits.length > 0);
-  push(10, budgetChecks(ir, uc, r, model.chosen, retrieval.classes, date), uc.budgets.length > 0 && model.chosen !== null);
+  const budgets = budgetChecks(ir, uc, r, model.chosen, retrieval.classes, date);
+  for (const a of decision.obligations?.alerts ?? []) {
+    budgets.push({ what: `alert: this request reaches ${a.threshold_percent}% of the ${a.scope === 'tenant' ? 'per-tenant ' : ''}budget per ${a.period} (${money(a.threshold_micros, ir.org.currency)}); ${a.notify} is told`, ok: true, denies: false, source: uc.budget_alerts?.source ?? uc.source });
+  }
+  push(10, budgets, uc.budgets.length > 0 && model.chosen !== null);
   const denied = steps.filter((s) => s.status === 'failed').map((s) => s.step);
   const result =
     denied.length > 0

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { IR_VERSION, type IrProgram, type IrUseCase } from '../ir/types.js';
-import { compileFiles } from '../project/compile.js';
-import { commonFolder, STD_DIR } from '../project/loadProgram.js';
+import { isInside } from '../project/readRegularFile.js';
 import { programOf, summaryOf, type ExplainProgram, type UseCaseSummary } from './ExplainProgram.js';
 
 /**
@@ -14,6 +14,26 @@ import { programOf, summaryOf, type ExplainProgram, type UseCaseSummary } from '
  * `--as-of` itself (approvalState.ts).
  */
 export const EXPLAIN_CHECK_DATE = '1970-01-01';
+
+/**
+ * The standard library folder, as src/project/loadProgram.ts finds it (the same depth below the package root).
+ * Not imported from there: that module loads the parser, and a cache hit must not pay for it.
+ */
+const STD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'policies');
+
+/** The deepest folder holding every path (loadProgram's `commonFolder`, for the same reason). */
+function commonFolder(paths: readonly string[]): string {
+  if (paths.length === 0) return resolve('.');
+  let common = dirname(paths[0]!);
+  for (const p of paths.slice(1)) {
+    while (!isInside(common, p)) {
+      const up = dirname(common);
+      if (up === common) break;
+      common = up;
+    }
+  }
+  return common;
+}
 
 export interface LoadOptions {
   /** `--root`: the program root; default the entry files' common folder. */
@@ -33,9 +53,9 @@ const CACHE_FORMAT = 1;
 /**
  * Checks and lowers the program (entry files plus imports) the way `govc check` does, or reads it from the explain
  * cache when nothing under its root nor in the standard library changed since (size and modification time of every
- * file, assets included). Errors are diagnostics, never thrown; a cache that cannot be read or written is ignored.
+ * file, assets included). Errors are diagnostics, never thrown (nor rejected); a cache that cannot be read or written is ignored.
  */
-export function loadExplainProgram(entryFiles: readonly string[], options: LoadOptions): LoadResult {
+export async function loadExplainProgram(entryFiles: readonly string[], options: LoadOptions): Promise<LoadResult> {
   const root = options.root !== undefined ? resolve(options.root) : commonFolder(entryFiles.map((f) => resolve(f)));
   const key = createHash('sha256')
     .update(JSON.stringify([CACHE_FORMAT, IR_VERSION, STD_DIR, root, entryFiles.map((f) => resolve(f))]))
@@ -47,6 +67,8 @@ export function loadExplainProgram(entryFiles: readonly string[], options: LoadO
     const hit = readCache(dir, fingerprint, root);
     if (hit) return { ok: true, program: hit, cached: true };
   }
+  // Loaded only on a cache miss: the checker is most of govc's start-up.
+  const { compileFiles } = await import('../project/compile.js');
   const result = compileFiles(entryFiles, { asOf: EXPLAIN_CHECK_DATE, ...(options.root !== undefined && { root: options.root }) });
   if (!result.ir) return { ok: false, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') };
   if (dir !== null && fingerprint !== null) writeCache(dir, fingerprint, result.ir);

@@ -27,6 +27,8 @@ export type ProvenanceResult =
 export const GIT_TIMEOUT_MS = 10_000;
 /** `git log -L` runs at most this many at a time. */
 const CONCURRENCY = 4;
+/** Lines followed back to their introducing commit at most (each is a `git log -L`); the rest say so. */
+export const MAX_FOLLOWED = 200;
 const ZERO = /^0{40}$/;
 
 interface GitOut {
@@ -67,8 +69,8 @@ export function splitSource(source: string): { path: string; line: number } | nu
  */
 export async function provenanceOf(root: string | null, sources: readonly string[]): Promise<ProvenanceResult> {
   if (root === null) return { git: false, why: 'a built IR has no sources: no provenance' };
-  const top = await git(root, ['rev-parse', '--show-toplevel']);
-  if (!top.ok) return { git: false, why: 'not in a git repository: no provenance' };
+  // Started now and awaited after the files are grouped: the blames below run beside it.
+  const topP = git(root, ['rev-parse', '--show-toplevel']);
   const lines = new Map<string, LineProvenance>();
   const byFile = new Map<string, Array<{ source: string; line: number }>>();
   for (const s of new Set(sources)) {
@@ -87,11 +89,16 @@ export async function provenanceOf(root: string | null, sources: readonly string
     byFile.set(file, list);
   }
   const follow: Array<{ source: string; blamed: string; origLine: number; origFile: string; cwd: string; last: CommitInfo }> = [];
-  for (const [file, wanted] of byFile) {
-    const cwd = dirname(file);
+  const blames = [...byFile].map(([file, wanted]) => {
     const distinct = [...new Set(wanted.map((w) => w.line))].sort((a, b) => a - b);
     const args = ['blame', '--porcelain', ...distinct.flatMap((l) => ['-L', `${l},${l}`]), '--', basename(file)];
-    const out = await git(cwd, args);
+    return { wanted, out: git(dirname(file), args) };
+  });
+  const top = await topP;
+  if (!top.ok) return { git: false, why: 'not in a git repository: no provenance' };
+  for (const blame of blames) {
+    const wanted = blame.wanted;
+    const out = await blame.out;
     if (!out.ok) {
       // A file git does not track (never added) has no committed line; anything else is reported as unknown.
       const untracked = /no such path|not in HEAD|does not have any commits|bad revision 'HEAD'/i.test(out.stderr);
@@ -103,6 +110,7 @@ export async function provenanceOf(root: string | null, sources: readonly string
       const b = blamed.get(w.line);
       if (!b) lines.set(w.source, { status: 'unknown', why: 'git blame did not cover the line' });
       else if (ZERO.test(b.commit.commit)) lines.set(w.source, { status: 'uncommitted' });
+      else if (follow.length >= MAX_FOLLOWED) lines.set(w.source, { status: 'unknown', why: `git history is followed for ${MAX_FOLLOWED} approvals at most; explain what this one approves for its own` });
       else follow.push({ source: w.source, blamed: b.commit.commit, origLine: b.origLine, origFile: b.filename, cwd: top.stdout.trim(), last: b.commit });
     }
   }

@@ -1,6 +1,8 @@
-import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
+import { lstatSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
+import { isCalendarDate } from '../../util/isCalendarDate.js';
 import { stableJson } from '../../codegen/json.js';
 import { printable } from '../../diagnostics/render.js';
 import { parseRequestJson } from '../../eval/parseRequestJson.js';
@@ -11,11 +13,8 @@ import { provenanceOf } from '../../explain/provenance.js';
 import { renderName, renderRequest } from '../../explain/renderExplain.js';
 import type { AssetKind } from '../../explain/approvalState.js';
 import type { IrProgram } from '../../ir/types.js';
-import { validateIr } from '../../ir/validateIr.js';
 import { readRegularFile } from '../../project/readRegularFile.js';
 import { EXIT } from '../exitCodes.js';
-import { checkRoot, discoverPrograms } from '../programs.js';
-import { printDiagnostics, resolveAsOf } from './common.js';
 
 export interface ExplainOptions {
   request?: string;
@@ -26,6 +25,39 @@ export interface ExplainOptions {
   provenance?: boolean;
   cache?: boolean;
   cacheDir?: string;
+}
+
+/** Diagnostics as `govc check` prints them; its module is loaded only when there is something to print. */
+async function printDiagnostics(diagnostics: readonly Diagnostic[]): Promise<void> {
+  const common = await import('./common.js');
+  common.printDiagnostics([{ program: 'govc', diagnostics }], {});
+}
+
+/**
+ * The common case without loading the parser: a folder holding `.gov` files is one program made of them, listed as
+ * `govFilesIn` (src/project/loadProgram.ts) lists them. Anything else (a file, a folder of programs, a missing
+ * path) goes through `discoverPrograms`; null here.
+ */
+function folderProgram(path: string): string[] | null {
+  let names: string[];
+  try {
+    if (!statSync(path).isDirectory()) return null;
+    names = readdirSync(path);
+  } catch {
+    return null;
+  }
+  const files = names
+    .filter((n) => n.endsWith('.gov'))
+    .sort()
+    .map((n) => join(path, n))
+    .filter((p) => {
+      try {
+        return !lstatSync(p).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+  return files.length > 0 ? files : null;
 }
 
 /** Requests and a built IR are read up to this size (as `govc decide` reads them). */
@@ -83,7 +115,7 @@ function readInput(path: string): { bytes: Buffer } | { error: string } {
   return { bytes: Buffer.concat(chunks) };
 }
 
-function loadProgram(path: string, opts: ExplainOptions): ExplainProgram | number {
+async function loadProgram(path: string, opts: ExplainOptions): Promise<ExplainProgram | number> {
   if (path.endsWith('.json')) {
     const read = readInput(path);
     if ('error' in read) return fail(`cannot read \`${printable(path)}\`: ${read.error}`);
@@ -93,20 +125,26 @@ function loadProgram(path: string, opts: ExplainOptions): ExplainProgram | numbe
     } catch (err) {
       return fail(`\`${printable(path)}\` is not JSON: ${err instanceof Error ? err.message : String(err)}`);
     }
+    const { validateIr } = await import('../../ir/validateIr.js');
     const problems = validateIr(ir);
     if (problems.length) return fail(`\`${printable(path)}\` is not a valid govc IR:\n  ${problems.slice(0, 5).join('\n  ')}`);
     return programOf(ir as IrProgram, null);
   }
-  const { programs, diagnostics } = discoverPrograms([path]);
-  if (opts.root !== undefined) diagnostics.push(...checkRoot(opts.root, programs));
-  if (diagnostics.length || programs.length !== 1) {
-    printDiagnostics([{ program: 'govc', diagnostics }], {});
-    if (programs.length > 1) process.stderr.write('govc: `explain` takes exactly one program\n');
-    return EXIT.usage;
+  let entryFiles: readonly string[] | null = opts.root === undefined ? folderProgram(path) : null;
+  if (entryFiles === null) {
+    const { checkRoot, discoverPrograms } = await import('../programs.js');
+    const { programs, diagnostics } = discoverPrograms([path]);
+    if (opts.root !== undefined) diagnostics.push(...checkRoot(opts.root, programs));
+    if (diagnostics.length || programs.length !== 1) {
+      await printDiagnostics(diagnostics);
+      if (programs.length > 1) process.stderr.write('govc: `explain` takes exactly one program\n');
+      return EXIT.usage;
+    }
+    entryFiles = programs[0]!.entryFiles;
   }
-  const loaded = loadExplainProgram(programs[0]!.entryFiles, { ...(opts.root !== undefined && { root: opts.root }), cacheDir: cacheDirOf(opts) });
+  const loaded = await loadExplainProgram(entryFiles, { ...(opts.root !== undefined && { root: opts.root }), cacheDir: cacheDirOf(opts) });
   if (!loaded.ok) {
-    printDiagnostics([{ program: path, diagnostics: loaded.diagnostics }], {});
+    await printDiagnostics(loaded.diagnostics);
     return EXIT.checkFailed;
   }
   return loaded.program;
@@ -120,15 +158,15 @@ function loadProgram(path: string, opts: ExplainOptions): ExplainProgram | numbe
 export async function runExplain(args: readonly string[], opts: ExplainOptions): Promise<number> {
   const format = opts.format ?? 'text';
   if (format !== 'text' && format !== 'json') return fail(`\`--format ${printable(format)}\` is not text or json`);
-  const date = resolveAsOf(opts.asOf);
-  if ('error' in date) {
-    printDiagnostics([{ program: 'govc', diagnostics: [date.error] }], {});
+  if (opts.asOf !== undefined && !isCalendarDate(opts.asOf)) {
+    await printDiagnostics([{ code: 'GOV5004', severity: 'error', message: `\`--as-of ${opts.asOf}\` is not a date`, help: 'write the date as YYYY-MM-DD, e.g. `--as-of 2026-11-26`' }]);
     return EXIT.usage;
   }
+  const date = { asOf: opts.asOf ?? new Date().toISOString().slice(0, 10) };
   if (opts.request !== undefined) {
     if (opts.kind !== undefined) return fail('`--kind` explains a name, not a request');
     if (args.length > 1) return fail('with `--request`, give only the program: `govc explain [PROGRAM] --request FILE`');
-    const program = loadProgram(args[0] ?? '.', opts);
+    const program = await loadProgram(args[0] ?? '.', opts);
     if (typeof program === 'number') return program;
     const input = readInput(opts.request);
     if ('error' in input) return fail(`cannot read \`${printable(opts.request)}\`: ${input.error}`);
@@ -147,7 +185,7 @@ export async function runExplain(args: readonly string[], opts: ExplainOptions):
     kindFilter = k as AssetKind;
   }
   const name = args[0]!;
-  const program = loadProgram(args[1] ?? '.', opts);
+  const program = await loadProgram(args[1] ?? '.', opts);
   if (typeof program === 'number') return program;
   const all = kindsOf(program, name);
   const kinds = kindFilter === undefined ? all : all.filter((k) => k === kindFilter);
