@@ -193,7 +193,8 @@ export async function runExplain(args: readonly string[], opts: ExplainOptions):
     const what = kindFilter === undefined ? 'nothing' : `no ${KIND_NOUN[kindFilter]}`;
     const also = kindFilter !== undefined && all.length > 0 ? ` (it is a ${all.map((k) => KIND_NOUN[k]).join(' and a ')})` : '';
     const near = suggestions(program, name);
-    const hint = near.length > 0 ? `; did you mean ${near.map((n) => `\`${printable(n)}\``).join(', ')}?` : '';
+    const quoted = near.map((n) => `\`${printable(n)}\``);
+    const hint = quoted.length === 0 ? '' : `; did you mean ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`}?`;
     return fail(`${what} named \`${printable(name)}\` is declared${also}${hint}`, EXIT.notFound);
   }
   const prov = opts.provenance === false ? null : await provenanceOf(program.root, approvalSources(program, name, kinds));
