@@ -112,6 +112,14 @@ describe('explain NAME: goldens on the examples', () => {
     expect(renderName(explainName(p, 'support_assistant', ['use_case'], '2027-07-01', null))).toContain('approvals on 2027-07-01: 0 valid; tier requires 2: NOT MET');
   });
 
+  it('text output escapes invisible characters a request or program carries', () => {
+    const p = programOf(exampleIr('acme-support'), null);
+    const e = explainRequest(p, { use_case: 'support_assistant', tenant: 't', region: 'eu\u001b[2Jx\u202e', time: '2026-11-26T00:00:00Z' });
+    const text = renderRequest(e);
+    expect(text).not.toMatch(/[\u001b\u202e]/);
+    expect(text).toContain('\\u{1b}[2Jx\\u{202e}');
+  });
+
   it('a person: what they approved, what they own, their teams', () => {
     const ir = exampleIr('eu-lender');
     const p = programOf(ir, null);

@@ -1,3 +1,4 @@
+import { escapeInvisibleForDisplay } from '../source/invisible.js';
 import type { ExplainedApproval, NameExplanation, AssetExplanation } from './explainName.js';
 import { KIND_NOUN } from './explainName.js';
 import type { RequestExplanation } from './explainRequest.js';
@@ -66,7 +67,7 @@ export function renderName(e: NameExplanation): string {
     out.push(...renderAsset(m, e.as_of));
   });
   if (e.provenance_note !== null) out.push('', e.provenance_note);
-  return out.join('\n') + '\n';
+  return shown(out);
 }
 
 /** `govc explain --request` as text. */
@@ -81,5 +82,10 @@ export function renderRequest(e: RequestExplanation): string {
     out.push(`${String(s.step).padStart(2)}. ${s.title}: ${status}`);
     for (const c of s.checks) out.push(`      ${c.denies ? 'x' : c.ok ? '+' : '-'} ${c.what}${c.source !== null ? `   at ${c.source}` : ''}`);
   }
-  return out.join('\n') + '\n';
+  return shown(out);
+}
+
+/** Lines for a terminal: a program's text or a request's value cannot move the cursor or hide what follows. */
+function shown(lines: readonly string[]): string {
+  return lines.map((l) => escapeInvisibleForDisplay(l)).join('\n') + '\n';
 }
