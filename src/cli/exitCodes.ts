@@ -7,4 +7,6 @@ export const EXIT = {
   gateDenied: 2,
   /** The policy has errors. */
   checkFailed: 3,
+  /** `govc explain WHAT`: the program declares nothing of that name. */
+  notFound: 4,
 } as const;

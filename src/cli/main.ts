@@ -91,6 +91,25 @@ program
   });
 
 program
+  .command('explain')
+  .description('who approved what, and why a request is decided as it is (docs/explain.md)')
+  .argument('[args...]', 'WHAT [PROGRAM] (a use case, model, prompt, tool, provider, data class, corpus, person or team), or [PROGRAM] with --request')
+  .option('--request <file>', 'explain the decision of this JSON request, step by step (- for standard input)')
+  .option('--kind <kind>', 'when WHAT names several things, the one to explain: use_case, model, prompt, tool, provider, data_class, corpus, person, team')
+  .addOption(new Option('--as-of <date>', 'judge approvals as of this date (YYYY-MM-DD); default: today (UTC)'))
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  .addOption(root)
+  .option('--no-provenance', 'skip the git history of each approval')
+  .option('--no-cache', 'check the program afresh instead of reading the explain cache')
+  .option('--cache-dir <dir>', 'the explain cache (default: $GOVC_CACHE_DIR, $XDG_CACHE_HOME/govc or ~/.cache/govc)')
+  .addHelpText('after', '\nExamples:\n  govc explain support_assistant examples/acme-support --as-of 2026-11-26\n  govc explain dana examples/acme-support --format json\n  govc explain examples/acme-support --request req.json')
+  .action(async (args: string[], opts) => {
+    // Loaded on use: answering in well under a second means not loading the checker when the cache has the program.
+    const { runExplain } = await import('./commands/explain.js');
+    process.exitCode = await runExplain(args, opts);
+  });
+
+program
   .command('prune-logs')
   .description('delete decision-log entries (decisions-YYYY-MM-DD.jsonl from govc/runtime) older than their retention_days')
   .argument('<dir>', 'the folder a JsonlDecisionLog writes to')
