@@ -66,6 +66,7 @@ function label(name: string): string {
 }
 
 function node(kind: 'class' | 'provider' | 'region', name: string, col: 0 | 1 | 2, row: number, denied = false): Html {
+  // `row` may be fractional: a shorter column is centred against the longest.
   const x = COL_X[col];
   const y = TOP + row * ROW;
   const w = col === 2 ? 180 : NODE_W;
@@ -100,9 +101,14 @@ function edge(kind: 'class' | 'region', from: string, to: string, fromRow: numbe
 export function flowSvg(graph: FlowGraph, title: string): Html {
   const rows = Math.max(graph.classes.length, graph.providers.length, graph.regions.length, 1);
   const height = TOP + rows * ROW + 40;
-  const classRow = new Map(graph.classes.map((c, i) => [c.name, i]));
-  const providerRow = new Map(graph.providers.map((p, i) => [p, i]));
-  const regionRow = new Map(graph.regions.map((r, i) => [r, i]));
+  // A shorter column is centred against the longest one (half rows keep coordinates integral: ROW is even).
+  const offset = (n: number): number => (rows - n) / 2;
+  const oc = offset(graph.classes.length);
+  const op = offset(graph.providers.length);
+  const or = offset(graph.regions.length);
+  const classRow = new Map(graph.classes.map((c, i) => [c.name, i + oc]));
+  const providerRow = new Map(graph.providers.map((p, i) => [p, i + op]));
+  const regionRow = new Map(graph.regions.map((r, i) => [r, i + or]));
   return el(
     'svg',
     { xmlns: 'http://www.w3.org/2000/svg', class: 'flow', viewBox: `0 0 ${WIDTH} ${height}`, width: WIDTH, height, role: 'img', 'aria-label': title },
@@ -112,9 +118,9 @@ export function flowSvg(graph: FlowGraph, title: string): Html {
     el('text', { class: 'col', x: COL_X[2], y: 24 }, 'Regions'),
     graph.classEdges.map((e) => edge('class', e.from, e.to, classRow.get(e.from)!, providerRow.get(e.to)!, 0, e.redacted)),
     graph.regionEdges.map((e) => edge('region', e.from, e.to, providerRow.get(e.from)!, regionRow.get(e.to)!, 1, false)),
-    graph.classes.map((c, i) => node('class', c.name, 0, i, c.denied)),
-    graph.providers.map((p, i) => node('provider', p, 1, i)),
-    graph.regions.map((r, i) => node('region', r, 2, i)),
+    graph.classes.map((c, i) => node('class', c.name, 0, i + oc, c.denied)),
+    graph.providers.map((p, i) => node('provider', p, 1, i + op)),
+    graph.regions.map((r, i) => node('region', r, 2, i + or)),
     el(
       'g',
       { class: 'legend' },

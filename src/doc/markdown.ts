@@ -7,9 +7,9 @@ import { pagePath } from './pageName.js';
  * cannot start a heading, a table row, a link or a tag.
  */
 export function escapeMd(text: string): string {
-  const flat = text.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/[\\`*_[\]{}()<>#!|~&$]/g, (c) => '\\' + c);
+  const flat = text.replace(/[\r\n\u2028\u2029]+/g, ' ').replace(/[\\`*_[\]<>#!|~&$]/g, (c) => '\\' + c);
   // At the start of a line only: a list marker, a setext underline, an ordered-list number.
-  return flat.replace(/^([-+=])/, '\\$1').replace(/^(\d+)([.)])/, '$1\\$2');
+  return flat.replace(/^([-+=])(?=\s|$|[-=])/, '\\$1').replace(/^(\d+)([.)])(?=\s|$)/, '$1\\$2');
 }
 
 /** A code span that holds any text: a fence longer than its longest backtick run; `|` escaped for tables. */

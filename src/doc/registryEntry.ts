@@ -114,7 +114,7 @@ export function registryEntry(ir: IrProgram, uc: IrUseCase, asOf: string): DocPa
       {
         type: 'table',
         head: ['Requirement', 'Required', 'Met', 'How'],
-        rows: reqs.map((r) => [[r.requirement.replace('_', ' ')], [r.required ? 'yes' : 'no'], r.required ? [yesNo(r.met)] : ['—'], [r.how]]),
+        rows: reqs.map((r) => [[r.requirement.replace('_', ' ')], [r.required ? 'yes' : 'no'], r.required ? [yesNo(r.met)] : ['—'], richText(r.how)]),
       },
     ],
   });
@@ -126,7 +126,7 @@ export function registryEntry(ir: IrProgram, uc: IrUseCase, asOf: string): DocPa
       head: ['Data class', 'Sensitivity', 'Handling', 'Providers', 'Models', 'Regions', 'Contract terms'],
       rows: flows.map((f) => {
         const cls = ir.data_classes[f.dataClass]!;
-        const terms: Line[] = f.requires.map((t) => {
+        const terms: Line[] = (f.providers.length ? f.requires : []).map((t) => {
           const failing = f.providers.filter((p) => {
             const prov = own(ir.providers, p);
             return prov !== undefined && !meetsTerm(prov, t);
@@ -271,6 +271,11 @@ export function registryEntry(ir: IrProgram, uc: IrUseCase, asOf: string): DocPa
   if (annex) sections.push(annexSection(annex));
 
   return { title: uc.title ?? uc.name, subtitle: `Model registry entry of use case ${uc.name}`, sections };
+}
+
+/** Text with `code` spans (as approvalState's explanations write them) as inline runs. */
+export function richText(text: string): Inline[] {
+  return text.split(/`([^`]*)`/).map((part, i) => (i % 2 === 1 ? code(part) : part)).filter((p) => p !== '');
 }
 
 export function duration(seconds: number): string {
