@@ -142,6 +142,17 @@ describe('govc doc site in Chromium', () => {
     }
   });
 
+  it('writes each diagram as a standalone SVG for the Markdown pages too (well-formed: Chromium parses it as XML)', async () => {
+    const p = await context.newPage();
+    for (const uc of Object.keys(ir.use_cases)) {
+      await p.goto(pathToFileURL(join(site, '..', 'markdown', 'use-cases', `${fileSegment(uc)}.flows.svg`)).href, { timeout: 15_000 });
+      expect(await p.evaluate(() => document.documentElement.localName), uc).toBe('svg');
+      expect(await p.evaluate(() => document.querySelectorAll('[data-node]').length)).toBeGreaterThan(0);
+      expect(await p.evaluate(() => document.getElementsByTagName('parsererror').length)).toBe(0);
+    }
+    await p.close();
+  });
+
   it('links resolve: a crawl from the index reaches every page, and every link and anchor exists', async () => {
     const all = htmlFiles(site);
     const seen = new Set<string>();

@@ -156,20 +156,21 @@ describe('govc doc: no program string can inject markup', () => {
   it('escapes hostile titles, messages and steps in every HTML page', () => {
     let pages = 0;
     for (const [name, text] of out) {
-      if (!name.endsWith('.html')) continue;
+      if (!name.endsWith('.html') && !name.endsWith('.svg')) continue;
       pages++;
       // Only govc's own filter script, on the index page; no element from program text.
       expect((text.match(/<script>/g) ?? []).length, name).toBe(name === 'site/index.html' ? 1 : 0);
       // Every tag is one govc writes, with no event-handler attribute; a `<` of program text is always `&lt;`.
       const body = text.replace(/<script>[\s\S]*?<\/script>|<style>[\s\S]*?<\/style>/g, '');
       const tags = [...body.matchAll(/<\/?([a-zA-Z][\w-]*)([^>]*)>/g)];
-      expect((body.match(/</g) ?? []).length, name).toBe(tags.length + 1 /* <!DOCTYPE html> */);
+      expect((body.match(/</g) ?? []).length, name).toBe(tags.length + (name.endsWith('.html') ? 1 /* <!DOCTYPE html> */ : 0));
       for (const [, tag, attrs] of tags) {
         expect(OWN_TAGS, `${name}: <${tag}>`).toContain(tag);
         for (const [, attr] of attrs!.matchAll(/\s([\w-]+)(?:="[^"]*")?/g)) expect(attr, `${name}: ${tag} ${attr}`).not.toMatch(/^on/i);
       }
     }
     expect(pages).toBeGreaterThan(5);
+    expect([...out.keys()].filter((k) => k.endsWith('.flows.svg'))).toHaveLength(Object.keys(ir.use_cases).length);
     expect(out.get('site/use-cases/scoring.html')!).toContain(escapeHtml(HOSTILE.replace(/\\"/g, '"')));
   });
   it('escapes them in Markdown', () => {

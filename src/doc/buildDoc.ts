@@ -2,6 +2,7 @@ import { stableJson } from '../codegen/json.js';
 import type { IrProgram } from '../ir/types.js';
 import { modelPage, personPage, providerPage } from './assetPages.js';
 import { CYCLONEDX_VERSIONS, useCaseBom } from './cyclonedx.js';
+import { flowGraph, flowSvg } from './dataFlow.js';
 import type { DocPage } from './docModel.js';
 import { annexViiiA } from './euAiAct.js';
 import { sortedNames, useCaseRef, useCaseState } from './facts.js';
@@ -51,7 +52,11 @@ export function buildDoc(ir: IrProgram, asOf: string): DocOutput {
     ],
   };
   files.push(['markdown/index.md', renderMarkdown(index, 0)]);
-  for (const n of names) files.push([`markdown/${pagePath('use_case', n, 'md')}`, renderMarkdown(registryEntry(ir, ir.use_cases[n]!, asOf), 1)]);
+  for (const n of names) {
+    const uc = ir.use_cases[n]!;
+    files.push([`markdown/${pagePath('use_case', n, 'md')}`, renderMarkdown(registryEntry(ir, uc, asOf), 1)]);
+    files.push([`markdown/use-cases/${fileSegment(n)}.flows.svg`, flowSvg(flowGraph(ir, [uc]), `Data flows of use case ${n}`).text + '\n']);
+  }
   for (const m of sortedNames(ir.models)) files.push([`markdown/${pagePath('model', m, 'md')}`, renderMarkdown(modelPage(ir, m, asOf), 1)]);
   for (const p of sortedNames(ir.providers)) files.push([`markdown/${pagePath('provider', p, 'md')}`, renderMarkdown(providerPage(ir, p), 1)]);
   for (const p of sortedNames(ir.people)) files.push([`markdown/${pagePath('person', p, 'md')}`, renderMarkdown(personPage(ir, p, asOf), 1)]);

@@ -1,6 +1,6 @@
 import type { IrProgram, IrUseCase } from '../ir/types.js';
 import { flowsOf, own, sortedNames } from './facts.js';
-import { el, type Html } from './html.js';
+import { el, trusted, type Html } from './html.js';
 
 /**
  * The data-flow graph of `govc doc`: data classes → providers → regions, each class edge redacted or not, computed
@@ -52,6 +52,19 @@ export function flowGraph(ir: IrProgram, useCases: readonly IrUseCase[]): FlowGr
     regionEdges: [...regionEdges.values()].sort(edgeOrder),
   };
 }
+
+// The diagram's own style, inside the SVG: the same picture inline in a page and as a standalone .svg file.
+const SVG_STYLE = trusted`<style>
+.flow{border:1px solid #d0d7de;background:#fbfcfd;max-width:100%;height:auto}
+.flow text{font-family:sans-serif;font-size:12px;fill:#1d2733}
+.flow text.col{font-weight:bold;font-size:13px}
+.flow .node rect{fill:#e7eef7;stroke:#1d3557}
+.flow .node-provider rect{fill:#eaf5ea;stroke:#1a7f37}
+.flow .node-region rect{fill:#fff4e0;stroke:#9a6700}
+.flow .node.denied rect{fill:#fbe9ea;stroke:#cf222e}
+.flow .edge{fill:none;stroke:#57606a;stroke-width:1.5}
+.flow .edge.redacted{stroke:#8250df}
+</style>`;
 
 const COL_X = [20, 300, 560] as const;
 const NODE_W = 200;
@@ -113,6 +126,7 @@ export function flowSvg(graph: FlowGraph, title: string): Html {
     'svg',
     { xmlns: 'http://www.w3.org/2000/svg', class: 'flow', viewBox: `0 0 ${WIDTH} ${height}`, width: WIDTH, height, role: 'img', 'aria-label': title },
     el('title', {}, title),
+    SVG_STYLE,
     el('text', { class: 'col', x: COL_X[0], y: 24 }, 'Data classes'),
     el('text', { class: 'col', x: COL_X[1], y: 24 }, 'Providers'),
     el('text', { class: 'col', x: COL_X[2], y: 24 }, 'Regions'),

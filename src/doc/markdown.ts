@@ -1,5 +1,5 @@
 import type { Block, DocPage, Inline, Line } from './docModel.js';
-import { pagePath } from './pageName.js';
+import { fileSegment, pagePath } from './pageName.js';
 
 /**
  * Markdown text for any program string: every character Markdown or inline HTML could read as syntax is
@@ -48,7 +48,8 @@ function block(b: Block, depth: number): string {
     case 'table':
       return [`| ${b.head.map(escapeMd).join(' | ')} |`, `|${b.head.map(() => '---').join('|')}|`, ...b.rows.map((r) => `| ${r.map((c) => cell(c, depth)).join(' | ')} |`)].join('\n');
     case 'diagram':
-      return `The data-flow diagram of this use case is in the HTML site (${codeSpan(`site/${pagePath('use_case', b.useCase, 'html')}`)}).`;
+      // The picture beside the page (buildDoc writes it): Markdown viewers show an SVG image, not inline SVG.
+      return `![Data flows of use case ${escapeMd(b.useCase)}](${fileSegment(b.useCase)}.flows.svg)\n\nDashed edges carry redacted data; a class marked ✕ is denied.`;
   }
 }
 

@@ -37,15 +37,6 @@ a{color:#0b5cad}
 .filters label{margin-right:14px}
 .filters select{margin-left:4px}
 #count{color:#57606a;margin-left:8px}
-svg.flow{border:1px solid #d0d7de;background:#fbfcfd;max-width:100%;height:auto}
-svg.flow text{font-family:sans-serif;font-size:12px;fill:#1d2733}
-svg.flow text.col{font-weight:bold;font-size:13px}
-svg.flow .node rect{fill:#e7eef7;stroke:#1d3557}
-svg.flow .node-provider rect{fill:#eaf5ea;stroke:#1a7f37}
-svg.flow .node-region rect{fill:#fff4e0;stroke:#9a6700}
-svg.flow .node.denied rect{fill:#fbe9ea;stroke:#cf222e}
-svg.flow .edge{fill:none;stroke:#57606a;stroke-width:1.5}
-svg.flow .edge.redacted{stroke:#8250df}
 </style>`;
 
 // The filter: a row shows when it matches every chosen value; values are govc's file segments (no spaces).
