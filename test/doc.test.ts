@@ -8,7 +8,7 @@ import { approvalsOf } from '../src/explain/approvalState.js';
 import { buildDoc } from '../src/doc/buildDoc.js';
 import { useCaseBom } from '../src/doc/cyclonedx.js';
 import { annexViiiA } from '../src/doc/euAiAct.js';
-import { isHighRisk } from '../src/doc/facts.js';
+import { grouped, isHighRisk, money, pricePerMillion } from '../src/doc/facts.js';
 import { el, escapeHtml, href, html } from '../src/doc/html.js';
 import { codeSpan, escapeMd } from '../src/doc/markdown.js';
 import { fileSegment } from '../src/doc/pageName.js';
@@ -60,6 +60,18 @@ describe('html builder', () => {
     expect(() => href('../etc/passwd')).toThrow();
     expect(() => href('models/x.html', 0, 'a b')).toThrow();
     expect(href('models/x.html', 1, 'top').href).toBe('../models/x.html#top');
+  });
+});
+
+describe('amounts', () => {
+  it('are exact, whatever the size', () => {
+    expect(money(1_234_567_890, 'EUR')).toBe('1,234.56789 EUR');
+    expect(money(250_000_000, 'EUR')).toBe('250.00 EUR');
+    expect(money(9_007_199_254_740_991, 'USD')).toBe('9,007,199,254.740991 USD');
+    expect(pricePerMillion(3000, 'USD')).toBe('3 USD per 1M tokens');
+    expect(pricePerMillion(1250, 'USD')).toBe('1.25 USD per 1M tokens');
+    expect(grouped(1000)).toBe('1,000');
+    expect(grouped(999)).toBe('999');
   });
 });
 

@@ -1,7 +1,7 @@
 import { approvalsOf, approvalView } from '../explain/approvalState.js';
 import type { IrProgram } from '../ir/types.js';
 import { type DocPage, type Line } from './docModel.js';
-import { code, flowsOf, modelRef, pricePerMillion, providerRef, sortedNames, useCaseRef, useCaseState, who } from './facts.js';
+import { code, flowsOf, grouped, modelRef, pricePerMillion, providerRef, sortedNames, useCaseRef, useCaseState, who } from './facts.js';
 import { APPROVAL_HEAD, approvalRows, approvalStateInline } from './registryEntry.js';
 
 /** A model's page: what it is, who approved it, and which use cases run it. */
@@ -28,7 +28,7 @@ export function modelPage(ir: IrProgram, name: string, asOf: string): DocPage {
               ['Status', [m.status]],
               ['Regions', [m.regions.length ? m.regions.join(', ') : 'any']],
               ['Deployment', [code(m.deployment)]],
-              ['Context', [m.context_tokens === null ? '—' : `${m.context_tokens.toLocaleString('en-US')} tokens`]],
+              ['Context', [m.context_tokens === null ? '—' : `${grouped(m.context_tokens)} tokens`]],
               ['Price', [`input ${pricePerMillion(m.price.input_nanos_per_token, ir.org.currency)}, output ${pricePerMillion(m.price.output_nanos_per_token, ir.org.currency)}`]],
               ['Capacity', [`${m.capacity.rpm === null ? '—' : `${m.capacity.rpm} rpm`}, ${m.capacity.tpm === null ? '—' : `${m.capacity.tpm} tpm`}`]],
               ['Declared at', [code(m.source)]],

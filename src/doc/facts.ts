@@ -49,6 +49,11 @@ export const providerRef = (name: string): Inline => ({ kind: 'ref', page: 'prov
 export const useCaseRef = (name: string): Inline => ({ kind: 'ref', page: 'use_case', name, text: name });
 export const code = (text: string): Inline => ({ kind: 'code', text });
 
+/** A whole number with `,` between thousands, without Intl (its output depends on the ICU data Node ships with). */
+export function grouped(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /** Integer micro-units as an amount with two decimals at least (exact: no floating point). */
 export function money(micros: number, currency: string): string {
   const neg = micros < 0;
@@ -56,7 +61,7 @@ export function money(micros: number, currency: string): string {
   const units = Math.floor(abs / 1_000_000);
   let frac = String(abs % 1_000_000).padStart(6, '0').replace(/0+$/, '');
   if (frac.length < 2) frac = frac.padEnd(2, '0');
-  return `${neg ? '-' : ''}${units.toLocaleString('en-US')}.${frac} ${currency}`;
+  return `${neg ? '-' : ''}${grouped(units)}.${frac} ${currency}`;
 }
 
 /** Nano-units per token as units per million tokens (nanos / 1000, exact). */

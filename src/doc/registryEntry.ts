@@ -6,6 +6,7 @@ import {
   code,
   days,
   flowsOf,
+  grouped,
   isHighRisk,
   logLine,
   meetsTerm,
@@ -203,7 +204,7 @@ export function registryEntry(ir: IrProgram, uc: IrUseCase, asOf: string): DocPa
   });
 
   const budgetRows = uc.budgets.map((b): Line[] => [[`${money(b.amount_micros, cur)} per ${b.period}`], [b.scope === 'tenant' ? 'per tenant' : 'use case'], [money(b.hard_limit_micros, cur)], [b.alert_thresholds_micros.map((t) => money(t, cur)).join(', ') || '—']]);
-  const rateRows = uc.rate_limits.map((r): Line[] => [[`${r.per_minute.toLocaleString('en-US')} ${r.kind} per minute`], [r.scope === 'tenant' ? 'per tenant' : 'use case']]);
+  const rateRows = uc.rate_limits.map((r): Line[] => [[`${grouped(r.per_minute)} ${r.kind} per minute`], [r.scope === 'tenant' ? 'per tenant' : 'use case']]);
   const ob = uc.on_budget_exhausted;
   sections.push({
     id: 'limits',
