@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Idempotently prepare everything the test suite needs: OPA, the Python venv
-# and redis-server. Reuses whatever is already in place, so re-runs are fast.
+# Idempotently prepare everything the test suite needs: OPA, the Python venv,
+# redis-server and Chromium (for govc doc's browser tests). Reuses whatever is already in place, so re-runs are fast.
 set -euo pipefail
 
 log() { echo "setup-test-env: $*" >&2; }
@@ -63,4 +63,25 @@ if ! command -v redis-server >/dev/null 2>&1; then
   command -v redis-server >/dev/null 2>&1 || die "redis-server still not on PATH after apt-get install"
 fi
 log "redis-server ready: $(command -v redis-server)"
+
+# (d) Debian's Chromium for the site tests (test/doc-browser.test.ts drives it
+# through playwright-core over CDP; no browser is downloaded). Reuse an
+# installed one; the tests start and stop their own headless instance. The
+# screenshot golden is drawn in DejaVu (what fontconfig gives for the site's
+# generic sans-serif/monospace), so its package comes too.
+DEJAVU=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+if [[ ! -x /usr/bin/chromium || ! -e $DEJAVU ]]; then
+  log "installing chromium and fonts-dejavu-core via apt-get..."
+  sudo=()
+  if [[ $EUID -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "chromium missing and not root (no sudo) to apt-get install it"
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 \
+    || die "apt-get update failed"
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core >&2 \
+    || die "apt-get install chromium fonts-dejavu-core failed"
+  [[ -x /usr/bin/chromium ]] || die "chromium still not at /usr/bin/chromium after apt-get install"
+fi
+log "chromium ready: /usr/bin/chromium ($(/usr/bin/chromium --version 2>/dev/null | head -n1))"
 log "done"

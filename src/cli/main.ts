@@ -4,6 +4,7 @@ import { BACKENDS } from '../backends/index.js';
 import { runBuild } from './commands/build.js';
 import { runCheck } from './commands/check.js';
 import { runDecide } from './commands/decide.js';
+import { runDoc } from './commands/doc.js';
 import { EXIT } from './exitCodes.js';
 import { pruneDecisionLogs } from '../runtime/decisionLog.js';
 import { stableJson } from '../codegen/json.js';
@@ -124,6 +125,21 @@ program
     }
     const r = await pruneDecisionLogs(dir, now);
     process.stdout.write(stableJson(r, { indent: 0 }));
+  });
+
+program
+  .command('doc')
+  .description('check a program and write its model registry under --out: Markdown, a static HTML site, CycloneDX ML-BOMs and EU AI Act registration items')
+  .argument('[program...]', 'the program: a folder of .gov files or a .gov file (default: the current folder)')
+  .requiredOption('--out <dir>', 'output folder (markdown/, site/, cyclonedx/, eu-ai-act/; one sub-folder per program when several)')
+  .addOption(asOf)
+  .addOption(format)
+  .addOption(color)
+  .addOption(maxDiagnostics)
+  .addOption(root)
+  .addHelpText('after', '\nExamples:\n  govc doc examples/eu-lender --out out/doc --as-of 2026-12-01\n  open out/doc/site/index.html')
+  .action((paths: string[], opts) => {
+    process.exitCode = runDoc(paths, opts);
   });
 
 try {
