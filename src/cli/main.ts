@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { BACKENDS } from '../backends/index.js';
-import { runBuild } from './commands/build.js';
-import { runCheck } from './commands/check.js';
-import { runDecide } from './commands/decide.js';
-import { runDoc } from './commands/doc.js';
 import { EXIT } from './exitCodes.js';
 import { pruneDecisionLogs } from '../runtime/decisionLog.js';
 import { stableJson } from '../codegen/json.js';
 import { printable } from '../diagnostics/render.js';
+
+// Each command's module is imported when the command runs: loading the checker costs about half a second, which
+// `--version`, `--help` and an explain answered from its cache need not pay.
 
 // A reader that stops early (`govc decide ... | head`) closes the pipe: that ends the output, it is not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -51,7 +50,8 @@ program
   .addOption(root)
   .option('--explain <code>', 'print the explanation of a diagnostic code, e.g. GOV2030')
   .addHelpText('after', '\nExamples:\n  govc check examples\n  govc check examples/acme-support --as-of 2026-12-01 --format json\n  govc check --explain GOV2030')
-  .action((paths: string[], opts) => {
+  .action(async (paths: string[], opts) => {
+    const { runCheck } = await import('./commands/check.js');
     process.exitCode = runCheck(paths, opts);
   });
 
@@ -75,7 +75,8 @@ program
       BACKENDS.map((b) => `  ${b.name.padEnd(10)} ${b.title}`).join('\n') +
       '\n\nExamples:\n  govc build examples --out out/examples\n  govc build policies/acme --out out/acme --target opa,wasm\n  govc build policies/acme --out dist/policy --as-of 2026-11-26 --signing-key keys/bundle.pem',
   )
-  .action((paths: string[], opts) => {
+  .action(async (paths: string[], opts) => {
+    const { runBuild } = await import('./commands/build.js');
     process.exitCode = runBuild(paths, opts);
   });
 
@@ -87,7 +88,8 @@ program
   .addOption(asOf)
   .addOption(root)
   .addHelpText('after', '\nExamples:\n  govc decide examples/acme-support --request examples/acme-support/requests.json --as-of 2026-11-26\n  echo \'{"use_case":"support_assistant","tenant":"t1","region":"eu","time":"2026-11-26T09:30:00Z"}\' | govc decide out/acme/ir.json --request -')
-  .action((path: string, opts) => {
+  .action(async (path: string, opts) => {
+    const { runDecide } = await import('./commands/decide.js');
     process.exitCode = runDecide(path, opts);
   });
 
@@ -138,7 +140,8 @@ program
   .addOption(maxDiagnostics)
   .addOption(root)
   .addHelpText('after', '\nExamples:\n  govc doc examples/eu-lender --out out/doc --as-of 2026-12-01\n  open out/doc/site/index.html')
-  .action((paths: string[], opts) => {
+  .action(async (paths: string[], opts) => {
+    const { runDoc } = await import('./commands/doc.js');
     process.exitCode = runDoc(paths, opts);
   });
 
