@@ -22,7 +22,8 @@ export function stronger(a: Classification, b: Classification): Classification {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-function opposite(c: Classification): Classification {
+/** The other direction: widened ↔ narrowed; neutral stays. */
+export function opposite(c: Classification): Classification {
   return c === 'widened' ? 'narrowed' : c === 'narrowed' ? 'widened' : 'neutral';
 }
 

@@ -1,8 +1,8 @@
 import type { IrProgram } from '../ir/types.js';
 import { compareCodePoints } from '../util/compare.js';
-import { classifyChange, stronger } from './classifyChange.js';
+import { classifyChange, opposite, stronger } from './classifyChange.js';
 import { findExample, type Example } from './findExample.js';
-import { meaningLeaves, type Classification, type Leaf } from './meaningLeaves.js';
+import { meaningLeaves, type Classification, type Hints, type Leaf } from './meaningLeaves.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
 
@@ -35,6 +35,19 @@ export interface DiffOptions {
   readonly asOf: string;
   /** Search for example requests (default true). */
   readonly examples?: boolean;
+}
+
+/** Both sides' hints: a model removed is named by OLD's leaf, one added by NEW's. */
+function mergeHints(x: Hints | undefined, y: Hints | undefined): Hints {
+  const out: Record<string, unknown> = {};
+  for (const h of [x, y]) {
+    if (!h) continue;
+    for (const [k, v] of Object.entries(h)) {
+      if (Array.isArray(v)) out[k] = [...new Set([...((out[k] as string[] | undefined) ?? []), ...(v as string[])])];
+      else if (v === true) out[k] = true;
+    }
+  }
+  return out as Hints;
 }
 
 function byAddress(leaves: readonly Leaf[]): Map<string, Leaf> {
@@ -71,7 +84,7 @@ export function diffIr(oldIr: IrProgram, newIr: IrProgram, options: DiffOptions)
       action = b === undefined ? 'create' : 'delete';
       // An entry (a grant, a budget, a gate) is ranked by what its existence does; any other fact that exists on one
       // side only cannot be ranked, so it is widened.
-      if (leaf.kind.k === 'presence') classification = action === 'create' ? leaf.kind.present : leaf.kind.present === 'widened' ? 'narrowed' : 'widened';
+      if (leaf.kind.k === 'presence') classification = action === 'create' ? leaf.kind.present : opposite(leaf.kind.present);
       else classification = leaf.kind.k === 'neutral' ? 'neutral' : 'widened';
       why = action === 'create' ? 'added' : 'removed';
     } else {
@@ -86,7 +99,7 @@ export function diffIr(oldIr: IrProgram, newIr: IrProgram, options: DiffOptions)
     const example =
       classification === 'neutral' || options.examples === false
         ? null
-        : findExample({ oldIr, newIr, useCase: leaf.useCase, hints: leaf.hints, dates, asOf: options.asOf, classification });
+        : findExample({ oldIr, newIr, useCase: leaf.useCase, hints: mergeHints(b?.hints, a?.hints), dates, asOf: options.asOf, classification });
     changes.push({
       address,
       use_case: leaf.useCase,

@@ -191,9 +191,10 @@ function useCaseLeaves(ir: IrProgram, uc: IrUseCase): Leaf[] {
     const flow = own(uc.data, c);
     const key = `data.${c}`;
     const h: Hints = { classes: [c], models: uc.models };
-    add(key, `data class \`${c}\``, true, { k: 'hidden' });
-    add(`${key}.declared`, `whether data class \`${c}\` is declared`, dc !== undefined, { k: 'neutral' }, h, key);
     const handling = dc === undefined ? 'deny' : flow ? (flow.action === 'deny' ? 'deny' : flow.redacted ? 'redact' : 'allow') : dc.default;
+    // A class declared on one side only: requests carrying it were denied as unknown; now they are handled so.
+    add(key, `data class \`${c}\``, { handling }, { k: 'presence', present: handling === 'deny' ? 'neutral' : 'widened' }, h);
+    add(`${key}.declared`, `whether data class \`${c}\` is declared`, dc !== undefined, { k: 'neutral' }, h, key);
     add(`${key}.handling`, `handling of data class \`${c}\` (deny < redact < allow)`, handling, { k: 'rank', order: HANDLING, higher: 'widened' }, h, key);
     if (handling !== 'deny') {
       const open = `${key}.flows`;
