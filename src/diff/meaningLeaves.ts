@@ -243,7 +243,7 @@ function useCaseLeaves(ir: IrProgram, uc: IrUseCase): Leaf[] {
     const what = `${b.scope === 'tenant' ? 'per-tenant ' : ''}budget per ${b.period}`;
     add(key, what, { amount_micros: b.amount_micros, hard_limit_micros: b.hard_limit_micros }, { k: 'presence', present: 'narrowed' }, h);
     add(`${key}.amount_micros`, `amount of the ${what} (micro-units)`, b.amount_micros, { k: 'num', higher: 'widened' }, h, key);
-    add(`${key}.hard_limit_micros`, `hard cap of the ${what} (micro-units, where degraded traffic stops)`, b.hard_limit_micros, { k: 'num', higher: 'widened' }, h, key);
+    // Its hard cap is `amount × cap_percent`: the two leaves that make it say when it moves.
   }
   for (const l of uc.rate_limits) {
     const key = `rate.${l.scope}.${l.kind}`;
@@ -253,7 +253,7 @@ function useCaseLeaves(ir: IrProgram, uc: IrUseCase): Leaf[] {
   }
   const obe = uc.on_budget_exhausted;
   add('on_budget_exhausted.degrade_to', '`on budget_exhausted` degrade model', obe?.degrade_to ?? null, { k: 'nullable', present: 'widened', changed: 'widened' }, { spend: true, tokens: true });
-  add('on_budget_exhausted.cap_percent', '`on budget_exhausted` cap (percent of each budget degraded traffic may reach)', obe && obe.degrade_to !== null ? obe.cap_percent : null, { k: 'num', higher: 'widened' }, { spend: true, tokens: true });
+  add('on_budget_exhausted.cap_percent', 'hard cap of the budgets (`on budget_exhausted ... up to N%`: the percent of each budget degraded traffic may reach)', obe && obe.degrade_to !== null ? obe.cap_percent : null, { k: 'num', higher: 'widened' }, { spend: true, tokens: true });
   add('on_budget_exhausted.message', 'budget refusal text', obe?.message ?? null, { k: 'neutral' }, { spend: true, tokens: true });
   add('on_rate_limited.message', 'rate-limit refusal text', uc.on_rate_limited.message, { k: 'neutral' }, { rate: true });
   add('budget_alerts', 'budget alerts', uc.budget_alerts ? { thresholds_percent: [...uc.budget_alerts.thresholds_percent] } : null, { k: 'nullable', present: 'narrowed', changed: 'widened' }, { spend: true, tokens: true });
