@@ -114,6 +114,7 @@ function changeAt(changes: readonly MeaningChange[], address: string): MeaningCh
 /** The example must be real: the reference decides it differently on the two programs, as the change says. */
 function expectConfirmed(oldIr: IrProgram, newIr: IrProgram, c: MeaningChange): void {
   expect(c.example, `${c.address}: an example request`).not.toBeNull();
+  expect(c.example_status).toBe('found');
   const before = evaluate(oldIr, c.example!.request);
   const after = evaluate(newIr, c.example!.request);
   expect(decisionKey(before)).not.toBe(decisionKey(after));
@@ -156,7 +157,13 @@ describe('govc diff: each classification rule on a minimal program pair', () => 
   it('says so when no request shows a change (an eval gate is not decided per request)', () => {
     const newIr = compile(edit(BASE, 'groundedness >= 0.9', 'groundedness >= 0.95'));
     const d = diffIr(BASE_IR, newIr, { asOf: AS_OF });
-    expect(d.changes.map((c) => [c.address, c.classification, c.example])).toEqual([['use_case.chat.eval.quality.metric.groundedness.threshold', 'narrowed', null]]);
+    expect(d.changes.map((c) => [c.address, c.classification, c.example, c.example_status])).toEqual([['use_case.chat.eval.quality.metric.groundedness.threshold', 'narrowed', null, 'none_found']]);
+  });
+
+  it('without the search, says the example was not searched rather than not found', () => {
+    const newIr = compile(edit(BASE, 'budget 100 USD per month', 'budget 200 USD per month'));
+    const d = diffIr(BASE_IR, newIr, { asOf: AS_OF, examples: false });
+    expect(d.changes.map((c) => [c.address, c.classification, c.example_status])).toEqual([['use_case.chat.budget.use_case.month.amount_micros', 'widened', 'not_searched']]);
   });
 
   it('counts a change it cannot rank as widened, and says so', () => {

@@ -19,7 +19,12 @@ export interface MeaningChange {
   readonly why: string;
   /** For widened and narrowed changes: a request decided differently, or null when none was found. */
   readonly example: Example | null;
+  /** `found`, `none_found` (every candidate tried is decided the same), or `not_searched` (neutral, `--no-examples`, or the diff's candidate budget spent). */
+  readonly example_status: 'found' | 'none_found' | 'not_searched';
 }
+
+/** Candidate requests the whole diff may decide for its examples: beyond this, changes get `not_searched`. */
+export const MAX_TOTAL_CANDIDATES = 200_000;
 
 export type DiffResult = 'no_change' | 'neutral' | 'narrowed' | 'widened';
 
@@ -68,6 +73,7 @@ export function diffIr(oldIr: IrProgram, newIr: IrProgram, options: DiffOptions)
   const after = byAddress(meaningLeaves(newIr));
   const ctx = { oldIr, newIr };
   const changes: MeaningChange[] = [];
+  const total = { left: MAX_TOTAL_CANDIDATES };
   const addresses = [...new Set([...before.keys(), ...after.keys()])].sort(compareCodePoints);
   for (const address of addresses) {
     const b = before.get(address);
@@ -96,10 +102,9 @@ export function diffIr(oldIr: IrProgram, newIr: IrProgram, options: DiffOptions)
       why = c.why;
       dates = c.dates ?? [];
     }
-    const example =
-      classification === 'neutral' || options.examples === false
-        ? null
-        : findExample({ oldIr, newIr, useCase: leaf.useCase, hints: mergeHints(b?.hints, a?.hints), dates, asOf: options.asOf, classification });
+    const search = classification !== 'neutral' && options.examples !== false && total.left > 0;
+    const example = search ? findExample({ oldIr, newIr, useCase: leaf.useCase, hints: mergeHints(b?.hints, a?.hints), dates, asOf: options.asOf, classification, total }) : null;
+    const exampleStatus = example !== null ? 'found' : search && total.left > 0 ? 'none_found' : 'not_searched';
     changes.push({
       address,
       use_case: leaf.useCase,
@@ -110,6 +115,7 @@ export function diffIr(oldIr: IrProgram, newIr: IrProgram, options: DiffOptions)
       classification,
       why,
       example,
+      example_status: exampleStatus,
     });
   }
   const count = (c: Classification): number => changes.filter((x) => x.classification === c).length;

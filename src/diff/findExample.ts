@@ -119,6 +119,8 @@ export interface SearchInput {
   readonly asOf: string;
   /** The direction to prefer: a widening example allows on NEW what OLD denied. */
   readonly classification: Classification;
+  /** Candidates left for the whole diff, shared by every change (so a change reaching 10,000 use cases stays bounded). */
+  readonly total?: { left: number };
 }
 
 const KIND_RANK: Record<string, number> = { deny: 0, degrade: 1, allow: 2 };
@@ -147,8 +149,10 @@ export function findExample(input: SearchInput): Example | null {
       : sortedUnique(irs.flatMap((ir) => Object.keys(ir.use_cases))).filter((n) => useCaseIn(input.oldIr, n) && useCaseIn(input.newIr, n));
   let best: { ex: Example; s: number } | null = null;
   let budget = MAX_CANDIDATES;
+  const total = input.total ?? { left: Infinity };
+  const more = (): boolean => budget-- > 0 && total.left-- > 0;
   for (const name of names) {
-    const found = searchUseCase(input, irs, name, () => budget-- > 0);
+    const found = searchUseCase(input, irs, name, more);
     if (found && (best === null || found.s > best.s)) best = found;
     if (best && best.s === 3) break;
   }

@@ -1,4 +1,4 @@
-export { diffIr, type IrDiff, type MeaningChange, type ChangeAction, type DiffResult, type DiffOptions } from './diffIr.js';
+export { diffIr, MAX_TOTAL_CANDIDATES, type IrDiff, type MeaningChange, type ChangeAction, type DiffResult, type DiffOptions } from './diffIr.js';
 export { meaningLeaves, approvalFacts, type Leaf, type LeafKind, type Classification, type Hints } from './meaningLeaves.js';
 export { classifyChange, stronger, type Classified } from './classifyChange.js';
 export { findExample, decisionKey, MAX_CANDIDATES, type Example, type SearchInput } from './findExample.js';

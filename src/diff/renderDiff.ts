@@ -3,7 +3,6 @@ import { clip } from '../diagnostics/render.js';
 import { escapeInvisibleForDisplay } from '../source/invisible.js';
 import type { ApprovalCheck } from './approvalAfterChange.js';
 import type { IrDiff, MeaningChange } from './diffIr.js';
-import type { Example } from './findExample.js';
 
 /** One side of a diff as the output names it. */
 export interface DiffSide {
@@ -103,7 +102,7 @@ export function renderText(report: DiffReport): string {
       lines.push(`      ${c.what}: ${c.why}`);
       if (c.actions[0] === 'update') lines.push(`      before: ${value(c.before)}`, `      after:  ${value(c.after)}`);
       else lines.push(`      ${c.actions[0] === 'create' ? 'after' : 'before'}: ${value(c.actions[0] === 'create' ? c.after : c.before)}`);
-      if (c.classification !== 'neutral') lines.push(...exampleText(c.example));
+      if (c.classification !== 'neutral') lines.push(...exampleText(c));
     }
   }
   if (report.approvalCheck) lines.push('', ...approvalText(report.approvalCheck));
@@ -112,7 +111,9 @@ export function renderText(report: DiffReport): string {
   return lines.map((l) => escapeInvisibleForDisplay(l)).join('\n') + '\n';
 }
 
-function exampleText(ex: Example | null): string[] {
+function exampleText(c: MeaningChange): string[] {
+  const ex = c.example;
+  if (ex === null && c.example_status === 'not_searched') return ['      example: not searched (--no-examples, or the diff\'s budget of candidate requests is spent)'];
   if (ex === null) return ['      example: none found — no request tried is decided differently (the change is not visible in decisions)'];
   return [
     `      example: ${requestText(ex.request)}`,
@@ -152,6 +153,7 @@ export function renderJsonValue(report: DiffReport): unknown {
       classification: c.classification,
       reason: c.why,
       example: c.example === null ? null : { request: c.example.request, before: c.example.before, after: c.example.after },
+      example_status: c.example_status,
     })),
     approval_check: report.approvalCheck,
     exit_code: report.exitCode,
@@ -200,7 +202,7 @@ export function renderMarkdown(report: DiffReport): string {
     lines.push('#### Example requests', '');
     for (const c of withExamples) {
       lines.push('<details>', `<summary>${escapeMd(`${c.classification}: ${c.address}`)}</summary>`, '');
-      if (c.example === null) lines.push('No request tried is decided differently: the change is not visible in decisions.', '');
+      if (c.example === null) lines.push(c.example_status === 'not_searched' ? 'Not searched.' : 'No request tried is decided differently: the change is not visible in decisions.', '');
       else {
         lines.push(...fenced('json', JSON.stringify(c.example.request, null, 2)), '');
         lines.push(`- OLD: ${escapeMd(decisionLine(c.example.before))}`, `- NEW: ${escapeMd(decisionLine(c.example.after))}`);
