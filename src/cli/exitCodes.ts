@@ -9,4 +9,10 @@ export const EXIT = {
   checkFailed: 3,
   /** `govc explain WHAT`: the program declares nothing of that name. */
   notFound: 4,
+  /** `govc diff`: the meaning changed, but nothing widened (narrowed or neutral changes only). */
+  diffChanged: 10,
+  /** `govc diff`: something widened. */
+  diffWidened: 11,
+  /** `govc diff --require-approval-after-change`: a widened use case lacks an approval dated on or after the change. */
+  diffApprovalMissing: 12,
 } as const;

@@ -113,6 +113,27 @@ program
   });
 
 program
+  .command('diff')
+  .description('the change in meaning between two versions of a program, per use case: widened, narrowed or neutral, each with an example request (exit 0 none, 10 narrowed/neutral, 11 widened, 12 approval rule failed, 3 a side has errors)')
+  .argument('<old>', 'the old version: a folder (or .gov file) or a git revision (branch, tag, commit)')
+  .argument('<new>', 'the new version: a folder (or .gov file) or a git revision')
+  .argument('[program-path]', "for a git revision: the program's folder in the repository (default: the folder side's path, else .)")
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+  .addOption(asOf)
+  .addOption(color)
+  .addOption(maxDiagnostics)
+  .option('--require-approval-after-change', 'fail (exit 12) when a widened use case whose tier requires approvers has no approval dated on or after the change (the NEW commit\'s date, or --as-of)')
+  .option('--no-examples', 'do not search for example requests')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  govc diff origin/main HEAD examples/acme-support\n  govc diff old/policy new/policy --format json\n  govc diff main HEAD policies/acme --format markdown --require-approval-after-change > comment.md',
+  )
+  .action(async (oldSpec: string, newSpec: string, programPath: string | undefined, opts) => {
+    const { runDiff } = await import('./commands/diff.js');
+    process.exitCode = runDiff(oldSpec, newSpec, programPath, opts);
+  });
+
+program
   .command('prune-logs')
   .description('delete decision-log entries (decisions-YYYY-MM-DD.jsonl from govc/runtime) older than their retention_days')
   .argument('<dir>', 'the folder a JsonlDecisionLog writes to')
