@@ -70,7 +70,8 @@ describe('explain: git provenance of approvals', () => {
     // Introduced by the approver; changed on 2026-09-01, after the grant of 2026-06-15.
     expect(cto!.flags).toEqual(['changed_after_grant']);
     expect(dpo!.provenance.introduced).toMatchObject({ email: 'clerk@acme.example', date: '2026-06-20T09:00:00Z' });
-    expect(dpo!.flags).toEqual(['committed_by_other', 'changed_after_grant']);
+    // Recorded on 2026-06-20, after the grant of 2026-06-18, and never changed since: recording is no change.
+    expect(dpo!.flags).toEqual(['committed_by_other']);
     const head = git(repo, ['rev-parse', 'HEAD~1']).trim();
     expect(dpo!.provenance.introduced!.commit).toBe(head);
   });

@@ -155,7 +155,8 @@ function explainApproval(v: ApprovalView, prov: ProvenanceResult | null): Explai
   if (line?.status === 'uncommitted') flags.push('uncommitted');
   if (line?.status === 'committed') {
     if (!sameAuthor(line.introduced, v.approver)) flags.push('committed_by_other');
-    if (v.on !== null && line.last_changed.date.slice(0, 10) > v.on) flags.push('changed_after_grant');
+    // Changed, not merely recorded: the commit that introduced the line (often after the grant) is no change to it.
+    if (v.on !== null && line.last_changed.commit !== line.introduced.commit && line.last_changed.date.slice(0, 10) > v.on) flags.push('changed_after_grant');
   }
   return { ...v, provenance: line, flags };
 }
