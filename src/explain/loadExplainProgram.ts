@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { IR_VERSION, type IrProgram, type IrUseCase } from '../ir/types.js';
-import { isInside } from '../project/readRegularFile.js';
+import { commonFolder, STD_DIR } from '../project/programFiles.js';
 import { programOf, summaryOf, type ExplainProgram, type UseCaseSummary } from './ExplainProgram.js';
 
 /**
@@ -14,26 +13,6 @@ import { programOf, summaryOf, type ExplainProgram, type UseCaseSummary } from '
  * `--as-of` itself (approvalState.ts).
  */
 export const EXPLAIN_CHECK_DATE = '1970-01-01';
-
-/**
- * The standard library folder, as src/project/loadProgram.ts finds it (the same depth below the package root).
- * Not imported from there: that module loads the parser, and a cache hit must not pay for it.
- */
-const STD_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'policies');
-
-/** The deepest folder holding every path (loadProgram's `commonFolder`, for the same reason). */
-function commonFolder(paths: readonly string[]): string {
-  if (paths.length === 0) return resolve('.');
-  let common = dirname(paths[0]!);
-  for (const p of paths.slice(1)) {
-    while (!isInside(common, p)) {
-      const up = dirname(common);
-      if (up === common) break;
-      common = up;
-    }
-  }
-  return common;
-}
 
 export interface LoadOptions {
   /** `--root`: the program root; default the entry files' common folder. */

@@ -1,14 +1,14 @@
 import { lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FileNode, StringNode } from '../ast/nodes.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Source, Span } from '../source/Source.js';
 import { MAX_FILE_BYTES, parse } from '../syntax/parse.js';
 import { describeProblem, formatBytes, isInside, readRegularFile, statRegular } from './readRegularFile.js';
+import { commonFolder, govFilesIn, STD_DIR } from './programFiles.js';
 
-/** The standard library shipped with govc: `import "std/eu_ai_act"` reads policies/eu_ai_act.gov. */
-export const STD_DIR = resolvePath(dirname(fileURLToPath(import.meta.url)), '..', '..', 'policies');
+export { commonFolder, govFilesIn, STD_DIR };
+
 const STD_PREFIX = 'std/';
 
 /** All files of one program together: beyond this the rest are refused unread (each file is also bounded). */
@@ -62,51 +62,12 @@ function stdName(real: string): string | undefined {
   return STD_PREFIX + toPosix(relative(STD_REAL, real));
 }
 
-/**
- * The `.gov` entries directly in a folder, sorted so loading order never depends on the file system. Everything but
- * a folder is listed, links and pipes included: the loader then refuses what it may not read, with a diagnostic,
- * rather than the file silently not being part of the program.
- */
-export function govFilesIn(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => n.endsWith('.gov'))
-    .sort()
-    .map((n) => join(dir, n))
-    .filter((p) => {
-      try {
-        return !lstatSync(p).isDirectory();
-      } catch {
-        return false;
-      }
-    });
-}
-
 function decode(bytes: Buffer): string | undefined {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return undefined;
   }
-}
-
-/** The deepest folder that holds every one of the paths (absolute, normalised). */
-export function commonFolder(paths: readonly string[]): string {
-  if (paths.length === 0) return resolvePath('.');
-  let common = dirname(paths[0]!);
-  for (const p of paths.slice(1)) {
-    while (!isInside(common, p)) {
-      const up = dirname(common);
-      if (up === common) break;
-      common = up;
-    }
-  }
-  return common;
 }
 
 /** Why an import path is refused before anything is looked up on disk, or undefined when its form is fine. */

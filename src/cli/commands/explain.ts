@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Diagnostic } from '../../diagnostics/Diagnostic.js';
@@ -13,8 +13,9 @@ import { provenanceOf } from '../../explain/provenance.js';
 import { renderName, renderRequest } from '../../explain/renderExplain.js';
 import type { AssetKind } from '../../explain/approvalState.js';
 import type { IrProgram } from '../../ir/types.js';
-import { readRegularFile } from '../../project/readRegularFile.js';
+import { govFilesIn } from '../../project/programFiles.js';
 import { EXIT } from '../exitCodes.js';
+import { readInput } from '../readInput.js';
 
 export interface ExplainOptions {
   request?: string;
@@ -39,29 +40,14 @@ async function printDiagnostics(diagnostics: readonly Diagnostic[]): Promise<voi
  * path) goes through `discoverPrograms`; null here.
  */
 function folderProgram(path: string): string[] | null {
-  let names: string[];
   try {
     if (!statSync(path).isDirectory()) return null;
-    names = readdirSync(path);
   } catch {
     return null;
   }
-  const files = names
-    .filter((n) => n.endsWith('.gov'))
-    .sort()
-    .map((n) => join(path, n))
-    .filter((p) => {
-      try {
-        return !lstatSync(p).isDirectory();
-      } catch {
-        return false;
-      }
-    });
+  const files = govFilesIn(path);
   return files.length > 0 ? files : null;
 }
-
-/** Requests and a built IR are read up to this size (as `govc decide` reads them). */
-const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 function fail(message: string, code: number = EXIT.usage): number {
   process.stderr.write(`govc: ${message}\n`);
@@ -73,46 +59,6 @@ function cacheDirOf(opts: ExplainOptions): string | null {
   if (opts.cache === false) return null;
   const base = opts.cacheDir ?? process.env.GOVC_CACHE_DIR ?? (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'govc') : join(homedir(), '.cache', 'govc'));
   return join(base, 'explain');
-}
-
-function resolved(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
-/** A file's bytes, or standard input's (`-`), bounded. */
-function readInput(path: string): { bytes: Buffer } | { error: string } {
-  if (path !== '-') {
-    const r = readRegularFile(resolved(path), MAX_INPUT_BYTES);
-    if ('bytes' in r) return r;
-    const p = r.problem;
-    return { error: p.kind === 'missing' ? 'no such file' : p.kind === 'not-regular' ? `it is ${p.what}` : p.kind === 'too-large' ? `it is larger than ${MAX_INPUT_BYTES} bytes` : p.reason };
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const fd = 0;
-  for (;;) {
-    const chunk = Buffer.alloc(1 << 16);
-    let n: number;
-    try {
-      n = readSync(fd, chunk, 0, chunk.length, null);
-    } catch (err) {
-      if ((err as { code?: string }).code === 'EAGAIN') {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-        continue;
-      }
-      if ((err as { code?: string }).code === 'EOF') break;
-      return { error: (err as { code?: string }).code ?? String(err) };
-    }
-    if (n === 0) break;
-    total += n;
-    if (total > MAX_INPUT_BYTES) return { error: `it is larger than ${MAX_INPUT_BYTES} bytes` };
-    chunks.push(chunk.subarray(0, n));
-  }
-  return { bytes: Buffer.concat(chunks) };
 }
 
 async function loadProgram(path: string, opts: ExplainOptions): Promise<ExplainProgram | number> {
