@@ -9,8 +9,8 @@ import { readCorpus } from '../../project/readCorpus.js';
 import { printable } from '../../diagnostics/render.js';
 import { didYouMean } from '../../util/suggest.js';
 import { EXIT } from '../exitCodes.js';
-import { OutputDir, OutputError, outputFolderNames } from '../outputs.js';
-import { printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
+import { outputFolderNames } from '../outputs.js';
+import { openOutputDir, outputDiagnostic, printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
 
 export interface BuildOptions extends OutputOptions {
   out: string;
@@ -76,14 +76,8 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
   if (typeof start === 'number') return start;
   const { date, programs, found, groups } = start;
   const written: string[] = [];
-  let out: OutputDir;
-  try {
-    out = OutputDir.open(opts.out);
-  } catch (err) {
-    groups.push({ program: 'govc', diagnostics: [outputDiagnostic(err)] });
-    printDiagnostics(groups, opts);
-    return EXIT.usage;
-  }
+  const out = openOutputDir(opts.out, groups, opts);
+  if (typeof out === 'number') return out;
   const folderNames = outputFolderNames(programs.map((p) => p.name));
   programs.forEach((p, i) => {
     if (programs.length > 1 && opts.format !== 'json') process.stderr.write(`[${i + 1}/${programs.length}] building ${printable(p.path)}\n`);
@@ -124,8 +118,3 @@ export function runBuild(paths: string[], opts: BuildOptions): number {
   return found.length && programs.length === 0 ? EXIT.usage : failed ? EXIT.checkFailed : EXIT.ok;
 }
 
-function outputDiagnostic(err: unknown): Diagnostic {
-  // INVARIANT: OutputDir reports refusals and failures as OutputError; anything else is a govc bug, reported too.
-  const message = err instanceof OutputError ? err.message : `internal error while writing: ${err instanceof Error ? err.message : String(err)}`;
-  return { code: 'GOV5005', severity: 'error', message, help: 'govc writes only plain files and folders inside --out; remove what is in the way, or pick another --out' };
-}

@@ -8,6 +8,7 @@ import { ALL_CODES, type DiagnosticCode } from '../../diagnostics/codes.js';
 import { printable, renderHuman, summary, toJson } from '../../diagnostics/render.js';
 import { checkRoot, discoverPrograms, type ProgramInput } from '../programs.js';
 import { EXIT } from '../exitCodes.js';
+import { OutputDir, OutputError } from '../outputs.js';
 
 export interface OutputOptions {
   format?: 'human' | 'json';
@@ -118,4 +119,22 @@ export function startRun(paths: readonly string[], opts: OutputOptions): RunStar
   const programs = discovered.programs;
   const groups: RunStart['groups'] = found.length ? [{ program: 'govc', diagnostics: found }] : [];
   return { date, programs, found, groups };
+}
+
+/** A failure of the confined writer (cli/outputs.ts) as the GOV5005 diagnostic `build` and `doc` report. */
+export function outputDiagnostic(err: unknown): Diagnostic {
+  // INVARIANT: OutputDir reports refusals and failures as OutputError; anything else is a govc bug, reported too.
+  const message = err instanceof OutputError ? err.message : `internal error while writing: ${err instanceof Error ? err.message : String(err)}`;
+  return { code: 'GOV5005', severity: 'error', message, help: 'govc writes only plain files and folders inside --out; remove what is in the way, or pick another --out' };
+}
+
+/** `--out` opened for writing, or, when it cannot be, its diagnostic printed with the run's others and the usage exit code. */
+export function openOutputDir(dir: string, groups: Array<{ program: string; diagnostics: readonly Diagnostic[] }>, opts: OutputOptions): OutputDir | number {
+  try {
+    return OutputDir.open(dir);
+  } catch (err) {
+    groups.push({ program: 'govc', diagnostics: [outputDiagnostic(err)] });
+    printDiagnostics(groups, opts);
+    return EXIT.usage;
+  }
 }

@@ -4,17 +4,11 @@ import { printable } from '../../diagnostics/render.js';
 import { buildDoc, DOC_FOLDERS } from '../../doc/buildDoc.js';
 import { compileFiles } from '../../project/compile.js';
 import { EXIT } from '../exitCodes.js';
-import { OutputDir, OutputError, outputFolderNames } from '../outputs.js';
-import { printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
+import { outputFolderNames } from '../outputs.js';
+import { openOutputDir, outputDiagnostic, printDiagnostics, startRun, summaryLine, type OutputOptions } from './common.js';
 
 export interface DocOptions extends OutputOptions {
   out: string;
-}
-
-function outputDiagnostic(err: unknown): Diagnostic {
-  // INVARIANT: OutputDir reports refusals and failures as OutputError; anything else is a govc bug, reported too.
-  const message = err instanceof OutputError ? err.message : `internal error while writing: ${err instanceof Error ? err.message : String(err)}`;
-  return { code: 'GOV5005', severity: 'error', message, help: 'govc writes only plain files and folders inside --out; remove what is in the way, or pick another --out' };
 }
 
 /**
@@ -25,14 +19,8 @@ export function runDoc(paths: string[], opts: DocOptions): number {
   const start = startRun(paths.length ? paths : ['.'], opts);
   if (typeof start === 'number') return start;
   const { date, programs, found, groups } = start;
-  let out: OutputDir;
-  try {
-    out = OutputDir.open(opts.out);
-  } catch (err) {
-    groups.push({ program: 'govc', diagnostics: [outputDiagnostic(err)] });
-    printDiagnostics(groups, opts);
-    return EXIT.usage;
-  }
+  const out = openOutputDir(opts.out, groups, opts);
+  if (typeof out === 'number') return out;
   const folderNames = outputFolderNames(programs.map((p) => p.name));
   const wrote: string[] = [];
   programs.forEach((p, i) => {
