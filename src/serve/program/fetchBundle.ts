@@ -15,11 +15,12 @@ const ETAG_TEXT = /^[\x21-\x7e][\x20-\x7e]*$/;
  * the whole answer, body included); `signal` aborts it (close()). Redirects are refused: govc reads only the URL it
  * was given. Throws LoadProblem only.
  */
-export async function fetchBundle(url: string, options: { etag: string | undefined; maxBytes: number; timeoutMs: number; fetch: typeof fetch; signal: AbortSignal }): Promise<FetchResult> {
+export async function fetchBundle(url: string, options: { authorization?: string | undefined; etag: string | undefined; maxBytes: number; timeoutMs: number; fetch: typeof fetch; signal: AbortSignal }): Promise<FetchResult> {
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = AbortSignal.any([timeout, options.signal]);
   const headers: Record<string, string> = { accept: 'application/gzip, application/octet-stream' };
   if (options.etag !== undefined) headers['if-none-match'] = options.etag;
+  if (options.authorization !== undefined) headers.authorization = options.authorization;
   const fail = (err: unknown): never => {
     if (err instanceof LoadProblem) throw err;
     if (options.signal.aborted) throw new LoadProblem('was not downloaded: the source was closed');

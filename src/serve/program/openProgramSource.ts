@@ -29,7 +29,7 @@ export interface ProgramSourceOptions {
 
 /** A source's kind with what polling it needs. */
 type Spec =
-  | { readonly kind: 'url'; readonly url: string; readonly display: string }
+  | { readonly kind: 'url'; readonly url: string; readonly display: string; readonly authorization: string | undefined }
   | { readonly kind: 'file'; readonly path: string }
   | { readonly kind: 'folder'; readonly root: string };
 
@@ -39,7 +39,10 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const DEFAULT_DOWNLOAD_TIMEOUT_MS = 30_000;
 
 interface Settings {
+  /** The spec as given, to resolve. */
   readonly spec: string;
+  /** The spec as shown in messages and as the program's `source`: a URL without its credentials. */
+  readonly shown: string;
   readonly verifier: BundleVerifier | undefined;
   readonly limits: BundleLimits;
   readonly fetch: typeof fetch;
@@ -47,15 +50,27 @@ interface Settings {
   readonly downloadTimeoutMs: number;
 }
 
-function fail(settings: { spec: string }, err: unknown, file?: string): ProgramLoadError {
+function fail(settings: { shown: string }, err: unknown, file?: string): ProgramLoadError {
   if (err instanceof ProgramLoadError) return err;
-  if (err instanceof LoadProblem) return new ProgramLoadError(settings.spec, err.reason, problemWhere(err, file));
+  if (err instanceof LoadProblem) return new ProgramLoadError(settings.shown, err.reason, problemWhere(err, file));
   // Every problem with the input is a LoadProblem; anything else is reported without its stack, as a failure to load.
-  return new ProgramLoadError(settings.spec, `could not be loaded (${errorReason(err)})`, file === undefined ? undefined : problemWhere(new LoadProblem(''), file));
+  return new ProgramLoadError(settings.shown, `could not be loaded (${errorReason(err)})`, file === undefined ? undefined : problemWhere(new LoadProblem(''), file));
+}
+
+const URL_SPEC = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** A spec for messages: a URL's user and password are never shown (they end up in logs and /ready). */
+function shownSpec(spec: string): string {
+  if (!URL_SPEC.test(spec)) return spec;
+  try {
+    return displayUrl(new URL(spec));
+  } catch {
+    return spec.replace(/\/\/[^/@]*@/, '//');
+  }
 }
 
 async function resolveSpec(spec: string): Promise<Spec> {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+  if (URL_SPEC.test(spec)) {
     let url: URL;
     try {
       url = new URL(spec);
@@ -63,7 +78,12 @@ async function resolveSpec(spec: string): Promise<Spec> {
       throw new LoadProblem('is not a valid URL');
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LoadProblem(`is a \`${url.protocol}\` URL; govc serve downloads bundles over http and https only`);
-    return { kind: 'url', url: url.href, display: displayUrl(url) };
+    // Credentials in the URL are sent as HTTP Basic authentication (fetch refuses URLs that carry them).
+    const authorization = url.username === '' && url.password === '' ? undefined : `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    const bare = new URL(url.href);
+    bare.username = '';
+    bare.password = '';
+    return { kind: 'url', url: bare.href, display: displayUrl(url), authorization };
   }
   const path = resolve(spec);
   let s;
@@ -205,7 +225,7 @@ class PollingSource implements ProgramSource {
     }
     let program: ServedProgram;
     try {
-      program = await programFromBytes(fetched.bytes, fetched.format, { ...this.settings, source: this.settings.spec });
+      program = await programFromBytes(fetched.bytes, fetched.format, { ...this.settings, source: this.settings.shown });
     } catch (err) {
       if (this.closed) return;
       this.lastStamp = fetched.stamp;
@@ -238,7 +258,7 @@ function contentHash(fetched: Fetched): string {
  */
 async function fetchSpec(settings: Settings, spec: Spec, last: { lastStamp: string | undefined; etag: string | undefined; signal: AbortSignal }): Promise<Fetched | 'unchanged'> {
   if (spec.kind === 'url') {
-    const result = await fetchBundle(spec.url, { etag: last.etag, maxBytes: settings.limits.maxCompressedBytes, timeoutMs: settings.downloadTimeoutMs, fetch: settings.fetch, signal: last.signal });
+    const result = await fetchBundle(spec.url, { authorization: spec.authorization, etag: last.etag, maxBytes: settings.limits.maxCompressedBytes, timeoutMs: settings.downloadTimeoutMs, fetch: settings.fetch, signal: last.signal });
     if (result.kind === 'not-modified') return 'unchanged';
     if (formatOf(result.bytes) !== 'bundle') throw new LoadProblem('is not a gzip file (an OPA bundle is a .tar.gz)', { where: `\`${spec.display}\`` });
     return { bytes: result.bytes, format: 'bundle', file: spec.display, stamp: undefined, etag: result.etag };
@@ -277,22 +297,23 @@ async function fetchSpec(settings: Settings, spec: Spec, last: { lastStamp: stri
 }
 
 async function settingsOf(spec: string, options: ProgramSourceOptions): Promise<Settings> {
+  const shown = shownSpec(spec);
   const limits = { ...DEFAULT_BUNDLE_LIMITS, ...options.limits };
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const timeout = options.downloadTimeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
-  if (!(Number.isFinite(timeout) && timeout > 0)) throw new ProgramLoadError(spec, 'cannot be downloaded: the download timeout must be a positive number of milliseconds');
+  if (!(Number.isFinite(timeout) && timeout > 0)) throw new ProgramLoadError(shown, 'cannot be downloaded: the download timeout must be a positive number of milliseconds');
   for (const [name, value] of Object.entries(limits)) {
-    if (!(Number.isSafeInteger(value) && value > 0)) throw new ProgramLoadError(spec, `cannot be read: the limit \`${name}\` must be a positive integer`);
+    if (!(Number.isSafeInteger(value) && value > 0)) throw new ProgramLoadError(shown, `cannot be read: the limit \`${name}\` must be a positive integer`);
   }
   let verifier: BundleVerifier | undefined;
   if (options.verification !== undefined) {
     try {
       verifier = await prepareVerifier(options.verification);
     } catch (err) {
-      throw fail({ spec }, err);
+      throw fail({ shown }, err);
     }
   }
-  return { spec, verifier, limits, fetch: fetchImpl, now: options.now ?? (() => new Date()), downloadTimeoutMs: timeout };
+  return { spec, shown, verifier, limits, fetch: fetchImpl, now: options.now ?? (() => new Date()), downloadTimeoutMs: timeout };
 }
 
 async function firstLoad(settings: Settings, signal: AbortSignal): Promise<{ spec: Spec; program: ServedProgram; fetched: Fetched }> {
@@ -311,11 +332,11 @@ async function firstLoad(settings: Settings, signal: AbortSignal): Promise<{ spe
       throw fail(settings, err, fileOfProblem(spec));
     }
     if (fetched !== 'unchanged') break;
-    if (attempt >= 20) throw new ProgramLoadError(settings.spec, 'kept changing while it was read (a build still writing it?)');
+    if (attempt >= 20) throw new ProgramLoadError(settings.shown, 'kept changing while it was read (a build still writing it?)');
     await new Promise((r) => setTimeout(r, 50));
   }
   try {
-    const program = await programFromBytes(fetched.bytes, fetched.format, { ...settings, source: settings.spec });
+    const program = await programFromBytes(fetched.bytes, fetched.format, { ...settings, source: settings.shown });
     return { spec, program, fetched };
   } catch (err) {
     throw fail(settings, err, fetched.file);
@@ -340,7 +361,7 @@ export async function loadProgramOnce(spec: string, options: Omit<ProgramSourceO
  * load fails.
  */
 export async function openProgramSource(spec: string, options: ProgramSourceOptions): Promise<ProgramSource> {
-  if (!(Number.isFinite(options.pollSeconds) && options.pollSeconds >= 0)) throw new ProgramLoadError(spec, 'cannot be polled: the poll interval must be 0 or a positive number of seconds');
+  if (!(Number.isFinite(options.pollSeconds) && options.pollSeconds >= 0)) throw new ProgramLoadError(shownSpec(spec), 'cannot be polled: the poll interval must be 0 or a positive number of seconds');
   const settings = await settingsOf(spec, options);
   const abort = new AbortController();
   const stop = (): void => abort.abort();
