@@ -31,7 +31,7 @@ export interface ProgramSourceOptions {
 type Spec =
   | { readonly kind: 'url'; readonly url: string; readonly display: string; readonly authorization: string | undefined }
   | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'folder'; readonly root: string };
+  | { readonly kind: 'folder'; readonly path: string };
 
 const BUNDLE_IN_FOLDER = 'opa/bundle.tar.gz';
 const IR_IN_FOLDER = 'ir.json';
@@ -92,16 +92,21 @@ async function resolveSpec(spec: string): Promise<Spec> {
   } catch (err) {
     throw new LoadProblem(errorReason(err) === 'ENOENT' ? 'does not exist (give a folder built by `govc build --out`, a bundle .tar.gz or an http(s) URL)' : `cannot be read (${errorReason(err)})`);
   }
-  if (s.isDirectory()) {
-    try {
-      // The folder with its own links resolved: the user chose it; links inside it must stay inside it.
-      return { kind: 'folder', root: await realpath(path) };
-    } catch (err) {
-      throw new LoadProblem(`cannot be read (${errorReason(err)})`);
-    }
-  }
+  if (s.isDirectory()) return { kind: 'folder', path };
   await statFile(path);
   return { kind: 'file', path };
+}
+
+/**
+ * A path the user gave with its links resolved, again at every poll: the user chose it, and a deployment may
+ * re-point it (`current -> releases/42`); links below a folder must stay inside it (folderFile).
+ */
+async function realPath(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch (err) {
+    throw new LoadProblem(errorReason(err) === 'ENOENT' ? 'does not exist' : `cannot be read (${errorReason(err)})`);
+  }
 }
 
 /** One version of what a spec points at: the bytes, how to read them, and what identifies the version. */
@@ -266,14 +271,15 @@ async function fetchSpec(settings: Settings, spec: Spec, last: { lastStamp: stri
   let path: string;
   let file: string | undefined;
   if (spec.kind === 'folder') {
-    const bundle = await folderFile(spec.root, BUNDLE_IN_FOLDER);
-    const ir = bundle === undefined && settings.verifier === undefined ? await folderFile(spec.root, IR_IN_FOLDER) : undefined;
+    const root = await realPath(spec.path);
+    const bundle = await folderFile(root, BUNDLE_IN_FOLDER);
+    const ir = bundle === undefined && settings.verifier === undefined ? await folderFile(root, IR_IN_FOLDER) : undefined;
     if (bundle !== undefined) [path, file] = [bundle, BUNDLE_IN_FOLDER];
     else if (ir !== undefined) [path, file] = [ir, IR_IN_FOLDER];
     else if (settings.verifier !== undefined) throw new LoadProblem(`has no ${BUNDLE_IN_FOLDER} (with a verification key govc serves the signed bundle only; an ir.json cannot be verified)`);
     else throw new LoadProblem(`has neither ${BUNDLE_IN_FOLDER} nor ${IR_IN_FOLDER} (build it with \`govc build --out\`)`);
   } else {
-    path = spec.path;
+    path = await realPath(spec.path);
     file = undefined;
   }
   const at = file === undefined ? {} : { where: `\`${file}\`` };

@@ -1,5 +1,6 @@
 import { guardTables } from '../../backends/ts-guards/guardTables.js';
 import { printable } from '../../diagnostics/render.js';
+import { formatBytes } from '../../project/readRegularFile.js';
 import { IR_VERSION, type IrProgram } from '../../ir/types.js';
 import { validateIr } from '../../ir/validateIr.js';
 import { defineGuards } from '../../runtime/engine/index.js';
@@ -94,7 +95,7 @@ export function irOfBundle(files: readonly BundleEntry[]): unknown {
 export async function programFromBytes(bytes: Buffer, format: ProgramFormat, options: { verifier: BundleVerifier | undefined; limits: BundleLimits; source: string; now: () => Date }): Promise<ServedProgram> {
   if (format === 'ir') {
     if (options.verifier !== undefined) throw new LoadProblem('is an ir.json, which cannot be signed; with a verification key govc serves signed bundles only');
-    if (bytes.length > options.limits.maxUncompressedBytes) throw new LoadProblem('is too large');
+    if (bytes.length > options.limits.maxUncompressedBytes) throw new LoadProblem(`is larger than ${formatBytes(options.limits.maxUncompressedBytes)}`);
     return programFromIr(parseJson(bytes, {}), { source: options.source, verified: false, loadedAt: options.now().toISOString() });
   }
   const files = await readBundle(bytes, options.limits);
