@@ -726,6 +726,10 @@ describe('polling folders and files', () => {
     await sleep(150);
     expect(events).toEqual([{ kind: 'failed', error: expect.stringMatching(/^cannot load a program from `.*reload\.tar\.gz`: the entry `data\.json` must be exactly/) }]);
     expect(source.current().revision).toBe(ir.revision);
+    // Back to the bytes deciding now: nothing to swap, nothing to report.
+    replace(path, buildBundle(ir).tarGz);
+    await sleep(150);
+    expect(events).toHaveLength(1);
     rmSync(path);
     await until(() => events.length > 1, 'a failure for the missing file');
     expect(events[1]).toMatchObject({ kind: 'failed', error: expect.stringMatching(/does not exist/) });

@@ -149,6 +149,8 @@ class PollingSource implements ProgramSource {
   /** What was last read (loaded, unchanged or refused): polls skip it until it changes. */
   private lastStamp: string | undefined;
   private lastHash: string;
+  /** The content hash of the program deciding now: the same bytes again (a rollback after a refused reload) are not swapped in again. */
+  private currentHash: string;
   private etag: string | undefined;
 
   constructor(
@@ -161,6 +163,7 @@ class PollingSource implements ProgramSource {
     this.program = first.program;
     this.lastStamp = first.fetched.stamp;
     this.lastHash = contentHash(first.fetched);
+    this.currentHash = this.lastHash;
     this.etag = first.fetched.etag;
     if (signal !== undefined) signal.addEventListener('abort', () => void this.close(), { once: true });
     this.schedule();
@@ -223,9 +226,10 @@ class PollingSource implements ProgramSource {
     if (fetched === 'unchanged' || this.closed) return;
     const hash = contentHash(fetched);
     this.etag = fetched.etag;
-    if (hash === this.lastHash) {
-      // Touched, copied over with the same bytes, or re-served under a new ETag: the same program stays.
+    if (hash === this.lastHash || hash === this.currentHash) {
+      // Touched, copied over with the same bytes, re-served under a new ETag, or back to the program deciding now.
       this.lastStamp = fetched.stamp;
+      this.lastHash = hash;
       return;
     }
     let program: ServedProgram;
@@ -243,6 +247,7 @@ class PollingSource implements ProgramSource {
     this.program = program;
     this.lastStamp = fetched.stamp;
     this.lastHash = hash;
+    this.currentHash = hash;
     this.emit({ kind: 'swapped', program });
   }
 }
