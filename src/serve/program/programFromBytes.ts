@@ -39,6 +39,11 @@ const MAX_SCHEMA_ERRORS = 3;
  * makes). The IR is fully checked and compiled before the program exists, so a swap never exposes a half-built one.
  */
 export function programFromIr(doc: unknown, origin: ProgramOrigin, at: LoadProblem['at'] = {}): ServedProgram {
+  return buildProgram(checkIr(doc, at), origin, at);
+}
+
+/** The IR of a document, or a LoadProblem: this govc's IR version, then the schema. */
+function checkIr(doc: unknown, at: LoadProblem['at']): IrProgram {
   if (!plainObject(doc)) throw new LoadProblem('is not a govc IR (not a JSON object)', at);
   const version = doc.ir_version;
   if (version === undefined) throw new LoadProblem('is not a govc IR (it has no `ir_version`)', at);
@@ -50,7 +55,10 @@ export function programFromIr(doc: unknown, origin: ProgramOrigin, at: LoadProbl
     const shown = errors.slice(0, MAX_SCHEMA_ERRORS).map((e) => printable(e, 160)).join('; ');
     throw new LoadProblem(`does not match the IR schema: ${shown}${errors.length > MAX_SCHEMA_ERRORS ? ` (and ${errors.length - MAX_SCHEMA_ERRORS} more)` : ''}`, at);
   }
-  const ir = doc as unknown as IrProgram;
+  return doc as unknown as IrProgram;
+}
+
+function buildProgram(ir: IrProgram, origin: ProgramOrigin, at: LoadProblem['at']): ServedProgram {
   let guards;
   try {
     guards = defineGuards(guardTables(ir));
@@ -60,6 +68,12 @@ export function programFromIr(doc: unknown, origin: ProgramOrigin, at: LoadProbl
   }
   return Object.freeze({ revision: ir.revision, ir, guards, source: origin.source, verified: origin.verified, loadedAt: origin.loadedAt });
 }
+
+/**
+ * Lets the event loop run between the synchronous steps of a load (parse, schema, compile), so that a served
+ * process keeps answering while a large program reloads: the longest pause is one step, not the whole load.
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Names OPA gives a meaning to wherever they are; govc reads them only at the bundle's root. */
 const RESERVED = new Set(['data.json', 'data.yaml', 'data.yml', '.manifest', SIGNATURES_FILE]);
@@ -93,13 +107,21 @@ export function irOfBundle(files: readonly BundleEntry[]): unknown {
  * parsed and built. Throws LoadProblem only.
  */
 export async function programFromBytes(bytes: Buffer, format: ProgramFormat, options: { verifier: BundleVerifier | undefined; limits: BundleLimits; source: string; now: () => Date }): Promise<ServedProgram> {
+  let doc: unknown;
+  let at: LoadProblem['at'];
   if (format === 'ir') {
     if (options.verifier !== undefined) throw new LoadProblem('is an ir.json, which cannot be signed; with a verification key govc serves signed bundles only');
     if (bytes.length > options.limits.maxUncompressedBytes) throw new LoadProblem(`is larger than ${formatBytes(options.limits.maxUncompressedBytes)}`);
-    return programFromIr(parseJson(bytes, {}), { source: options.source, verified: false, loadedAt: options.now().toISOString() });
+    [doc, at] = [parseJson(bytes, {}), {}];
+  } else {
+    const files = await readBundle(bytes, options.limits);
+    if (options.verifier !== undefined) verifyBundle(files, options.verifier);
+    await yieldToEventLoop();
+    [doc, at] = [irOfBundle(files), { entry: 'data.json' }];
   }
-  const files = await readBundle(bytes, options.limits);
-  if (options.verifier !== undefined) verifyBundle(files, options.verifier);
-  const ir = irOfBundle(files);
-  return programFromIr(ir, { source: options.source, verified: options.verifier !== undefined, loadedAt: options.now().toISOString() }, { entry: 'data.json' });
+  await yieldToEventLoop();
+  const ir = checkIr(doc, at);
+  await yieldToEventLoop();
+  const program = buildProgram(ir, { source: options.source, verified: options.verifier !== undefined, loadedAt: options.now().toISOString() }, at);
+  return program;
 }
