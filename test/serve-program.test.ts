@@ -158,7 +158,7 @@ function withEntries(extra: readonly RawEntry[], program: IrProgram = ir): RawEn
 interface BundleServer {
   url: string;
   body: Buffer;
-  mode: 'ok' | 'error' | 'slow' | 'huge' | 'huge-chunked' | 'redirect' | 'no-etag';
+  mode: 'ok' | 'error' | 'slow' | 'trickle' | 'huge' | 'huge-chunked' | 'redirect' | 'no-etag';
   requests: number;
   notModified: number;
   inFlight: number;
@@ -192,6 +192,11 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
         res.writeHead(200, { 'content-length': String(64 * 1024 * 1024) });
         res.write(Buffer.alloc(64 * 1024));
         setTimeout(() => res.destroy(), 2000).unref();
+        return;
+      case 'trickle':
+        // Headers and half the body at once, then nothing: the timeout covers the body too.
+        res.writeHead(200, { 'content-length': String(bs.body.length) });
+        res.write(bs.body.subarray(0, bs.body.length >> 1));
         return;
       case 'huge-chunked': {
         res.writeHead(200, { 'content-type': 'application/gzip' });
@@ -618,6 +623,8 @@ describe('bundle URLs', () => {
     const started = Date.now();
     await expectRefused(loadProgramOnce(`${bs.url}/b.tar.gz`, { downloadTimeoutMs: 200 }), /did not answer within 200 ms/);
     expect(Date.now() - started).toBeLessThan(2000);
+    bs.mode = 'trickle';
+    await expectRefused(loadProgramOnce(`${bs.url}/b.tar.gz`, { downloadTimeoutMs: 300 }), /did not answer within 300 ms/);
     bs.mode = 'huge';
     await expectRefused(loadProgramOnce(`${bs.url}/b.tar.gz`, { limits: { maxCompressedBytes: 1024 * 1024 } }), /is larger than 1 MiB \(Content-Length 67108864\)/);
     bs.mode = 'huge-chunked';
