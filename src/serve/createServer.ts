@@ -105,7 +105,8 @@ export function createServer(options: ServeOptions): GovcServer {
   };
 
   const app = Fastify({
-    logger: options.logLevel ? { level: options.logLevel } : false,
+    // Operational logs on standard error (standard output may carry the decision log); fastify logs every request at info.
+    logger: options.logLevel ? { level: options.logLevel, stream: process.stderr } : false,
     bodyLimit: maxBody,
     handlerTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     requestTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,

@@ -104,12 +104,15 @@ export async function runServe(spec: string, opts: ServeCliOptions): Promise<num
     // Fail fast when Redis is away: the guard then fails closed or soft, as --store-failure says.
     redis = new Redis(opts.redis, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: (n) => Math.min(n * 100, 1000) });
     redis.on('error', () => undefined);
+    // Start once Redis answers or has failed once (then serve anyway: /ready says why, decisions fail as configured).
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 3000);
-      redis!.once('ready', () => {
+      const t = setTimeout(resolve, 2000);
+      const done = (): void => {
         clearTimeout(t);
         resolve();
-      });
+      };
+      redis!.once('ready', done);
+      redis!.once('error', done);
     });
     store = new RedisStore(redis, { timeoutMs: 500 });
     let last: { at: number; why: string | undefined } = { at: 0, why: 'not asked yet' };
@@ -167,7 +170,7 @@ export async function runServe(spec: string, opts: ServeCliOptions): Promise<num
       void server
         .close()
         .then(() => source.close())
-        .then(() => redis?.quit().catch(() => undefined))
+        .then(() => redis?.disconnect())
         .finally(() => {
           clearTimeout(bound);
           resolve();
