@@ -9,6 +9,7 @@ import type { AnyRequest, Decision } from '../runtime/types.js';
 import { admit } from './admit.js';
 import type { ApiKeys } from './apiKeys.js';
 import { envoyCheck } from './envoyCheck.js';
+import { PortkeyPending, portkeyWebhook } from './portkeyWebhook.js';
 import { headerValue } from './headerValue.js';
 import { logPureDecision } from './pureDecisionLog.js';
 import type { ProgramSource, ServedProgram } from './ServedProgram.js';
@@ -285,6 +286,16 @@ export function createServer(options: ServeOptions): GovcServer {
   };
   app.all('/envoy/check', envoy);
   app.all('/envoy/check/*', envoy);
+
+  // --- Portkey webhook guardrail ------------------------------------------------------------------------------
+  const portkeyPending = new PortkeyPending(options.maxPending ?? DEFAULTS.maxPending);
+  app.post('/portkey/webhook', async (req, reply) => {
+    const ex = exchange(req);
+    const answer = await portkeyWebhook(req, ex, { keys: options.keys, settlements, pending: portkeyPending, replica });
+    if (answer.decision !== 'settle') metrics.decided('portkey', answer.decision, answer.reasons, seconds(ex));
+    else metrics.duration.observe({ endpoint: 'settle' }, seconds(ex));
+    return reply.code(200).headers(answer.headers).send(answer.body);
+  });
 
   let closing: Promise<void> | undefined;
   return {
