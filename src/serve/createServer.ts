@@ -214,7 +214,7 @@ export function createServer(options: ServeOptions): GovcServer {
     }
     const decision = ex.program.guards.decideUnknown(input) as Decision;
     metrics.decided('opa', decision.decision, decision.reasons, seconds(ex));
-    if (sink !== undefined) logPureDecision(sink, ex, input, decision, `govc/${path}`, replica, (err) => app.log.error({ error: String(err) }, 'decision log write failed'));
+    if (sink !== undefined) logPureDecision(sink, ex, input, decision, `govc/${path}`, (err) => app.log.error({ error: String(err) }, 'decision log write failed'));
     const result = path === 'decision' ? decision : path === 'allow' ? decision.allow : decision.reasons;
     reply.header('x-govc-decision-id', ex.decisionId).header('traceparent', traceparent(ex.trace));
     return reply.send(missing ? { decision_id: ex.decisionId, result, warning: { code: 'api_usage_warning', message: "'input' key missing from the request" } } : { decision_id: ex.decisionId, result });
