@@ -427,6 +427,40 @@ describe('govc serve: traces, decision logs and metrics', () => {
     await h.server.close();
   });
 
+  it('reports use-case budget utilisation from the store, and reloads; a swap is atomic per request', async () => {
+    const acme = exampleIr('acme-support');
+    const gateway = gatewayIr();
+    let current = programOf(acme);
+    const listeners: Array<Parameters<import('../src/serve/ServedProgram.js').ProgramSource['onChange']>[0]> = [];
+    const source = { current: () => current, onChange: (l: (typeof listeners)[number]) => void listeners.push(l), close: () => Promise.resolve() };
+    const store = new MemoryStore();
+    const server = createServer({ source, store, replica: 'r1' });
+    const h: Harness = { server, store, log: new MemoryDecisionLog(), ir: acme };
+    const a = await post(h, '/v1/decide', { use_case: 'support_assistant', tenant: 't1', region: 'eu', model: 'gpt-4.1', tokens: { input: 1000, output: 1000 } });
+    expect(a.headers['x-govc-policy-revision']).toBe(acme.revision);
+    const scrape = async (): Promise<string> => (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const ratio = /^govc_budget_utilisation_ratio\{use_case="support_assistant",period="day"\} ([0-9.e-]+)$/m.exec(await scrape());
+    const spent = store.peek(budgetKey('govc:', 'support_assistant', '', 'use_case', 'day', Date.now()))!;
+    expect(spent).toBeGreaterThan(0);
+    expect(Number(ratio![1])).toBeCloseTo(spent / acme.use_cases.support_assistant!.budgets.find((b) => b.scope === 'use_case' && b.period === 'day')!.amount_micros, 12);
+
+    current = programOf(gateway);
+    for (const l of listeners) l({ kind: 'swapped', program: current });
+    for (const l of listeners) l({ kind: 'failed', error: 'a bad bundle' });
+    // The call admitted by the old program settles through it; new requests are the new program's.
+    const settled = await post(h, '/v1/settle', { decision_id: (a.json() as { decision_id: string }).decision_id, usage: { input_tokens: 1, output_tokens: 1 } });
+    expect(settled.statusCode).toBe(200);
+    const b = await post(h, '/v1/decide', { use_case: 'summaries', tenant: 't1', region: 'eu', model: 'llama', tokens: { input: 1, output: 1 } });
+    expect(b.headers['x-govc-policy-revision']).toBe(gateway.revision);
+    expect((b.json() as { decision: { policy_revision: string } }).decision.policy_revision).toBe(gateway.revision);
+    const text = await scrape();
+    expect(text).toMatch(/^govc_reloads_total\{result="swapped"\} 1$/m);
+    expect(text).toMatch(/^govc_reloads_total\{result="failed"\} 1$/m);
+    expect(text).toContain(`govc_policy_info{revision="${gateway.revision}"} 1`);
+    expect(text).not.toContain(`govc_policy_info{revision="${acme.revision}"}`);
+    await server.close();
+  });
+
   it('/health and /ready', async () => {
     const h = harness(gatewayIr());
     expect((await h.server.app.inject({ method: 'GET', url: '/health' })).json()).toEqual({ status: 'ok' });
