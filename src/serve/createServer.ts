@@ -9,6 +9,7 @@ import type { AnyRequest, Decision } from '../runtime/types.js';
 import { admit } from './admit.js';
 import type { ApiKeys } from './apiKeys.js';
 import { envoyCheck } from './envoyCheck.js';
+import { PortkeyPending, portkeyWebhook } from './portkeyWebhook.js';
 import { headerValue } from './headerValue.js';
 import { logPureDecision } from './pureDecisionLog.js';
 import type { ProgramSource, ServedProgram } from './ServedProgram.js';
@@ -213,7 +214,7 @@ export function createServer(options: ServeOptions): GovcServer {
     }
     const decision = ex.program.guards.decideUnknown(input) as Decision;
     metrics.decided('opa', decision.decision, decision.reasons, seconds(ex));
-    if (sink !== undefined) logPureDecision(sink, ex, input, decision, `govc/${path}`, replica, (err) => app.log.error({ error: String(err) }, 'decision log write failed'));
+    if (sink !== undefined) logPureDecision(sink, ex, input, decision, `govc/${path}`, (err) => app.log.error({ error: String(err) }, 'decision log write failed'));
     const result = path === 'decision' ? decision : path === 'allow' ? decision.allow : decision.reasons;
     reply.header('x-govc-decision-id', ex.decisionId).header('traceparent', traceparent(ex.trace));
     return reply.send(missing ? { decision_id: ex.decisionId, result, warning: { code: 'api_usage_warning', message: "'input' key missing from the request" } } : { decision_id: ex.decisionId, result });
@@ -285,6 +286,16 @@ export function createServer(options: ServeOptions): GovcServer {
   };
   app.all('/envoy/check', envoy);
   app.all('/envoy/check/*', envoy);
+
+  // --- Portkey webhook guardrail ------------------------------------------------------------------------------
+  const portkeyPending = new PortkeyPending(options.maxPending ?? DEFAULTS.maxPending);
+  app.post('/portkey/webhook', async (req, reply) => {
+    const ex = exchange(req);
+    const answer = await portkeyWebhook(req, ex, { keys: options.keys, settlements, pending: portkeyPending, replica });
+    if (answer.decision !== 'settle') metrics.decided('portkey', answer.decision, answer.reasons, seconds(ex));
+    else metrics.duration.observe({ endpoint: 'settle' }, seconds(ex));
+    return reply.code(200).headers(answer.headers).send(answer.body);
+  });
 
   let closing: Promise<void> | undefined;
   return {

@@ -12,3 +12,5 @@ export { Settlements, CallFailed, type Settlement } from './settlements.js';
 export { admit, type Admission } from './admit.js';
 export { llmAdmission, callerKey, statusOf, type LlmAdmission, type LlmAnswer } from './llmAdmission.js';
 export { envoyCheck } from './envoyCheck.js';
+export { portkeyWebhook, PortkeyPending, type PortkeyAnswer } from './portkeyWebhook.js';
+export { withTexts } from './llmRequest.js';

@@ -22,32 +22,56 @@ const MAX_TOKENS = 1_000_000_000;
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
-function texts(data: Record<string, unknown>): string[] {
-  const out: string[] = [];
+/** Every text of the request that reaches the model, as (container, key) slots, so a rewrite can replace it. */
+type Slot = readonly [Record<string, unknown> | unknown[], string | number];
+
+function textSlots(data: Record<string, unknown>): Slot[] {
+  const out: Slot[] = [];
   const msgs = own(data, 'messages');
   if (Array.isArray(msgs)) {
     for (const m of msgs) {
       if (!isRecord(m)) continue;
       const c = own(m, 'content');
-      if (typeof c === 'string') out.push(c);
-      else if (Array.isArray(c)) for (const part of c) if (isRecord(part) && typeof own(part, 'text') === 'string') out.push(own(part, 'text') as string);
+      if (typeof c === 'string') out.push([m, 'content']);
+      else if (Array.isArray(c)) for (const part of c) if (isRecord(part) && typeof own(part, 'text') === 'string') out.push([part, 'text']);
       const calls = own(m, 'tool_calls');
       if (Array.isArray(calls)) {
         for (const call of calls) {
           const fn = isRecord(call) ? own(call, 'function') : undefined;
-          if (isRecord(fn) && typeof own(fn, 'arguments') === 'string') out.push(own(fn, 'arguments') as string);
+          if (isRecord(fn) && typeof own(fn, 'arguments') === 'string') out.push([fn, 'arguments']);
         }
       }
       const fc = own(m, 'function_call');
-      if (isRecord(fc) && typeof own(fc, 'arguments') === 'string') out.push(own(fc, 'arguments') as string);
+      if (isRecord(fc) && typeof own(fc, 'arguments') === 'string') out.push([fc, 'arguments']);
     }
   }
   for (const field of ['prompt', 'input']) {
     const v = own(data, field);
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) for (const x of v) if (typeof x === 'string') out.push(x);
+    if (typeof v === 'string') out.push([data, field]);
+    else if (Array.isArray(v)) v.forEach((x, i) => typeof x === 'string' && out.push([v, i]));
   }
   return out;
+}
+
+const slotText = ([c, k]: Slot): string => (c as Record<string | number, unknown>)[k] as string;
+
+function texts(data: Record<string, unknown>): string[] {
+  return textSlots(data).map(slotText);
+}
+
+/**
+ * The request with its texts replaced, in the order `readLlmRequest` lists them (the redacted texts `invoke` gave
+ * the call); a copy: the original is not touched. Undefined when the count differs (then nothing is rewritten).
+ */
+export function withTexts(body: unknown, replaced: readonly string[]): unknown {
+  const copy: unknown = JSON.parse(JSON.stringify(body ?? {}));
+  if (!isRecord(copy)) return undefined;
+  const slots = textSlots(copy);
+  if (slots.length !== replaced.length) return undefined;
+  slots.forEach(([c, k], i) => {
+    (c as Record<string | number, unknown>)[k] = replaced[i];
+  });
+  return copy;
 }
 
 function toolNames(data: Record<string, unknown>): string[] {
