@@ -355,6 +355,7 @@ const KEYS: Record<string, Record<string, unknown>> = {
   'sk-drafts-0000': { tenant: `drafts-${RUN}`, use_case: 'drafts', region: 'eu' },
   'sk-summaries-00': { tenant: `sum-${RUN}`, use_case: 'summaries', region: 'eu' },
   'sk-shared-0000': { tenant: `shared-${RUN}`, use_case: 'shared', region: 'eu' },
+  'sk-shared-many': { tenant: `many-${RUN}`, use_case: 'shared', region: 'eu' },
 };
 
 describe('Portkey enforcing through govc serve', () => {
@@ -391,6 +392,8 @@ describe('Portkey enforcing through govc serve', () => {
     expect(hooks(a, 'after').map((h) => h.verdict)).toEqual([true]);
     expect(String(served(a).decision_id)).toMatch(UUID);
     expect(served(a).decision).toBe('allow');
+    // The after call found its admission (by the request itself) and settled it at the response's usage.
+    expect(served(a, 'after')).toMatchObject({ decision_id: served(a).decision_id, settled: true, cost_micros: 30_000 });
   });
 
   it('refuses an unknown key and a model the use case may not use, with serve\'s reasons, calling no upstream', async () => {
@@ -439,6 +442,13 @@ describe('Portkey enforcing through govc serve', () => {
     expect(granted.status, JSON.stringify(granted.json)).toBe(200);
     const [call] = since(ups.openai, before);
     expect(((call?.body as { tools?: Array<{ function: { name: string } }> }).tools ?? []).map((t) => t.function.name)).toEqual(['order_lookup', 'refund']);
+    // The grants may come as Portkey metadata (`x-portkey-metadata`) instead, which never reaches the upstream.
+    const viaHeader = (approved: boolean) =>
+      through('sk-assist-eu-000', { model: 'gpt-main', messages: user('Refund order 12345, it arrived broken.'), tools: [tool('refund')], max_tokens: 20 }, {
+        'x-portkey-metadata': JSON.stringify({ govc: { tools: { refund: { scope: 'payments:refund', ...(approved && { human_approved_by: 'agent@gatewayco.example' }) } } } }),
+      });
+    expect(reasonCodes(served(await viaHeader(false)))).toEqual(['human_approval_required']);
+    expect((await viaHeader(true)).status).toBe(200);
   });
 
   it('settles each call at the usage of its response, and refuses once the budget is spent', async () => {
@@ -459,6 +469,22 @@ describe('Portkey enforcing through govc serve', () => {
     expect(last.status).toBe(446);
     expect(reasonCodes(served(last))).toEqual(['budget_exhausted']);
     expect(served(last).message).toBe('The shared budget is spent.');
+    expect(ok * 30_000).toBeLessThanOrEqual(200_000);
+    expect(Number(await redisClient.get(key))).toBe(ok * 30_000);
+  }, 60_000);
+
+  it('never overspends under concurrent identical requests: each after call settles one admission', async () => {
+    const key = budgetKey('govc:', 'shared', `many-${RUN}`, 'tenant', 'day', Date.now());
+    const before = count(ups.openai);
+    const body = { model: 'gpt-main', messages: user('The same question, asked many times at once.'), max_tokens: 20 };
+    const answers = await Promise.all(Array.from({ length: 12 }, () => through('sk-shared-many', body)));
+    const ok = answers.filter((a) => a.status === 200).length;
+    const refused = answers.filter((a) => a.status === 446);
+    expect(ok + refused.length).toBe(12);
+    expect(ok).toBeGreaterThan(0);
+    expect(refused.every((a) => reasonCodes(served(a)).join() === 'budget_exhausted')).toBe(true);
+    expect(since(ups.openai, before).length).toBe(ok);
+    expect(answers.filter((a) => a.status === 200).every((a) => served(a, 'after').settled === true)).toBe(true);
     expect(ok * 30_000).toBeLessThanOrEqual(200_000);
     expect(Number(await redisClient.get(key))).toBe(ok * 30_000);
   }, 60_000);
