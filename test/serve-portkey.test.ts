@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { budgetKey } from '../src/runtime/counterKeys.js';
+import { readLlmRequest } from '../src/serve/llmRequest.js';
 import { startUpstreams, type FakeUpstream, type UpstreamKind } from './gateways/fakeUpstreams.js';
 import { startPortkeyGateway, type PortkeyGateway } from './gateways/portkey/portkeyGateway.js';
 import { govc } from './helpers/diagnostics.js';
@@ -356,6 +357,7 @@ const KEYS: Record<string, Record<string, unknown>> = {
   'sk-summaries-00': { tenant: `sum-${RUN}`, use_case: 'summaries', region: 'eu' },
   'sk-shared-0000': { tenant: `shared-${RUN}`, use_case: 'shared', region: 'eu' },
   'sk-shared-many': { tenant: `many-${RUN}`, use_case: 'shared', region: 'eu' },
+  'sk-shared-fail': { tenant: `fail-${RUN}`, use_case: 'shared', region: 'eu' },
 };
 
 describe('Portkey enforcing through govc serve', () => {
@@ -488,6 +490,23 @@ describe('Portkey enforcing through govc serve', () => {
     expect(ok * 30_000).toBeLessThanOrEqual(200_000);
     expect(Number(await redisClient.get(key))).toBe(ok * 30_000);
   }, 60_000);
+
+  it('keeps an attempt whose upstream failed charged at its estimate: Portkey calls no after hook for it', async () => {
+    const key = budgetKey('govc:', 'shared', `fail-${RUN}`, 'tenant', 'day', Date.now());
+    const body = { model: 'gpt-main', messages: user('This call fails upstream, on purpose.'), max_tokens: 20 };
+    ups.openai.failing.add(GPT_MAIN);
+    let a: Answer;
+    try {
+      a = await through('sk-shared-fail', body);
+    } finally {
+      ups.openai.failing.delete(GPT_MAIN);
+    }
+    expect(a.status).toBe(500);
+    expect(hooks(a, 'after')).toEqual([]);
+    // gpt-main costs 1000 USD per 1M tokens: 1000 micro-USD a token, the request's estimate held until --settle-timeout.
+    const { input, output } = readLlmRequest({ ...body, model: GPT_MAIN }).tokens;
+    expect(Number(await redisClient.get(key))).toBe((input + output) * 1000);
+  });
 
   it('degrades to the declared model when the budget runs out (serve rewrites the request), then refuses', async () => {
     const seen: string[] = [];
