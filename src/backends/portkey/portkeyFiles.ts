@@ -34,8 +34,9 @@ export interface PortkeyFiles {
   readonly manifest: Readonly<Record<string, unknown>>;
 }
 
-/** What the configs leave to govc's decision point (`govc serve`, issue 13). */
-export const NOT_IN_PORTKEY_OSS = 'Budgets, rate limits, tools and residency by tenant or region are not in Portkey\'s open-source gateway: they are enforced through govc\'s decision point (govc serve)';
+/** What the configs leave to `govc serve`, which a config reaches by adding its webhook guardrails (docs/portkey.md). */
+export const NOT_IN_PORTKEY_OSS =
+  'Budgets, rate limits, tools and residency by tenant or region are not in Portkey\'s open-source gateway: they are enforced through govc serve, which Portkey\'s webhook guardrail calls before each request and after each response (docs/portkey.md, "Through govc serve"; docs/serve/portkey-config.json)';
 
 /** JSON text with every character beyond ASCII escaped (only strings hold one): a file that is also a header value. */
 function asciiJson(text: string): string {
