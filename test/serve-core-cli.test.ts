@@ -110,10 +110,29 @@ describe('govc serve as a process', () => {
     expect(await s.exited).toBe(0);
   }, 60_000);
 
+  it('serves a signed bundle only when its signature verifies with the configured key', async () => {
+    const signed = join(dir, 'signed');
+    const secret = 'serve-cli-test-secret-0123456789';
+    const b = spawnSync(process.execPath, [CLI, 'build', join(REPO_ROOT, 'test', 'fixtures', 'litellm', 'gateway-org'), '--out', signed, '--as-of', '2026-11-26', '--target', 'ir,opa', '--signing-alg', 'HS256', '--signing-key', secret], { encoding: 'utf8', timeout: 60_000 });
+    expect(b.status, b.stderr).toBe(0);
+    const s = await serve([signed, '--addr', '127.0.0.1:0', '--verification-alg', 'HS256', '--verification-key', secret]);
+    children.push(s.child);
+    expect((await json(`${s.url}/ready`)).status).toBe(200);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    const wrong = spawnSync(process.execPath, [CLI, 'serve', signed, '--addr', '127.0.0.1:0', '--verification-alg', 'HS256', '--verification-key', 'another-secret-0123456789abcdef'], { encoding: 'utf8', timeout: 20_000 });
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/signature/);
+    // Unsigned with a key configured: refused, never served unverified.
+    const unsigned = spawnSync(process.execPath, [CLI, 'serve', built, '--addr', '127.0.0.1:0', '--verification-alg', 'HS256', '--verification-key', secret], { encoding: 'utf8', timeout: 20_000 });
+    expect(unsigned.status).toBe(1);
+    expect(unsigned.stderr).toMatch(/signature/);
+  }, 60_000);
+
   it('refuses to start with a clear message on a bad address or an unreadable program', async () => {
     for (const [args, message] of [
       [[built, '--addr', 'nowhere'], /--addr must be host:port/],
-      [[join(dir, 'missing')], /cannot serve/],
+      [[join(dir, 'missing')], /cannot load a program from .*missing.*: it does not exist/],
       [[built, '--keys', join(dir, 'nope.json')], /keys file/],
     ] as const) {
       const r = spawnSync(process.execPath, [CLI, 'serve', ...args], { encoding: 'utf8', timeout: 20_000 });

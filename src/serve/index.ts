@@ -1,8 +1,8 @@
 export type { ProgramSource, ServedProgram } from './ServedProgram.js';
 export { createServer, DEFAULTS, type GovcServer, type ServeOptions } from './createServer.js';
 export { decisionHeaders, type Exchange } from './exchange.js';
-export { servedProgram, staticProgramSource, loadIrFile } from './staticProgram.js';
-export { openStandInSource } from './openStandInSource.js';
+export { servedProgram, staticProgramSource } from './staticProgram.js';
+export { openProgramSource, loadProgramOnce, ProgramLoadError, type ProgramSourceOptions } from './program/index.js';
 export { ApiKeys, parseApiKeys, type Caller } from './apiKeys.js';
 export { readLlmRequest, DEFAULT_OUTPUT_TOKENS, type LlmRequest } from './llmRequest.js';
 export { traceContext, traceparent, newSpanId, type TraceContext } from './traceContext.js';

@@ -4,7 +4,7 @@ import { RedisStore } from '../../runtime/redisStore.js';
 import { printable } from '../../diagnostics/render.js';
 import { ApiKeys } from '../../serve/apiKeys.js';
 import { createServer, DEFAULTS } from '../../serve/createServer.js';
-import { openStandInSource } from '../../serve/openStandInSource.js';
+import { openProgramSource, ProgramLoadError } from '../../serve/program/index.js';
 import type { ProgramSource } from '../../serve/ServedProgram.js';
 import { EXIT } from '../exitCodes.js';
 
@@ -92,10 +92,10 @@ export async function runServe(spec: string, opts: ServeCliOptions): Promise<num
 
   let source: ProgramSource;
   try {
-    // After the program loader is merged: openProgramSource(spec, ...) from '../../serve/program/index.js'.
-    source = await openStandInSource(spec, { ...(verification !== undefined && { verification }), pollSeconds: nums['--poll']! });
+    source = await openProgramSource(spec, { ...(verification !== undefined && { verification }), pollSeconds: nums['--poll']! });
   } catch (err) {
-    return fail(`cannot serve \`${printable(spec)}\`: ${err instanceof Error ? err.message : String(err)}`);
+    // A ProgramLoadError names the source and why; anything else is a defect, still reported in one line.
+    return fail(err instanceof ProgramLoadError ? err.message : `cannot serve \`${printable(spec)}\`: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   let redis: Redis | undefined;
