@@ -68,10 +68,18 @@ function govcRequest(key: string, body: { model?: string; messages: Array<{ cont
     ...(who.principal ? { principal: who.principal } : {}),
     ...(body.model ? { model: body.model } : {}),
     tokens: { input: Math.ceil(chars / 4) + 4 * body.messages.length, output: body.max_tokens },
-    spend: { tenant: spend, use_case: {} },
-    rate: { tenant: { requests: 0, tokens: 0 }, use_case: { requests: 0, tokens: 0 } },
+    ...counters(who.use_case!, spend),
     time: new Date().toISOString(),
   };
+}
+
+/** The counters serve reads for a use case: every budget's spend (`spend` for the tenant's, else 0), rates at 0. */
+function counters(useCase: string, spend: Record<string, number>): { spend: Record<string, Record<string, number>>; rate: Record<string, Record<string, number>> } {
+  const uc = ir.use_cases[useCase]!;
+  const out = { spend: { tenant: {}, use_case: {} } as Record<string, Record<string, number>>, rate: { tenant: {}, use_case: {} } as Record<string, Record<string, number>> };
+  for (const b of uc.budgets) out.spend[b.scope]![b.period] = b.scope === 'tenant' ? (spend[b.period] ?? 0) : 0;
+  for (const l of uc.rate_limits) out.rate[l.scope]![l.kind] = 0;
+  return out;
 }
 
 const reasonCodes = (a: Answer): string[] => ((a.json?.error?.reasons ?? []) as Array<{ code?: string } | string>).map((r) => (typeof r === 'string' ? r : String(r.code)));
@@ -251,6 +259,14 @@ describe('Envoy ext_authz → govc serve → upstream', () => {
     expect(refused.json?.error?.message).toBe(ir.use_cases.drafts!.on_budget_exhausted!.message);
     expect(reasonCodes(refused)).toContain('budget_exhausted');
   }, 60_000);
+
+  it('still decides after its connection to govc serve sat idle past govc\'s keep-alive timeout', async () => {
+    const first = await send('sk-assist-eu-000', { model: 'gpt-main', ...chat('Are you there? First question.') });
+    expect(first.status, first.text).toBe(200);
+    await new Promise((r) => setTimeout(r, 6000));
+    const again = await send('sk-assist-eu-000', { model: 'gpt-main', ...chat('Are you still there? Second question.') });
+    expect(again.status, again.text).toBe(200);
+  }, 30_000);
 
   it('fails closed when govc serve is down: Envoy refuses with 403 and forwards nothing', async () => {
     const before = upstream.received.length;

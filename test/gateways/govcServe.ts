@@ -75,7 +75,8 @@ export async function startServe(source: string, options: ServeOptions = {}): Pr
   child.stderr?.on('data', (b: Buffer) => (out = cap(out + b.toString())));
   const pid = child.pid!;
   const url = `http://127.0.0.1:${port}`;
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  // Idle sockets are dropped before the server's keep-alive timeout (5 s) can close them under a new request.
+  const agent = new Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 });
   const exited = (): { code: number | null; signal: NodeJS.Signals | null } | null =>
     child.exitCode !== null || child.signalCode !== null ? { code: child.exitCode, signal: child.signalCode } : null;
   const whenExited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
