@@ -223,7 +223,9 @@ function markdown(o) {
     );
     md.push('');
     const bad = Object.entries(r.rows).flatMap(([k, v]) => Object.values(v).filter((x) => x.errors > 0 || (k !== 'decide' && x.non2xx > 0)).map(() => k));
-    md.push(`Answers checked against the reference evaluator: ${SAMPLE} per server, ${Object.values(r.mismatches).reduce((a, b) => a + b, 0)} mismatches.${bad.length ? ` Errors or non-2xx answers in: ${[...new Set(bad)].join(', ')}.` : ' No errors, no non-2xx answers.'}`);
+    md.push('Ratios: latency below 1× and requests per second above 1× mean govc serve is ahead.');
+    md.push('');
+    md.push(`Answers checked against the reference evaluator: ${Math.min(SAMPLE, r.requests)} per server, ${Object.values(r.mismatches).reduce((a, b) => a + b, 0)} mismatches.${bad.length ? ` Errors or non-2xx answers in: ${[...new Set(bad)].join(', ')}.` : ' No errors, no non-2xx answers.'}`);
     md.push('');
   }
   return md.join('\n');
