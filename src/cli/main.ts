@@ -166,6 +166,34 @@ program
     process.exitCode = runDoc(paths, opts);
   });
 
+program
+  .command('serve')
+  .description('serve decisions over HTTP: OPA-compatible, metered (/v1/decide + /v1/settle), Envoy ext_authz and Portkey webhook (docs/serve.md)')
+  .argument('<source>', 'a built program folder (govc build --out DIR), a bundle file (.tar.gz) or an http(s):// bundle URL')
+  .option('--addr <host:port>', 'address to listen on (default 127.0.0.1:8181; another host only when said here)')
+  .option('--poll <seconds>', 'reload the program when it changes, checking this often (default 10; 0: never)')
+  .option('--verification-key <key>', 'accept only a bundle signed with this key: a PEM public key (file or text) for RS256/ES256, or the HS256 secret')
+  .option('--verification-alg <alg>', 'RS256 (default), ES256 or HS256')
+  .option('--verification-key-id <id>', 'the key id (`kid`) the signature must name')
+  .option('--redis <url>', 'keep budgets and rates in Redis, shared by every replica (default: in memory, this process)')
+  .addOption(new Option('--store-failure <mode>', 'when Redis fails: closed (deny) or soft (degrade/refuse as the program says)').choices(['closed', 'soft']))
+  .option('--key-prefix <prefix>', 'prefix of every counter key (default govc:)')
+  .option('--keys <file>', 'API keys → callers (JSON, as the LiteLLM target\'s keys file) for the Envoy and Portkey adapters; re-read when it changes')
+  .option('--decision-log <dir|->', 'write decision logs as JSON lines to DIR/decisions-YYYY-MM-DD.jsonl, or - for standard output')
+  .option('--settle-timeout <seconds>', 'charge an admitted call its estimate when no settle call came within this time (default 300)')
+  .option('--max-body-bytes <n>', 'refuse larger request bodies with 413 (default 1048576)')
+  .option('--max-headers <n>', 'refuse requests with more headers with 431 (default 100)')
+  .option('--request-timeout-ms <n>', 'refuse a request not answered within this time (default 5000)')
+  .option('--upstream-redacts', 'Envoy: allow requests holding data to redact, trusting the upstream to apply x-govc-redact (default: deny them)')
+  .option('--replica <id>', 'this process\'s name in x-govc-replica and the logs (default: <hostname>-<pid>)')
+  .option('--log-level <level>', 'operational log (pino JSON on standard error): off (default), error, warn, info, debug')
+  .option('--drain-seconds <n>', 'on SIGTERM/SIGINT, wait at most this long for in-flight requests (default 10)')
+  .addHelpText('after', '\nExamples:\n  govc serve out/acme --keys keys.json\n  govc serve out/acme/opa/bundle.tar.gz --verification-key keys/bundle.pub.pem --redis redis://127.0.0.1:6379\n  curl -s localhost:8181/v1/data/govc/decision -d \'{"input": {...}}\'')
+  .action(async (spec: string, opts) => {
+    const { runServe } = await import('./commands/serve.js');
+    process.exitCode = await runServe(spec, opts);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

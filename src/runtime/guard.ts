@@ -109,11 +109,19 @@ export type InvokeResult<D extends Decision, O> =
 /** A request for `invoke`: counters and time are the runtime's job; `input` is the payload to redact and send. */
 export type InvokeRequest<R> = R extends unknown ? Omit<R, 'spend' | 'rate' | 'time'> & { readonly time?: string; readonly input?: unknown } : never;
 
+/** Per call, for a caller that is itself a service (govc serve): its own decision id and log fields. */
+export interface InvokeOptions {
+  /** The decision's id. Default: a new UUID. */
+  readonly decisionId?: string;
+  /** Fields added to this call's log entry (a server's `span_id`, `req_id`, `requested_by`...); they replace fields of the same name. */
+  readonly logFields?: Readonly<Record<string, unknown>>;
+}
+
 export interface Guard<R extends AnyRequest, D extends Decision> {
   readonly policy: GuardPolicy<R, D>;
   decide(request: R): D;
   /** Never throws: every outcome, a failed call included, is an InvokeResult. */
-  invoke<O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O): Promise<InvokeResult<D, O>>;
+  invoke<O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O, options?: InvokeOptions): Promise<InvokeResult<D, O>>;
 }
 
 const MAX_ATTEMPTS = 16;
@@ -403,9 +411,9 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
 
   // --- invoke -----------------------------------------------------------------------------------------------
 
-  async function run<O>(request: unknown, call: (ctx: CallContext<D>) => Promise<O> | O): Promise<InvokeResult<D, O>> {
+  async function run<O>(request: unknown, call: (ctx: CallContext<D>) => Promise<O> | O, callOptions: InvokeOptions | undefined): Promise<InvokeResult<D, O>> {
     const t0 = process.hrtime.bigint();
-    const decisionId = randomUUID();
+    const decisionId = callOptions?.decisionId ?? randomUUID();
     const now = clock();
     const nowIso = new Date(now).toISOString();
 
@@ -483,6 +491,7 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
           ...(extra.callNs !== undefined && { timer_govc_call_ns: extra.callNs }),
           timer_govc_invoke_ns: Number(process.hrtime.bigint() - t0),
         },
+        ...callOptions?.logFields,
       };
     };
 
@@ -751,12 +760,12 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
     }
   }
 
-  const invoke = <O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O): Promise<InvokeResult<D, O>> =>
-    run(request, call).catch((err: unknown) => ({
+  const invoke = <O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O, callOptions?: InvokeOptions): Promise<InvokeResult<D, O>> =>
+    run(request, call, callOptions).catch((err: unknown) => ({
       // Only a defect of the runtime itself reaches here; still a result, never a throw.
       ok: false as const,
       decision: malformed('invoke could not complete this request because of an internal error', undefined),
-      decision_id: randomUUID(),
+      decision_id: callOptions?.decisionId ?? randomUUID(),
       message: null,
       refusal: 'error' as const,
       error: err,

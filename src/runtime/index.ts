@@ -32,7 +32,7 @@ export {
   unknownUseCaseReason,
 } from './decideSupport.js';
 export { definePolicy, costMicros } from './policy.js';
-export { createGuard, type CallContext, type Guard, type GuardOptions, type InvokeRequest, type InvokeResult } from './guard.js';
+export { createGuard, type CallContext, type Guard, type GuardOptions, type InvokeOptions, type InvokeRequest, type InvokeResult } from './guard.js';
 export { MemoryStore, type AddOp, type CounterStore, type ReserveOp, type ReserveResult } from './store.js';
 export { RedisStore, type RedisLike } from './redisStore.js';
 export { budgetKey, rateKey, periodKey, PERIOD_TTL_SECONDS, RATE_TTL_SECONDS } from './counterKeys.js';

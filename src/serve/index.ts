@@ -1,0 +1,16 @@
+export type { ProgramSource, ServedProgram } from './ServedProgram.js';
+export { createServer, DEFAULTS, type GovcServer, type ServeOptions } from './createServer.js';
+export { decisionHeaders, type Exchange } from './exchange.js';
+export { servedProgram, staticProgramSource, loadIrFile } from './staticProgram.js';
+export { openStandInSource } from './openStandInSource.js';
+export { ApiKeys, parseApiKeys, type Caller } from './apiKeys.js';
+export { readLlmRequest, DEFAULT_OUTPUT_TOKENS, type LlmRequest } from './llmRequest.js';
+export { traceContext, traceparent, newSpanId, type TraceContext } from './traceContext.js';
+export { headerValue, asciiJson } from './headerValue.js';
+export { ServeMetrics, type Endpoint } from './serveMetrics.js';
+export { Settlements, CallFailed, type Settlement } from './settlements.js';
+export { admit, type Admission } from './admit.js';
+export { llmAdmission, callerKey, statusOf, type LlmAdmission, type LlmAnswer } from './llmAdmission.js';
+export { envoyCheck } from './envoyCheck.js';
+export { portkeyWebhook, PortkeyPending, type PortkeyAnswer } from './portkeyWebhook.js';
+export { withTexts } from './llmRequest.js';
