@@ -4,7 +4,8 @@
 //
 //   programs   the acme-support example (its conformance corpus, examples/acme-support/requests.json, as the
 //              requests) and bench/generate.mjs's program of 1,000 use cases (bench/requests.mjs's 2,000 requests)
-//   servers    `node dist/cli/main.js serve <bundle> --poll 0` and `opa run --server -b <bundle>` (default
+//   servers    `node dist/cli/main.js serve <built folder> --poll 0` (its opa/bundle.tar.gz, or ir.json) and
+//              `opa run --server -b <the same bundle>` (default
 //              GOMAXPROCS, and GOMAXPROCS=1 for a per-core figure), both on 127.0.0.1, no decision logs
 //   endpoint   POST /v1/data/govc/decision with {"input": <request>}, the very same bytes to both servers, cycled;
 //              also govc serve's POST /v1/decide (metered, memory store: counters read, decision, reservation;
@@ -23,7 +24,7 @@
 
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +108,14 @@ const govcServe = (bundle) => start('govc serve', process.execPath, (port) => [C
 const opaServer = (bundle, env = {}) =>
   start(env.GOMAXPROCS ? `opa run --server (GOMAXPROCS=${env.GOMAXPROCS})` : 'opa run --server', OPA, (port) => ['run', '--server', '--addr', `127.0.0.1:${port}`, '--log-level', 'error', '-b', bundle], '/health?bundles', env);
 
+/** A folder as `govc build --out` lays it out: the bundle OPA serves (opa/bundle.tar.gz) and the IR beside it. */
+function builtFolder(dir, ir, bundlePath) {
+  mkdirSync(join(dir, 'opa'), { recursive: true });
+  copyFileSync(bundlePath, join(dir, 'opa', 'bundle.tar.gz'));
+  writeFileSync(join(dir, 'ir.json'), JSON.stringify(ir));
+  return dir;
+}
+
 /** Nearest-rank percentile of float ms, in µs. */
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] * 1000;
@@ -170,7 +179,7 @@ async function benchProgram(program, inputs, evaluate) {
   const ready = {};
   const mismatches = {};
   for (const [key, starter] of [
-    ['govc', () => govcServe(program.bundlePath)],
+    ['govc', () => govcServe(program.folder)],
     ['opa', () => opaServer(program.bundlePath)],
     ['opa1', () => opaServer(program.bundlePath, { GOMAXPROCS: '1' })],
   ]) {
@@ -246,11 +255,13 @@ async function main() {
     if (!compiled.ir) throw new Error('examples/acme-support does not compile');
     const bundlePath = join(base, 'acme-support.tar.gz');
     writeFileSync(bundlePath, buildBundle(compiled.ir).tarGz);
+    const folder = builtFolder(join(base, 'acme-support'), compiled.ir, bundlePath);
     const corpus = JSON.parse(readFileSync(join(exampleDir, 'requests.json'), 'utf8')).cases.map((c) => c.input);
-    results.push(await benchProgram({ name: 'acme-support (example)', useCases: Object.keys(compiled.ir.use_cases).length, ir: compiled.ir, bundlePath }, corpus, evaluate));
+    results.push(await benchProgram({ name: 'acme-support (example)', useCases: Object.keys(compiled.ir.use_cases).length, ir: compiled.ir, bundlePath, folder }, corpus, evaluate));
     if (SIZE > 0) {
       const generated = await generatedProgram(SIZE, base);
-      results.push(await benchProgram(generated, buildRequests(generated.ir, 2000), evaluate));
+      const g = { ...generated, folder: builtFolder(join(base, `n${SIZE}-built`), generated.ir, generated.bundlePath) };
+      results.push(await benchProgram(g, buildRequests(generated.ir, 2000), evaluate));
     }
   } finally {
     agent.destroy();

@@ -1,6 +1,6 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,8 +46,13 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
   // The LiteLLM guardrail's decision: govc_engine.py on the program's govc_policy.py, one Python process.
   const python = await startPythonEngine(ir);
   pythons.push(python);
-  // `govc serve` on the very bundle OPA runs, answering as OPA does (`{"result": ...}`), no reloads.
-  const serve = await startServe(bundle, { args: ['--poll', '0'] });
+  // `govc serve` on a built folder holding the very bundle OPA runs (opa/bundle.tar.gz) and the IR beside it, as
+  // `govc build --out` lays them out; answering as OPA does (`{"result": ...}`); no reloads.
+  const built = join(work, name);
+  mkdirSync(join(built, 'opa'), { recursive: true });
+  copyFileSync(bundle, join(built, 'opa', 'bundle.tar.gz'));
+  writeFileSync(join(built, 'ir.json'), JSON.stringify(ir));
+  const serve = await startServe(built, { args: ['--poll', '0'] });
   serves.push(serve);
   const post = async (path: string, input: unknown): Promise<unknown> => {
     const res = await fetch(`${server.url}/v1/data/${path}`, { method: 'POST', body: JSON.stringify({ input }) });
