@@ -126,6 +126,8 @@ describe('Envoy ext_authz → govc serve → upstream', () => {
     expect(h['x-govc-tenant']).toBe(KEYS['sk-assist-eu-000']!.tenant);
     expect(h['x-govc-policy-revision']).toBe(ir.revision);
     expect(h['x-govc-redact']).toBeUndefined();
+    // The obligations, as compact ASCII JSON: what the reference decides.
+    expect(JSON.parse(String(h['x-govc-obligations']))).toEqual(JSON.parse(JSON.stringify(want.obligations)));
     // Every decision header is printable ASCII (a header value can never be split).
     for (const [name, value] of Object.entries(h)) if (name.startsWith('x-govc-')) expect(String(value)).toMatch(/^[\x20-\x7e]*$/);
   });
@@ -274,5 +276,42 @@ describe('Envoy ext_authz → govc serve → upstream', () => {
     const a = await send('sk-assist-eu-000', { model: 'gpt-main', ...chat('Is anyone deciding anything at all?') });
     expect(a.status).toBe(403);
     expect(upstream.received.length).toBe(before);
+  });
+});
+
+describe('Envoy → govc serve --upstream-redacts', () => {
+  let serve2: GovcServe;
+  let envoy2: EnvoyProxy;
+  let upstream2: RecordingUpstream;
+
+  beforeAll(async () => {
+    upstream2 = await startRecordingUpstream();
+    serve2 = await startServe(join(dir, 'out'), { args: ['--keys', join(dir, 'keys.json'), '--poll', '0', '--upstream-redacts'] });
+    envoy2 = await startEnvoy({ govcPort: serve2.port, upstreamPort: upstream2.port });
+  }, 60_000);
+
+  afterAll(async () => {
+    await envoy2?.stop();
+    await serve2?.stop();
+    await upstream2?.close();
+  });
+
+  it('lets data to redact through with x-govc-redact naming the classes, for the upstream to apply', async () => {
+    const body = { model: 'gpt-main', ...chat('Mail jane.doe@example.com about her order, please.') };
+    const r = await fetch(`${envoy2.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-assist-eu-000' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(r.status, await r.text()).toBe(200);
+    const [call] = upstream2.received;
+    // The reference: the classes the use case redacts among those the text holds.
+    const want = evaluate(ir, { ...govcRequest('sk-assist-eu-000', body), data_classes: ['pii'] });
+    expect(want.decision).toBe('allow');
+    const classes = (want.obligations?.redact ?? []).map((x) => x.data_class);
+    expect(classes).toEqual(['pii']);
+    expect(call!.headers['x-govc-redact']).toBe(classes.join(','));
+    expect(call!.headers['x-govc-decision']).toBe('allow');
   });
 });
