@@ -12,13 +12,15 @@
 //              not settled, so each reservation waits for the settle timeout) on the same requests without
 //              their counters and time
 //   load       for each, a warm-up then a timed run of DURATION seconds at 1 connection (latency) and at
-//              CONNECTIONS connections (throughput), pipelining 1; the same settings for every server
+//              CONNECTIONS connections (throughput), pipelining 1; the same settings for every server. All servers
+//              are up at once and ROUNDS rounds alternate between them (reversed order every other round); the
+//              best round of each is reported (lowest p50/p99, highest req/s), the machine being shared
 //
 // Latency percentiles are computed here from autocannon's per-response times (its `response` event, float ms),
 // because its own histogram has 1 ms resolution; requests per second is autocannon's mean. Before timing, a sample
 // of each server's answers is compared with the reference evaluator; a mismatch stops the run.
 //
-// Usage: node bench/serve.mjs [--duration 5] [--warmup 1] [--connections 16] [--size 1000 | --size 0 (example only)]
+// Usage: node bench/serve.mjs [--duration 3] [--warmup 0.5] [--rounds 2] [--connections 16] [--size 1000 | --size 0 (example only)]
 // Needs `npm run build` and OPA at .tools/bin/opa. The whole script takes under 3 minutes. Prints markdown and writes
 // out/bench/serve.json (out/ is git-ignored). Both servers and the load generator share the machine's cores.
 
@@ -33,8 +35,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { OPA, OUT, ROOT, fmt, freePort, generatedProgram, log, machine, option, table } from './opa.mjs';
 import { buildRequests } from './requests.mjs';
 
-const DURATION = Number(option('duration', '5'));
-const WARMUP = Number(option('warmup', '1'));
+const DURATION = Number(option('duration', '3'));
+const ROUNDS = Number(option('rounds', '2'));
+const WARMUP = Number(option('warmup', '0.5'));
 const CONNECTIONS = Number(option('connections', '16'));
 const SIZE = Number(option('size', '1000'));
 const SAMPLE = 300;
@@ -143,14 +146,25 @@ async function load(server, path, bodies, connections, duration) {
   };
 }
 
-async function measure(server, path, bodies) {
-  const out = {};
-  for (const c of [1, CONNECTIONS]) {
-    await load(server, path, bodies, c, WARMUP);
-    out[c] = await load(server, path, bodies, c, DURATION);
-    log(`  ${server.name} ${path} c=${c}: p50 ${fmt.us(out[c].p50)}, p99 ${fmt.us(out[c].p99)}, ${fmt.int(out[c].rps)} req/s (${out[c].non2xx} non-2xx, ${out[c].errors} errors)`);
-  }
-  return out;
+/** One warm-up then one timed run at `c` connections. */
+async function measureOnce(server, path, bodies, c) {
+  await load(server, path, bodies, c, WARMUP);
+  const r = await load(server, path, bodies, c, DURATION);
+  log(`  ${server.name} ${path} c=${c}: p50 ${fmt.us(r.p50)}, p99 ${fmt.us(r.p99)}, ${fmt.int(r.rps)} req/s (${r.non2xx} non-2xx, ${r.errors} errors)`);
+  return r;
+}
+
+/** The best of the rounds (lowest latencies, highest rate): what each server does when the shared machine lets it. */
+function best(runs) {
+  return {
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    rps: Math.max(...runs.map((r) => r.rps)),
+    p50: Math.min(...runs.map((r) => r.p50)),
+    p99: Math.min(...runs.map((r) => r.p99)),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    rounds: runs,
+  };
 }
 
 /** A sample of answers compared with the reference evaluator (OPA API), or checked for shape (/v1/decide). */
@@ -175,36 +189,48 @@ async function benchProgram(program, inputs, evaluate) {
     const { spend: _s, rate: _r, time: _t, ...rest } = input;
     return JSON.stringify(rest);
   });
-  const rows = {};
   const ready = {};
   const mismatches = {};
-  for (const [key, starter] of [
-    ['govc', () => govcServe(program.folder)],
-    ['opa', () => opaServer(program.bundlePath)],
-    ['opa1', () => opaServer(program.bundlePath, { GOMAXPROCS: '1' })],
-  ]) {
-    const server = await starter();
-    ready[key] = server.readyMs;
-    try {
+  // Every server up at once (idle when not under load) so that the rounds can alternate between them: the
+  // machine's other work then weighs on all of them alike instead of on whichever ran while it peaked.
+  const servers = {};
+  try {
+    for (const [key, starter] of [
+      ['govc', () => govcServe(program.folder)],
+      ['opa', () => opaServer(program.bundlePath)],
+      ['opa1', () => opaServer(program.bundlePath, { GOMAXPROCS: '1' })],
+    ]) {
+      const server = (servers[key] = await starter());
+      ready[key] = server.readyMs;
       mismatches[key] = await verify(server, program.ir, inputs, evaluate);
       if (mismatches[key] > 0) throw new Error(`${server.name} disagrees with the reference evaluator on ${mismatches[key]} of ${Math.min(SAMPLE, inputs.length)} requests`);
-      rows[key] = await measure(server, '/v1/data/govc/decision', opaBodies);
-      if (key === 'govc') {
-        const probe = await post(server.port, 'POST', '/v1/decide', decideBodies.find((b) => b.startsWith('{')));
-        if (probe.status !== 200 || typeof JSON.parse(probe.text).decision?.decision !== 'string') throw new Error(`/v1/decide answered ${probe.status}: ${probe.text.slice(0, 300)}`);
-        rows.decide = await measure(server, '/v1/decide', decideBodies);
-      }
-    } finally {
-      await server.stop();
     }
+    const probe = await post(servers.govc.port, 'POST', '/v1/decide', decideBodies.find((b) => b.startsWith('{')));
+    if (probe.status !== 200 || typeof JSON.parse(probe.text).decision?.decision !== 'string') throw new Error(`/v1/decide answered ${probe.status}: ${probe.text.slice(0, 300)}`);
+    const targets = [
+      ['govc', servers.govc, '/v1/data/govc/decision', opaBodies],
+      ['opa', servers.opa, '/v1/data/govc/decision', opaBodies],
+      ['opa1', servers.opa1, '/v1/data/govc/decision', opaBodies],
+      ['decide', servers.govc, '/v1/decide', decideBodies],
+    ];
+    const runs = Object.fromEntries(targets.map(([k]) => [k, { 1: [], [CONNECTIONS]: [] }]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of [1, CONNECTIONS]) {
+        for (const [k, server, path, bodies] of round % 2 === 0 ? targets : [...targets].reverse()) runs[k][c].push(await measureOnce(server, path, bodies, c));
+      }
+    }
+    const rows = Object.fromEntries(Object.entries(runs).map(([k, byC]) => [k, Object.fromEntries(Object.entries(byC).map(([c, rs]) => [c, best(rs)]))]));
+    return { program: program.name, useCases: program.useCases, requests: inputs.length, readyMs: ready, mismatches, rows };
+  } finally {
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
   }
-  return { program: program.name, useCases: program.useCases, requests: inputs.length, readyMs: ready, mismatches, rows };
 }
+
 
 function markdown(o) {
   const md = [];
   md.push(`Machine: ${o.machine.cpu}, ${o.machine.cores} cores, Node ${o.machine.node}, OPA ${o.machine.opa}, commit ${o.machine.commit}${o.machine.srcDirty ? ' (src modified)' : ''}, load average ${o.machine.loadAvg.join(' ')}.`);
-  md.push(`autocannon ${o.autocannon}; ${o.duration} s per run after a ${o.warmup} s warm-up; pipelining 1.`);
+  md.push(`autocannon ${o.autocannon}; ${o.duration} s per run after a ${o.warmup} s warm-up; pipelining 1; ${o.rounds} rounds alternating between the servers, the best of them shown.`);
   md.push('');
   const name = { govc: 'govc serve, OPA API', decide: 'govc serve, /v1/decide (metered)', opa: 'opa run --server', opa1: 'opa run --server, GOMAXPROCS=1' };
   for (const r of o.results) {
@@ -272,6 +298,7 @@ async function main() {
     autocannon: JSON.parse(readFileSync(join(ROOT, 'node_modules', 'autocannon', 'package.json'), 'utf8')).version,
     duration: DURATION,
     warmup: WARMUP,
+    rounds: ROUNDS,
     connections: CONNECTIONS,
     results,
     seconds: Math.round((performance.now() - t0) / 100) / 10,
