@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { budgetKey, PERIOD_TTL_SECONDS, RATE_TTL_SECONDS, rateKey } from './counterKeys.js';
 import type { DecisionLogEntry, DecisionLogSink } from './decisionLog.js';
+import { createEntryBuilder, type EntryExtra } from './decisionLogEntry.js';
 import { malformedReason } from './decideSupport.js';
 import { costMicros } from './policy.js';
 import {
@@ -120,6 +121,11 @@ export interface InvokeOptions {
 export interface Guard<R extends AnyRequest, D extends Decision> {
   readonly policy: GuardPolicy<R, D>;
   decide(request: R): D;
+  /**
+   * The log entry of a decision made without `invoke` (a pure decision: no counters, no call), written by the
+   * same log rules as invoke's entries. `request` is what was decided; it is snapshotted, never kept.
+   */
+  logEntry(request: unknown, decision: D, options?: InvokeOptions & { readonly path?: string }): DecisionLogEntry;
   /** Never throws: every outcome, a failed call included, is an InvokeResult. */
   invoke<O>(request: InvokeRequest<R>, call: (ctx: CallContext<D>) => Promise<O> | O, options?: InvokeOptions): Promise<InvokeResult<D, O>>;
 }
@@ -131,7 +137,6 @@ const MAX_SPEND = 1_000_000_000_000_000;
 const MAX_RATE = 1_000_000_000_000;
 const DEFAULT_SKEW_MS = 300_000;
 const MAX_ERROR_CHARS = 2000;
-const RANK: Readonly<Record<LogLevel, number>> = { none: 0, redacted: 1, full: 2 };
 const SHOWN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type Counters = { spend?: Record<string, Record<string, number>>; rate?: Record<string, Record<string, number>> };
@@ -182,13 +187,6 @@ function errorText(err: unknown): string {
 
 class StoreDown {
   constructor(readonly error: unknown) {}
-}
-
-/** What a log entry records beside the payloads: which paths were erased or masked, and why. */
-interface LogNotes {
-  readonly erased: string[];
-  readonly masked: string[];
-  readonly problems: string[];
 }
 
 export function createGuard<R extends AnyRequest, D extends Decision>(policy: GuardPolicy<R, D>, options: GuardOptions = {}): Guard<R, D> {
@@ -338,68 +336,7 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
 
   // --- Decision logs ----------------------------------------------------------------------------------------
 
-  /** A value at a log level: erased (`none`), with every data class's detectors applied (`redacted`), or as is. */
-  const atLevel = (l: LogLevel, value: JsonValue, path: string, notes: LogNotes, among: readonly CompiledClass[] = detectable): JsonValue | undefined => {
-    if (l === 'none') {
-      notes.erased.push(path);
-      return undefined;
-    }
-    if (l === 'full') return value;
-    const r = redact(value, among, path, showKey);
-    if (!r.ok) {
-      // Never written unredacted: erased, and the entry says why.
-      notes.erased.push(path);
-      notes.problems.push(r.problem);
-      return undefined;
-    }
-    notes.masked.push(path);
-    return r.value;
-  };
-
-  // The fields the policy reads, when they have their documented type, are the decision's own facts and are
-  // logged as sent; anything else a request carries is payload and follows the `inputs` level.
-  const isString = (v: JsonValue): boolean => typeof v === 'string';
-  const KNOWN: Readonly<Record<string, (v: JsonValue) => boolean>> = {
-    use_case: isString,
-    tenant: isString,
-    region: isString,
-    time: isString,
-    trace_id: isString,
-    model: isString,
-    data_classes: (v) => Array.isArray(v) && (v as readonly JsonValue[]).every(isString),
-    tokens: (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number'),
-  };
-
-  function loggedRequest(req: JsonObject, rules: LogLevels, found: readonly string[] | null, notes: LogNotes): JsonObject {
-    const out: Record<string, JsonValue> = {};
-    const other: Record<string, JsonValue> = {};
-    let hasOther = false;
-    for (const k of Object.keys(req)) {
-      if (k === 'input' || k === 'tool') continue;
-      const v = req[k]!;
-      if (Object.hasOwn(KNOWN, k) && KNOWN[k]!(v)) out[k] = v;
-      else {
-        other[k] = v;
-        hasOther = true;
-      }
-    }
-    if (hasOther) {
-      // One path for all other fields: their names may be user data too, so none is written into `erased`.
-      const v = atLevel(rules.inputs, other, '/input/*', notes);
-      if (v !== undefined) for (const k of Object.keys(v as JsonObject)) out[k] = (v as JsonObject)[k]!;
-    }
-    if (req.tool !== undefined) {
-      const v = atLevel(rules.tool_calls, req.tool, '/input/tool', notes);
-      if (v !== undefined) out.tool = v;
-    }
-    if (req.input !== undefined) {
-      // Detection already found which classes occur in the input: only those can match in it.
-      const among = found === null ? detectable : detectable.filter((c) => found.includes(c.name));
-      const v = atLevel(rules.inputs, req.input, '/input/input', notes, among);
-      if (v !== undefined) out.input = v;
-    }
-    return out;
-  }
+  const buildEntry = createEntryBuilder(policy, { detectable, limits, showKey, labels: options.labels });
 
   const writeLog = async (entry: DecisionLogEntry): Promise<void> => {
     try {
@@ -439,61 +376,23 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
     // What the log entry's `input` is made from: the request as decided (time and detected classes filled in).
     let logView: JsonObject = req;
 
-    const entry = (extra: { cost: number; usage: DecisionLogEntry['usage']; output?: { value: unknown }; error?: string; callNs?: number }): DecisionLogEntry => {
-      const notes: LogNotes = { erased: [], masked: [], problems: [] };
-      const rules = decision.obligations?.log ?? uc?.log ?? policy.defaults.log;
-      const logged = loggedRequest(logView, rules, found, notes);
-      let output: JsonValue | undefined;
-      if (extra.output !== undefined) {
-        if (rules.outputs === 'none') notes.erased.push('/output');
-        else {
-          const seen = inspect(extra.output.value, limits, 'output', showKey);
-          if (!seen.ok) {
-            notes.erased.push('/output');
-            notes.problems.push(seen.problem);
-          } else if (seen.value !== undefined) output = atLevel(rules.outputs, seen.value, '/output', notes);
-        }
-      }
-      // An error message may quote the input or the output: it is logged as the stricter of the two allows.
-      const errorLevel = RANK[rules.inputs] <= RANK[rules.outputs] ? rules.inputs : rules.outputs;
-      const error = extra.error === undefined ? undefined : atLevel(errorLevel, extra.error, '/error', notes);
-      return {
-        decision_id: decisionId,
-        trace_id: decision.trace_id,
+    const entry = (extra: EntryExtra): DecisionLogEntry =>
+      buildEntry({
+        decisionId,
         timestamp: nowIso,
-        path: 'govc/decision',
-        labels: { app: 'govc-guards', org: policy.org, ...options.labels },
-        bundles: { govc: { revision: policy.revision } },
-        revision: policy.revision,
-        owner: uc?.owner ?? null,
-        use_case: decision.use_case,
+        decision,
+        useCase: uc,
         tenant: typeof req.tenant === 'string' ? req.tenant : null,
-        model: decision.model,
-        provider: decision.provider,
-        decision: decision.decision,
-        reasons: decision.reasons,
-        message: refusal === 'concurrency' || refusal === 'contention' ? (uc?.rate_message ?? null) : decision.message,
-        cost_micros: extra.cost,
-        estimated_cost_micros: refusal === null ? estimate : 0,
-        usage: extra.usage,
-        refusal: refusal === 'policy' ? null : refusal === null && extra.error !== undefined ? 'error' : refusal,
+        request: logView,
+        found,
+        refusal,
+        estimate,
         store: storeState,
-        retention_days: decision.obligations?.retention_days ?? uc?.retention_days ?? policy.defaults.retention_days,
-        input: logged,
-        ...(output !== undefined && { output }),
-        result: decision,
-        ...(notes.erased.length > 0 && { erased: notes.erased }),
-        ...(notes.masked.length > 0 && { masked: notes.masked }),
-        ...(typeof error === 'string' && { error }),
-        ...(notes.problems.length > 0 && { log_problems: notes.problems }),
-        metrics: {
-          timer_govc_decide_ns: decideNs,
-          ...(extra.callNs !== undefined && { timer_govc_call_ns: extra.callNs }),
-          timer_govc_invoke_ns: Number(process.hrtime.bigint() - t0),
-        },
-        ...callOptions?.logFields,
-      };
-    };
+        decideNs,
+        started: t0,
+        extra,
+        ...(callOptions?.logFields !== undefined && { logFields: callOptions.logFields }),
+      });
 
     /** Adds to the counters a reservation went to; what the store cannot take now waits in the backlog. */
     const adjust = async (amountOf: (o: ReserveOp) => number): Promise<void> => {
@@ -771,9 +670,34 @@ export function createGuard<R extends AnyRequest, D extends Decision>(policy: Gu
       error: err,
     }));
 
+  const logEntry = (request: unknown, decision: D, o?: InvokeOptions & { readonly path?: string }): DecisionLogEntry => {
+    const t0 = process.hrtime.bigint();
+    const snap = snapshotRequest(request, limits, showKey, detectClasses);
+    const req: JsonObject = snap.ok ? snap.request : snap.partial;
+    const found = snap.ok && snap.inputStrings !== null ? detectStrings(snap.inputStrings, detectable) : null;
+    return buildEntry({
+      decisionId: o?.decisionId ?? randomUUID(),
+      timestamp: new Date(clock()).toISOString(),
+      decision,
+      useCase: typeof req.use_case === 'string' ? policy.useCases.get(req.use_case) : undefined,
+      tenant: typeof req.tenant === 'string' ? req.tenant : null,
+      request: req,
+      found,
+      refusal: decision.decision === 'deny' ? 'policy' : null,
+      estimate: 0,
+      store: 'none',
+      decideNs: 0,
+      started: t0,
+      extra: { cost: 0, usage: null },
+      ...(o?.path !== undefined && { path: o.path }),
+      ...(o?.logFields !== undefined && { logFields: o.logFields }),
+    });
+  };
+
   return {
     policy,
     decide: (request: R) => policy.decide(request),
+    logEntry,
     invoke,
   };
 }

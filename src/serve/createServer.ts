@@ -154,7 +154,8 @@ export function createServer(options: ServeOptions): GovcServer {
     const id = randomUUID();
     reply.code(status).header('x-govc-decision-id', id).header('x-govc-replica', headerValue(replica)).header('content-type', 'application/json; charset=utf-8');
     if (endpoint === 'opa') return reply.send({ code: status === 413 ? 'invalid_parameter' : status >= 500 ? 'internal_error' : 'invalid_parameter', message });
-    if (endpoint !== 'other') metrics.decided(endpoint === 'settle' ? 'settle' : endpoint, 'deny', [{ code: 'malformed_request' }], 0);
+    // A refused decision request counts as a deny; a refused settle call is no decision.
+    if (endpoint !== 'other' && endpoint !== 'settle') metrics.decided(endpoint, 'deny', [{ code: 'malformed_request' }], 0);
     return reply.send({ error: { type: endpoint === 'envoy' || endpoint === 'portkey' ? 'govc_denied' : 'govc_bad_request', message, reasons: [{ code: 'malformed_request', message }], decision_id: id } });
   };
 
@@ -214,7 +215,7 @@ export function createServer(options: ServeOptions): GovcServer {
     }
     const decision = ex.program.guards.decideUnknown(input) as Decision;
     metrics.decided('opa', decision.decision, decision.reasons, seconds(ex));
-    if (sink !== undefined) logPureDecision(sink, ex, input, decision, `govc/${path}`, replica, (err) => app.log.error({ error: String(err) }, 'decision log write failed'));
+    if (sink !== undefined) logPureDecision(sink, ex, input, decision, `govc/${path}`, (err) => app.log.error({ error: String(err) }, 'decision log write failed'));
     const result = path === 'decision' ? decision : path === 'allow' ? decision.allow : decision.reasons;
     reply.header('x-govc-decision-id', ex.decisionId).header('traceparent', traceparent(ex.trace));
     return reply.send(missing ? { decision_id: ex.decisionId, result, warning: { code: 'api_usage_warning', message: "'input' key missing from the request" } } : { decision_id: ex.decisionId, result });

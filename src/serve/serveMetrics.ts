@@ -79,7 +79,7 @@ export class ServeMetrics {
 
   decided(endpoint: Endpoint, decision: string, reasons: ReadonlyArray<{ readonly code?: unknown }> | undefined, seconds: number): void {
     const code = reasons?.[0]?.code;
-    this.decisions.inc({ endpoint, decision, reason: typeof code === 'string' && REASON_LABEL.test(code) ? code : 'other' });
+    this.decisions.inc({ endpoint, decision: decision === 'allow' || decision === 'degrade' || decision === 'deny' ? decision : 'other', reason: typeof code === 'string' && REASON_LABEL.test(code) ? code : 'other' });
     this.duration.observe({ endpoint }, seconds);
   }
 }

@@ -76,10 +76,10 @@ export async function runServe(spec: string, opts: ServeCliOptions): Promise<num
   }
   const storeFailure = opts.storeFailure ?? 'closed';
   if (storeFailure !== 'closed' && storeFailure !== 'soft') return fail(`--store-failure must be closed or soft, got \`${printable(storeFailure)}\``);
-  let verification: { alg: string; key: string; keyId?: string } | undefined;
+  let verification: { alg: 'RS256' | 'ES256' | 'HS256'; key: string; keyId?: string } | undefined;
   if (opts.verificationKey !== undefined) {
     const alg = opts.verificationAlg ?? 'RS256';
-    if (!['RS256', 'ES256', 'HS256'].includes(alg)) return fail(`--verification-alg must be RS256, ES256 or HS256, got \`${printable(alg)}\``);
+    if (alg !== 'RS256' && alg !== 'ES256' && alg !== 'HS256') return fail(`--verification-alg must be RS256, ES256 or HS256, got \`${printable(alg)}\``);
     verification = { alg, key: opts.verificationKey, ...(opts.verificationKeyId !== undefined && { keyId: opts.verificationKeyId }) };
   } else if (opts.verificationAlg !== undefined || opts.verificationKeyId !== undefined) return fail('--verification-alg and --verification-key-id need --verification-key');
 
@@ -92,6 +92,7 @@ export async function runServe(spec: string, opts: ServeCliOptions): Promise<num
 
   let source: ProgramSource;
   try {
+    // After the program loader is merged: openProgramSource(spec, ...) from '../../serve/program/index.js'.
     source = await openStandInSource(spec, { ...(verification !== undefined && { verification }), pollSeconds: nums['--poll']! });
   } catch (err) {
     return fail(`cannot serve \`${printable(spec)}\`: ${err instanceof Error ? err.message : String(err)}`);
@@ -155,6 +156,11 @@ export async function runServe(spec: string, opts: ServeCliOptions): Promise<num
     redis?.disconnect();
     return fail(`cannot listen on ${printable(opts.addr ?? '127.0.0.1:8181')}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // Terse by default: one line per reload, whatever --log-level says.
+  source.onChange((e) => {
+    if (e.kind === 'swapped') process.stderr.write(`govc serve: now serving revision ${printable(e.program.revision)} from ${printable(e.program.source)}\n`);
+    else process.stderr.write(`govc serve: reload failed, revision ${printable(source.current().revision)} stays: ${printable(e.error)}\n`);
+  });
   const p = source.current();
   const host = bound.host.includes(':') ? `[${bound.host}]` : bound.host;
   process.stderr.write(`govc serve: listening on http://${host}:${bound.port} (revision ${printable(p.revision)} from ${printable(p.source)}, replica ${printable(server.replica)})\n`);
