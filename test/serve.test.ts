@@ -101,11 +101,14 @@ describe('govc serve: OPA-compatible endpoints decide as the reference evaluator
     expect(missing.json()).toMatchObject({ result: evaluate(ir, undefined), warning: { code: 'api_usage_warning', message: "'input' key missing from the request" } });
     const empty = await h.server.app.inject({ method: 'POST', url: '/v1/data/govc/decision' });
     expect(empty.json()).toMatchObject({ result: { decision: 'deny' }, warning: { code: 'api_usage_warning' } });
-    for (const bad of ['{"input":', '[1]', '"x"', '{"input": 1} trailing']) {
+    for (const bad of ['{"input":', '[1]', '"x"', '{"input": 1', '{"input": [}']) {
       const r = await post(h, '/v1/data/govc/decision', bad);
       expect([bad, r.statusCode]).toEqual([bad, 400]);
       expect(r.json()).toMatchObject({ code: 'invalid_parameter', message: expect.stringMatching(/^body contains malformed input document: /) });
     }
+    // As Go's decoder in OPA, the first JSON value is the body; what follows it is not read.
+    const trailing = await post(h, '/v1/data/govc/decision', '{"input": {"use_case": "x"}} trailing');
+    expect(trailing.json()).toMatchObject({ result: evaluate(ir, { use_case: 'x' }) });
     await h.server.close();
   });
 });

@@ -11,6 +11,7 @@ import type { ApiKeys } from './apiKeys.js';
 import { envoyCheck } from './envoyCheck.js';
 import { PortkeyPending, portkeyWebhook } from './portkeyWebhook.js';
 import { headerValue } from './headerValue.js';
+import { parseOpaBody } from './opaBody.js';
 import { logPureDecision } from './pureDecisionLog.js';
 import type { ProgramSource, ServedProgram } from './ServedProgram.js';
 import { ServeMetrics, type Endpoint } from './serveMetrics.js';
@@ -205,13 +206,20 @@ export function createServer(options: ServeOptions): GovcServer {
     let missing = false;
     if (!Buffer.isBuffer(raw) || raw.length === 0) missing = true;
     else {
-      const parsed = parseRequestJson(raw);
+      const parsed = parseOpaBody(raw);
       if (!parsed.ok) return reply.code(400).send({ code: 'invalid_parameter', message: `body contains malformed input document: ${parsed.error}` });
       const doc = parsed.value;
       if (doc === null) missing = true;
       else if (typeof doc !== 'object' || Array.isArray(doc)) return reply.code(400).send({ code: 'invalid_parameter', message: `body contains malformed input document: the body must be a JSON object, not ${Array.isArray(doc) ? 'an array' : typeof doc}` });
       else if (!Object.prototype.hasOwnProperty.call(doc, 'input')) missing = true;
-      else input = (doc as Record<string, unknown>).input;
+      else {
+        input = (doc as Record<string, unknown>).input;
+        // OPA reads `"input": null` as no input at all.
+        if (input === null) {
+          input = undefined;
+          missing = true;
+        }
+      }
     }
     const decision = ex.program.guards.decideUnknown(input) as Decision;
     metrics.decided('opa', decision.decision, decision.reasons, seconds(ex));

@@ -14,3 +14,4 @@ export { llmAdmission, callerKey, statusOf, type LlmAdmission, type LlmAnswer } 
 export { envoyCheck } from './envoyCheck.js';
 export { portkeyWebhook, PortkeyPending, type PortkeyAnswer } from './portkeyWebhook.js';
 export { withTexts } from './llmRequest.js';
+export { parseOpaBody } from './opaBody.js';
