@@ -357,7 +357,10 @@ describe('three govc serve replicas on one Redis', () => {
         expect([decision.decision, codes(r.d), decision.message]).toEqual(['deny', ['budget_exhausted'], ir.use_cases.shared!.on_budget_exhausted!.message]);
       }
     }
-    expect(after.some((r) => r.d.server === servers.length && r.useCase === 'drafts' && r.d.body.decision.decision === 'degrade')).toBe(true);
+    // Not vacuous: the soft replica degraded some of the drafts it met once the store was gone.
+    const softDrafts = results.filter((r) => r.d.sentAt > killedAt! && r.d.server === servers.length && r.useCase === 'drafts');
+    const summary = JSON.stringify(softDrafts.map((r) => [r.d.body.decision.decision, codes(r.d)]));
+    expect(softDrafts.some((r) => r.d.body.decision.decision === 'degrade'), summary).toBe(true);
     // The replicas say they are not ready without their store.
     for (const s of fleet) expect((await s.request('GET', '/ready')).status).toBe(503);
   }, 120_000);
