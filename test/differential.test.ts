@@ -1,6 +1,6 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { evaluate } from '../src/eval/evaluate.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { loadCorpora } from './helpers/corpus.js';
 import { loadGuards } from './helpers/guards.js';
+import { startServe, type GovcServe } from './gateways/govcServe.js';
 import { startOpaServer, type OpaServer } from './helpers/opa.js';
 import { startPythonEngine, type PythonEngine } from './helpers/pythonEngine.js';
 import { asSent, canonical, requestArbitrary } from './helpers/requests.js';
@@ -17,7 +18,8 @@ import { exampleIr, exampleNames } from './helpers/repo.js';
 
 /**
  * The product's promise, tested in one place: the same request gets the same decision from every target (Rego in
- * OPA, govc's Wasm in OPA and in the JS SDK, the generated TypeScript guards, the gateways' Python engine). Each
+ * OPA, govc's Wasm in OPA and in the JS SDK, the generated TypeScript guards, the gateways' Python engine, `govc
+ * serve`'s OPA-compatible endpoint on the same bundle). Each
  * target answers every corpus case and thousands of random requests; the reference evaluator is the oracle, and a
  * mismatch shrinks to a minimal counterexample naming the target.
  */
@@ -31,6 +33,7 @@ const corpora = loadCorpora();
 const targetsByExample = new Map<string, Target[]>();
 const servers: OpaServer[] = [];
 const pythons: PythonEngine[] = [];
+const serves: GovcServe[] = [];
 
 async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
   const bundle = join(work, `${name}.tar.gz`);
@@ -43,6 +46,14 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
   // The LiteLLM guardrail's decision: govc_engine.py on the program's govc_policy.py, one Python process.
   const python = await startPythonEngine(ir);
   pythons.push(python);
+  // `govc serve` on a built folder holding the very bundle OPA runs (opa/bundle.tar.gz) and the IR beside it, as
+  // `govc build --out` lays them out; answering as OPA does (`{"result": ...}`); no reloads.
+  const built = join(work, name);
+  mkdirSync(join(built, 'opa'), { recursive: true });
+  copyFileSync(bundle, join(built, 'opa', 'bundle.tar.gz'));
+  writeFileSync(join(built, 'ir.json'), JSON.stringify(ir));
+  const serve = await startServe(built, { args: ['--poll', '0'] });
+  serves.push(serve);
   const post = async (path: string, input: unknown): Promise<unknown> => {
     const res = await fetch(`${server.url}/v1/data/${path}`, { method: 'POST', body: JSON.stringify({ input }) });
     return ((await res.json()) as { result?: unknown }).result;
@@ -53,6 +64,14 @@ async function targetsFor(name: string, ir: IrProgram): Promise<Target[]> {
     { name: 'wasm (js sdk)', decide: async (input) => (policy.evaluate(input, 'govc/wasm/decision') as Array<{ result: unknown }>)[0]?.result },
     { name: 'typescript guards', decide: async (input) => guards.decideUnknown(input) },
     { name: 'python engine (litellm)', decide: (input) => python.decide(input) },
+    {
+      name: 'govc serve (opa api)',
+      decide: async (input) => {
+        const a = await serve.request('POST', '/v1/data/govc/decision', JSON.stringify({ input }));
+        if (a.status !== 200) throw new Error(`govc serve answered ${a.status}: ${a.text}`);
+        return (JSON.parse(a.text) as { result?: unknown }).result;
+      },
+    },
   ];
 }
 
@@ -62,7 +81,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([...servers.map((s) => s.stop()), ...pythons.map((p) => p.stop())]);
+  await Promise.all([...servers.map((s) => s.stop()), ...pythons.map((p) => p.stop()), ...serves.map((s) => s.stop())]);
   rmSync(work, { recursive: true, force: true });
 });
 
