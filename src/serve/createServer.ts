@@ -113,7 +113,9 @@ export function createServer(options: ServeOptions): GovcServer {
     handlerTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     requestTimeout: options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs,
     connectionTimeout: 0,
-    keepAliveTimeout: 5000,
+    // Longer than the idle timeout clients are told to use (docs/serve/envoy.yaml: 60 s), so govc never closes a
+    // kept-alive connection a check is being sent on (a reset there is refused as a failed check).
+    keepAliveTimeout: 75_000,
     routerOptions: { maxParamLength: 2048 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
