@@ -5,12 +5,11 @@
  * recording webhook in serve's place (what Portkey sends, what it does with the answer, that it fails closed); then
  * a real `govc serve` process deciding: budgets, degrade, rates, tools, residency, settlement from the response's
  * usage, and serve down. Every process is on 127.0.0.1, bounded in time and stopped by its pid.
- * Facts read from the gateway's bundle: /work/wt/portkey-webhook.md and docs/serve.md.
+ * Facts read from the gateway's bundle and checked here: docs/serve.md (the Portkey webhook) and docs/portkey.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -19,13 +18,14 @@ import { budgetKey } from '../src/runtime/counterKeys.js';
 import { readLlmRequest } from '../src/serve/llmRequest.js';
 import { startUpstreams, type FakeUpstream, type UpstreamKind } from './gateways/fakeUpstreams.js';
 import { startPortkeyGateway, type PortkeyGateway } from './gateways/portkey/portkeyGateway.js';
+import { startServe, type GovcServe } from './gateways/govcServe.js';
+import { freePort } from './helpers/net.js';
 import { govc } from './helpers/diagnostics.js';
 import { startRedis, type RedisServer } from './helpers/redis.js';
 import { REPO_ROOT } from './helpers/repo.js';
 
 const CONFIG_FILE = join(REPO_ROOT, 'docs', 'serve', 'portkey-config.json');
 const PROGRAM = join(REPO_ROOT, 'test', 'fixtures', 'litellm', 'gateway-org');
-const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 const TODAY = new Date().toISOString().slice(0, 10);
 const RUN = Date.now().toString(36);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -34,17 +34,6 @@ const GPT_MINI = 'gpt-4.1-mini-2025-04-14';
 const LLAMA = 'meta-llama/Llama-3.1-8B-Instruct';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * docs/serve/portkey-config.json with its `${NAME}` placeholders set, string by string on the parsed JSON (a value
@@ -170,48 +159,6 @@ async function startRecordingWebhook(): Promise<{ url: string; events: HookEvent
   };
 }
 
-interface GovcServe {
-  readonly url: string;
-  readonly pid: number;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** `govc serve` on 127.0.0.1 (a free port), as a process of its own; waits, at most `timeoutMs`, for `/ready`. */
-async function startGovcServe(args: readonly string[], timeoutMs = 20_000): Promise<GovcServe> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', ...args, '--addr', `127.0.0.1:${port}`], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid!;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    process.kill(pid, 'SIGTERM');
-    const timer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`govc serve exited (${child.exitCode}):\n${out}`);
-    try {
-      if ((await fetch(`${url}/ready`, { signal: AbortSignal.timeout(1_000) })).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`govc serve was not ready on ${url} within ${timeoutMs} ms:\n${out}`);
-    }
-    await sleep(100);
-  }
-  return { url, pid, output: () => out, stop };
-}
 
 let gateway: PortkeyGateway;
 let ups: Record<UpstreamKind, FakeUpstream>;
@@ -376,7 +323,7 @@ describe('Portkey enforcing through govc serve', () => {
     redis = await startRedis();
     redisClient = new Redis({ host: '127.0.0.1', port: redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
     await redisClient.connect();
-    serve = await startGovcServe([join(out, 'program'), '--keys', join(out, 'keys.json'), '--redis', `redis://127.0.0.1:${redis.port}/0`, '--poll', '0']);
+    serve = await startServe(join(out, 'program'), { args: ['--keys', join(out, 'keys.json'), '--redis', `redis://127.0.0.1:${redis.port}/0`, '--poll', '0'] });
   }, 120_000);
 
   afterAll(async () => {
