@@ -160,37 +160,36 @@ process.on('exit', killChildren);
 
 // ---- OPA server --------------------------------------------------------------------------------------------------
 
-async function startServer(args, timeoutMs) {
+/**
+ * Starts a server process on a free 127.0.0.1 port (`args(port)`), killed when this script exits, and waits at most
+ * `timeoutMs` until `probe(port)` resolves to 200. Shared by this script's OPA servers and bench/serve.mjs.
+ */
+export async function startProcess({ name, command, args, probe, env = {}, timeoutMs = 60_000 }) {
   const port = await freePort();
-  const child = spawn(OPA, ['run', '--server', '--addr', `127.0.0.1:${port}`, '--log-level', 'error', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   children.add(child);
   let stderr = '';
-  child.stderr.on('data', (b) => (stderr += b));
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  child.stderr.on('data', (b) => (stderr = (stderr + b).slice(-20_000)));
   const t0 = performance.now();
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`opa exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr}`);
     try {
-      const r = await request(agent, port, 'GET', '/health?bundles', null);
-      if (r.status === 200) break;
+      if ((await probe(port)) === 200) break;
     } catch {
       // not listening yet
     }
     if (performance.now() - t0 > timeoutMs) {
       child.kill('SIGKILL');
-      throw new Error(`opa did not become healthy within ${timeoutMs} ms: ${stderr}`);
+      throw new Error(`${name} was not ready within ${timeoutMs} ms: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  const readyMs = performance.now() - t0;
   return {
     port,
-    agent,
-    readyMs,
     pid: child.pid,
+    readyMs: performance.now() - t0,
     stop: () =>
       new Promise((resolve) => {
-        agent.destroy();
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => {
           children.delete(child);
@@ -199,6 +198,25 @@ async function startServer(args, timeoutMs) {
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }),
+  };
+}
+
+async function startServer(args, timeoutMs) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const server = await startProcess({
+    name: 'opa',
+    command: OPA,
+    args: (port) => ['run', '--server', '--addr', `127.0.0.1:${port}`, '--log-level', 'error', ...args],
+    probe: async (port) => (await request(agent, port, 'GET', '/health?bundles', null)).status,
+    timeoutMs,
+  });
+  return {
+    ...server,
+    agent,
+    stop: () => {
+      agent.destroy();
+      return server.stop();
+    },
   };
 }
 

@@ -25,14 +25,13 @@
 // out/bench/serve.json (out/ is git-ignored). Both servers and the load generator share the machine's cores.
 
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import { OPA, OUT, ROOT, fmt, freePort, generatedProgram, log, machine, option, table } from './opa.mjs';
+import { OPA, OUT, ROOT, fmt, generatedProgram, log, machine, option, startProcess, table } from './opa.mjs';
 import { buildRequests } from './requests.mjs';
 
 const DURATION = Number(option('duration', '3'));
@@ -44,49 +43,10 @@ const SAMPLE = 300;
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const dist = (p) => pathToFileURL(join(ROOT, 'dist', p)).href;
 
-const children = new Set();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-});
-
 /** Starts a server process and waits (bounded) until `readyPath` answers 200. */
 async function start(name, command, args, readyPath, env = {}) {
-  const port = await freePort();
-  const child = spawn(command, args(port), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  children.add(child);
-  let stderr = '';
-  child.stderr.on('data', (b) => (stderr = (stderr + b).slice(-20_000)));
-  const t0 = performance.now();
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${stderr}`);
-    try {
-      const r = await post(port, 'GET', readyPath, null);
-      if (r.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() - t0 > 60_000) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} was not ready within 60 s: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  const readyMs = performance.now() - t0;
-  return {
-    name,
-    port,
-    readyMs,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => {
-          children.delete(child);
-          resolve();
-        });
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
-      }),
-  };
+  const server = await startProcess({ name, command, args, env, probe: async (port) => (await post(port, 'GET', readyPath, null)).status });
+  return { name, ...server };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
