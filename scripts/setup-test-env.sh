@@ -11,6 +11,7 @@ trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$REPO_ROOT/.venv"
 REQS="$REPO_ROOT/scripts/requirements-test.txt"
+PIP_REQS="$REPO_ROOT/scripts/requirements-pip.txt"
 STAMP="$VENV/.requirements.sha256"
 
 # (a) OPA: install-opa.sh is itself idempotent; we only need it to succeed.
@@ -27,11 +28,13 @@ if ! "$VENV/bin/python" -c '' >/dev/null 2>&1; then
   rm -rf "$VENV"
   python3 -m venv "$VENV" || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
 fi
-# Reinstall only when the requirements file changed since the last
+# Reinstall only when the requirements files changed since the last
 # successful install; the stamp is written only after pip succeeds.
-want="$(sha256sum "$REQS" | cut -d' ' -f1)"
+want="$(cat "$PIP_REQS" "$REQS" | sha256sum | cut -d' ' -f1)"
 if [[ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]]; then
   log "installing Python test requirements..."
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$PIP_REQS" >&2 \
+    || die "pip install -r $PIP_REQS failed"
   # --require-hashes: every file pip downloads must match a hash in the requirements file.
   "$VENV/bin/python" -m pip install --disable-pip-version-check -q --require-hashes -r "$REQS" >&2 \
     || die "pip install -r $REQS failed"
