@@ -11,7 +11,7 @@ import { REPO_ROOT } from './helpers/repo.js';
  * A folder may import only from itself and from earlier stages. Stages are the top-level folders of src/, earlier
  * first; `index.ts` (the public API) comes last. A new folder must be placed here before anything can import it.
  */
-const STAGES = ['util', 'source', 'regex', 'decision', 'diagnostics', 'ast', 'syntax', 'ir', 'check', 'eval', 'runtime', 'codegen', 'backends', 'project', 'explain', 'diff', 'doc', 'serve', 'cli', 'index.ts'] as const;
+const STAGES = ['util', 'source', 'regex', 'decision', 'diagnostics', 'ast', 'syntax', 'format', 'ir', 'check', 'eval', 'runtime', 'codegen', 'backends', 'project', 'explain', 'diff', 'doc', 'gate', 'policytest', 'serve', 'lsp', 'cli', 'index.ts'] as const;
 type Stage = (typeof STAGES)[number];
 
 /**

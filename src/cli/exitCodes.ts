@@ -9,6 +9,12 @@ export const EXIT = {
   checkFailed: 3,
   /** `govc explain WHAT`: the program declares nothing of that name. */
   notFound: 4,
+  /** An input file other than the program is malformed: eval results (`govc gate`), a test file (`govc test`). */
+  badInput: 5,
+  /** `govc test`: a test failed, or coverage is under `--threshold`. */
+  testsFailed: 6,
+  /** `govc fmt --check`: a file is not in the canonical layout. */
+  notFormatted: 7,
   /** `govc diff`: the meaning changed, but nothing widened (narrowed or neutral changes only). */
   diffChanged: 10,
   /** `govc diff`: something widened. */
