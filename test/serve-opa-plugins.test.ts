@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { evaluate } from '../src/eval/evaluate.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { MemoryDecisionLog } from '../src/runtime/decisionLog.js';
@@ -433,4 +434,28 @@ describe('a decision slower than the request timeout', () => {
       await server.close();
     }
   }, 20_000);
+});
+
+describe('docs/serve.md: the plugin configurations', () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs', 'serve.md'), 'utf8');
+  const block = (heading: string, lang: string): string => {
+    const at = doc.indexOf(heading);
+    expect(at, heading).toBeGreaterThan(-1);
+    const m = new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(doc.slice(at));
+    expect(m, `${lang} block under ${heading}`).not.toBeNull();
+    return m![1]!;
+  };
+
+  it("Kong's declarative snippet points the opa plugin at govc/kong with the parsed body", () => {
+    const y = parseYaml(block("#### Kong's `opa` plugin", 'yaml')) as { services: Array<{ plugins: Array<{ name: string; config: Record<string, unknown> }> }> };
+    const opa = y.services[0]!.plugins.find((p) => p.name === 'opa')!;
+    expect(opa.config).toMatchObject({ opa_protocol: 'http', opa_host: '127.0.0.1', opa_port: 8181, opa_path: '/v1/data/govc/kong', include_parsed_json_body_in_opa_input: true });
+  });
+
+  it("APISIX's route sends every govc header upstream (so a client's are removed) from govc/apisix", () => {
+    const route = JSON.parse(block("#### APISIX's `opa` plugin", 'json')) as { plugins: { opa: { host: string; policy: string; send_headers_upstream: string[] } } };
+    expect(route.plugins.opa.policy).toBe('govc/apisix');
+    expect(route.plugins.opa.host).toBe('http://127.0.0.1:8181');
+    expect([...route.plugins.opa.send_headers_upstream].sort()).toEqual([...UPSTREAM_HEADER_NAMES].sort());
+  });
 });
