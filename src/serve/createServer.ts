@@ -159,8 +159,6 @@ export function createServer(options: ServeOptions): GovcServer {
     const endpoint = endpointOf(req.url);
     const id = randomUUID();
     reply.code(status).header('x-govc-decision-id', id).header('x-govc-replica', headerValue(replica)).header('content-type', 'application/json; charset=utf-8');
-    // The rest of a refused body is never read: a kept-alive connection would parse it as the next request.
-    if (status === 413) reply.header('connection', 'close');
     if (endpoint === 'kong' || endpoint === 'apisix') {
       // The plugins read only a 200 answer's `result` (docs/serve.md): the refusal, and its status, go in there.
       const reasons = [{ code: 'malformed_request', message }];
