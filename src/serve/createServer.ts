@@ -9,6 +9,7 @@ import type { AnyRequest, Decision } from '../runtime/types.js';
 import { admit } from './admit.js';
 import type { ApiKeys } from './apiKeys.js';
 import { envoyCheck } from './envoyCheck.js';
+import { inputTraceparent, opaPluginCheck, pluginMalformed, pluginRefusal, readPluginInput, type OpaPlugin } from './opaPlugins.js';
 import { PortkeyPending, portkeyWebhook } from './portkeyWebhook.js';
 import { headerValue } from './headerValue.js';
 import { parseOpaBody } from './opaBody.js';
@@ -128,9 +129,10 @@ export function createServer(options: ServeOptions): GovcServer {
   // Bodies are read as bytes and parsed per endpoint, as every govc target parses JSON (parseRequestJson).
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBody }, (_req, body, done) => done(null, body));
 
-  const exchange = (req: FastifyRequest): Exchange => {
+  /** `traceHeader`: the caller's traceparent (default: the request's own; the OPA plugins pass the client's in their input). */
+  const exchange = (req: FastifyRequest, traceHeader: string | string[] | undefined = req.headers.traceparent, path?: string): Exchange => {
     const program = source.current();
-    const trace = traceContext(req.headers.traceparent);
+    const trace = traceContext(traceHeader);
     const decisionId = randomUUID();
     return {
       program,
@@ -143,19 +145,27 @@ export function createServer(options: ServeOptions): GovcServer {
         span_id: trace.spanId,
         req_id: req.id,
         requested_by: req.ip,
+        ...(path !== undefined && { path }),
       }),
     };
   };
   const seconds = (ex: Exchange): number => Number(process.hrtime.bigint() - ex.started) / 1e9;
 
   const endpointOf = (url: string): Endpoint | 'other' =>
-    url.startsWith('/v1/data/') ? 'opa' : url.startsWith('/envoy/check') ? 'envoy' : url.startsWith('/v1/decide') ? 'decide' : url.startsWith('/v1/settle') ? 'settle' : url.startsWith('/portkey') ? 'portkey' : 'other';
+    url.startsWith('/v1/data/govc/kong') ? 'kong' : url.startsWith('/v1/data/govc/apisix') ? 'apisix' : url.startsWith('/v1/data/') ? 'opa' : url.startsWith('/envoy/check') ? 'envoy' : url.startsWith('/v1/decide') ? 'decide' : url.startsWith('/v1/settle') ? 'settle' : url.startsWith('/portkey') ? 'portkey' : 'other';
 
   /** A refusal before any decision (too big, too many headers, too slow...), in the endpoint's own shape. */
   const refuseEarly = (req: FastifyRequest, reply: FastifyReply, status: number, message: string): FastifyReply => {
     const endpoint = endpointOf(req.url);
     const id = randomUUID();
     reply.code(status).header('x-govc-decision-id', id).header('x-govc-replica', headerValue(replica)).header('content-type', 'application/json; charset=utf-8');
+    if (endpoint === 'kong' || endpoint === 'apisix') {
+      // The plugins read only a 200 answer's `result` (docs/serve.md): the refusal, and its status, go in there.
+      const reasons = [{ code: 'malformed_request', message }];
+      metrics.decided(endpoint, 'deny', reasons, 0);
+      const headers = { 'x-govc-decision-id': id, 'x-govc-replica': headerValue(replica) };
+      return reply.code(200).send(pluginRefusal(endpoint, id, status, { error: { type: 'govc_denied', message, reasons, decision_id: id } }, headers));
+    }
     if (endpoint === 'opa') return reply.send({ code: status === 413 ? 'invalid_parameter' : status >= 500 ? 'internal_error' : 'invalid_parameter', message });
     // A refused decision request counts as a deny; a refused settle call is no decision.
     if (endpoint !== 'other' && endpoint !== 'settle') metrics.decided(endpoint, 'deny', [{ code: 'malformed_request' }], 0);
@@ -297,6 +307,19 @@ export function createServer(options: ServeOptions): GovcServer {
   };
   app.all('/envoy/check', envoy);
   app.all('/envoy/check/*', envoy);
+
+  // --- Kong's and APISIX's OPA plugins ------------------------------------------------------------------------
+  const plugin = (kind: OpaPlugin) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const input = readPluginInput(kind, req.body, maxHeaders);
+    const ex = exchange(req, inputTraceparent(input), `govc/${kind}`);
+    const answer = input.ok
+      ? await opaPluginCheck(kind, input.request, ex, { keys: options.keys, settlements, upstreamRedacts: options.upstreamRedacts ?? false, replica })
+      : pluginMalformed(kind, ex, replica, input.status, input.message);
+    metrics.decided(kind, answer.decision, answer.reasons, seconds(ex));
+    return reply.code(200).headers(answer.headers).send(answer.body);
+  };
+  app.post('/v1/data/govc/kong', plugin('kong'));
+  app.post('/v1/data/govc/apisix', plugin('apisix'));
 
   // --- Portkey webhook guardrail ------------------------------------------------------------------------------
   const portkeyPending = new PortkeyPending(options.maxPending ?? DEFAULTS.maxPending);

@@ -2,12 +2,12 @@ import type { FastifyRequest } from 'fastify';
 import { parseRequestJson } from '../eval/parseRequestJson.js';
 import type { CallContext } from '../runtime/guard.js';
 import type { Decision, Reason } from '../runtime/types.js';
-import { admit } from './admit.js';
 import type { ApiKeys, Caller } from './apiKeys.js';
 import { decisionHeaders, type Exchange } from './exchange.js';
-import { asciiJson, headerValue, MAX_OBLIGATIONS_CHARS } from './headerValue.js';
+import { headerValue } from './headerValue.js';
 import { callerKey, llmAdmission, statusOf, type LlmAnswer } from './llmAdmission.js';
 import type { Settlements } from './settlements.js';
+import { deniedBody, upstreamHeaders } from './upstreamHeaders.js';
 
 /**
  * Envoy's ext_authz HTTP mode: Envoy sends the original request (method, path under `/envoy/check`, headers, body);
@@ -25,7 +25,7 @@ export async function envoyCheck(
     decision: 'deny',
     reasons,
     headers: { ...decisionHeaders(ex, o.replica), 'content-type': 'application/json; charset=utf-8' },
-    body: { error: { type: 'govc_denied', message, reasons, decision_id: ex.decisionId, policy_revision: ex.program.revision, ...(decision !== null && { decision: decision.decision }) } },
+    body: deniedBody(ex, message, reasons, decision),
   });
   const malformed = (status: number, message: string): LlmAnswer => deny(status, message, [{ code: 'malformed_request', message, rule: 'request', source: null } as unknown as Reason], null);
 
@@ -50,22 +50,7 @@ export async function envoyCheck(
   });
   if (a.kind === 'denied') return deny(a.status, a.message, a.decision.reasons, a.decision);
   const d = a.decision;
-  const headers: Record<string, string> = {
-    ...decisionHeaders(ex, o.replica),
-    'x-govc-decision': d.decision,
-    'x-govc-model': headerValue(d.model ?? ''),
-    'x-govc-provider': headerValue(d.provider ?? ''),
-    'x-govc-use-case': headerValue(d.use_case ?? ''),
-    'x-govc-tenant': headerValue(caller.tenant),
-  };
-  const redact = d.obligations?.redact ?? [];
-  if (redact.length > 0) headers['x-govc-redact'] = headerValue(redact.map((r) => r.data_class).join(','));
-  if (d.obligations !== null) {
-    const j = asciiJson(d.obligations);
-    if (j.length <= MAX_OBLIGATIONS_CHARS) headers['x-govc-obligations'] = j;
-    else headers['x-govc-obligations-omitted'] = `longer than ${MAX_OBLIGATIONS_CHARS} characters; see the decision log entry ${ex.decisionId}`;
-  }
-  if (a.deferred) headers['x-govc-settle'] = '/v1/settle';
+  const headers = upstreamHeaders(ex, o.replica, caller, d, a.deferred);
   return { status: 200, decision: d.decision, reasons: d.reasons, headers, body: '' };
 }
 

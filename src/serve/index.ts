@@ -15,3 +15,5 @@ export { envoyCheck } from './envoyCheck.js';
 export { portkeyWebhook, PortkeyPending, type PortkeyAnswer } from './portkeyWebhook.js';
 export { withTexts } from './llmRequest.js';
 export { parseOpaBody } from './opaBody.js';
+export { opaPluginCheck, readPluginInput, pluginRefusal, type OpaPlugin, type PluginRequest, type PluginAnswer } from './opaPlugins.js';
+export { upstreamHeaders, deniedBody, UPSTREAM_HEADER_NAMES } from './upstreamHeaders.js';

@@ -4,7 +4,7 @@ import type { CounterStore } from '../runtime/store.js';
 import type { ProgramSource } from './ServedProgram.js';
 
 /** Every endpoint label value (a bounded set). */
-export type Endpoint = 'opa' | 'decide' | 'settle' | 'envoy' | 'portkey';
+export type Endpoint = 'opa' | 'decide' | 'settle' | 'envoy' | 'portkey' | 'kong' | 'apisix';
 
 /** Reason codes are the decision contract's (a bounded set); anything else is counted as `other`. */
 const REASON_LABEL = /^[a-z_]{1,40}$/;
