@@ -122,8 +122,9 @@ export function createServer(options: ServeOptions): GovcServer {
     forceCloseConnections: 'idle',
     genReqId: () => randomUUID(),
   });
-  // Node drops headers beyond maxHeadersCount silently; one more than the limit lets the hook below refuse.
-  app.server.maxHeadersCount = maxHeaders + 1;
+  // Node drops headers beyond maxHeadersCount silently, and a dropped Host makes its own empty 400; with no count limit
+  // (the header bytes stay bounded by Node's maxHeaderSize, 16 KiB) every header arrives and the hook below refuses.
+  app.server.maxHeadersCount = 0;
 
   app.removeAllContentTypeParsers();
   // Bodies are read as bytes and parsed per endpoint, as every govc target parses JSON (parseRequestJson).
