@@ -1,5 +1,7 @@
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
 import { printable } from '../../diagnostics/render.js';
+import { EXPLAIN_CHECK_DATE } from '../../explain/loadExplainProgram.js';
 import { splitSource } from '../../explain/provenance.js';
 import { evaluateGate, readResults, renderAnnotations, renderJson, renderJunit, renderTable, type LabelledResults, type ReleaseVersion } from '../../gate/index.js';
 import type { IrProgram } from '../../ir/types.js';
@@ -77,7 +79,11 @@ function readResultsFile(path: string, max: number): LabelledResults {
   return { path, results: parsed.results };
 }
 
-function loadProgram(path: string, asOf: string, root: string | undefined): IrProgram {
+/**
+ * The program, checked as `govc explain` checks it (as of EXPLAIN_CHECK_DATE): an approval that lapsed by the release
+ * date is a failed gate check, judged below against `--as-of`, not a program error that hides every other check.
+ */
+function loadProgram(path: string, root: string | undefined): IrProgram {
   if (path.endsWith('.json')) {
     const read = readRegularFile(resolved(path), MAX_INPUT_BYTES);
     if ('problem' in read) usage(`cannot read \`${printable(path)}\`: ${problemText(read.problem)}`);
@@ -97,7 +103,7 @@ function loadProgram(path: string, asOf: string, root: string | undefined): IrPr
     printDiagnostics([{ program: 'govc', diagnostics }], {});
     usage(programs.length > 1 ? '`gate` takes exactly one program' : `no program at \`${printable(path)}\``);
   }
-  const result = compileFiles(programs[0]!.entryFiles, { asOf, ...(root !== undefined && { root }) });
+  const result = compileFiles(programs[0]!.entryFiles, { asOf: EXPLAIN_CHECK_DATE, ...(root !== undefined && { root }) });
   if (!result.ir) {
     printDiagnostics([{ program: path, diagnostics: result.diagnostics }], {});
     throw new Exit(EXIT.checkFailed, null);
@@ -143,6 +149,23 @@ function perGate(values: readonly string[] | undefined, gates: readonly string[]
 }
 
 /**
+ * The use case's file as GitHub wants it, relative to the working directory (the checkout): IR sources are relative
+ * to the program root (`--root`, else the program's folder); a built ir.json's are kept as they are.
+ */
+function annotationPath(programPath: string, root: string | undefined, source: string): string {
+  if (programPath.endsWith('.json')) return source;
+  let base = root;
+  if (base === undefined) {
+    try {
+      base = statSync(programPath).isDirectory() ? programPath : dirname(programPath);
+    } catch {
+      base = dirname(programPath);
+    }
+  }
+  return relative(process.cwd(), join(base, source)).split(sep).join('/');
+}
+
+/**
  * `govc gate USE_CASE [PROGRAM] --results FILE ...` (docs/gate.md). Exit 0 when every check passes, EXIT.gateDenied
  * when one fails, EXIT.badInput for a results file that cannot be read or is malformed, EXIT.checkFailed for a
  * program with errors, EXIT.usage for bad usage.
@@ -173,7 +196,7 @@ function gate(useCase: string, programPath: string, opts: GateCliOptions): numbe
   if (!opts.results || opts.results.length === 0) usage('say which eval results to judge: `--results FILE`');
   const models = versions(opts.model, '--model');
   const prompts = versions(opts.prompt, '--prompt');
-  const ir = loadProgram(programPath, date.asOf, opts.root);
+  const ir = loadProgram(programPath, opts.root);
   const uc = Object.prototype.hasOwnProperty.call(ir.use_cases, useCase) ? ir.use_cases[useCase]! : null;
   if (uc === null) {
     const hint = didYouMean(useCase, Object.keys(ir.use_cases));
@@ -195,7 +218,7 @@ function gate(useCase: string, programPath: string, opts: GateCliOptions): numbe
   process.stdout.write(format === 'json' ? renderJson(report) : renderTable(report));
   if (process.env.GITHUB_ACTIONS === 'true') {
     const at = splitSource(uc.source);
-    const text = renderAnnotations(report, at === null || at.path.startsWith('std/') ? null : { file: at.path, line: at.line });
+    const text = renderAnnotations(report, at === null || at.path.startsWith('std/') ? null : { file: annotationPath(programPath, opts.root, at.path), line: at.line });
     // Beside JSON on standard output they would break it; GitHub's runner reads workflow commands from both streams.
     (format === 'json' ? process.stderr : process.stdout).write(text);
   }
