@@ -89,7 +89,8 @@ export interface GateReport {
 type CheckInput = Omit<GateCheck, 'actual' | 'expected' | 'value' | 'cases'> & Partial<Pick<GateCheck, 'actual' | 'expected' | 'value' | 'cases'>>;
 
 function check(c: CheckInput): GateCheck {
-  return { actual: null, expected: null, value: null, cases: null, ...c };
+  // One key order for every check, so the JSON report is the same bytes for the same inputs.
+  return { id: c.id, kind: c.kind, gate: c.gate, subject: c.subject, status: c.status, message: c.message, actual: c.actual ?? null, expected: c.expected ?? null, value: c.value ?? null, cases: c.cases ?? null };
 }
 
 function own<T>(record: Readonly<Record<string, T>>, name: string): T | undefined {
