@@ -319,7 +319,7 @@ function modelChecks(ir: IrProgram, uc: IrUseCase, inputs: GateInputs, options: 
     else if (!model.approved_versions.includes(version)) fail(`version ${q(version)} of model ${q(name)} (${from}) is not approved (approved: ${model.approved_versions.map(q).join(', ') || 'none'})`);
     else if (model.status === 'revoked') fail(`model ${q(name)} is revoked`);
     else if (!approvalsOf(ir, 'model', name, options.asOf).met) fail(`model ${q(name)} has no approval valid on ${options.asOf}`);
-    else out.push(check({ id: `model.${subject}`, kind: 'model', gate: null, subject, status: 'pass', message: `model ${q(subject)} (${from}) is an approved version${model.approvals.length ? `, approved on ${options.asOf}` : ''}` }));
+    else out.push(check({ id: `model.${subject}`, kind: 'model', gate: null, subject, status: 'pass', message: `model ${q(subject)} (${from}) is an approved version${model.approvals.length ? `, with an approval valid on ${options.asOf}` : ''}` }));
   }
   return out;
 }
@@ -351,7 +351,7 @@ function promptChecks(ir: IrProgram, uc: IrUseCase, inputs: GateInputs, options:
     else if (!uc.prompts.includes(name)) fail(`prompt ${q(name)} (${from}) is not pinned by use case ${q(uc.name)}`);
     else if (!prompt.approved_versions.includes(version)) fail(`version ${q(version)} of prompt ${q(name)} (${from}) is not approved (approved: ${prompt.approved_versions.map(q).join(', ')})`);
     else if (!approvalsOf(ir, 'prompt', name, options.asOf).met) fail(`prompt ${q(name)} has no approval valid on ${options.asOf}`);
-    else out.push(check({ id: `prompt.${subject}`, kind: 'prompt', gate: null, subject, status: 'pass', message: `prompt ${q(subject)} (${from}) is an approved version, approved on ${options.asOf}` }));
+    else out.push(check({ id: `prompt.${subject}`, kind: 'prompt', gate: null, subject, status: 'pass', message: `prompt ${q(subject)} (${from}) is an approved version, with an approval valid on ${options.asOf}` }));
   }
   return out;
 }
