@@ -250,10 +250,10 @@ describe('reading results', () => {
   it('names the line of a bad JSON Lines record', () => {
     expect(error(readFileSync(join(FIXTURES, 'bad-line.jsonl')), 'jsonl')).toBe("line 3, column 11: not JSON: Expected ',' or '}' after property value");
     expect(error('{"scores": {"a": 1}}\n\n[1]\n', 'jsonl')).toBe('line 3: expected one JSON object per line, got an array');
-    expect(error('{"scores": {"a": 1}}\n{"score": 1}\n', 'jsonl')).toBe('line 2, field `score`: unknown field; a record has `id`, `scores`, `pass`, `error`, `provider`, `prompt_sha256`');
-    expect(error('{"scores": {"a": -0.1}}\n', 'jsonl')).toBe('line 1, field `scores`.a: expected a score from 0 to 1, got -0.1');
-    expect(error('{"pass": "yes"}\n', 'jsonl')).toBe('line 1, field `pass`: expected a boolean, got a string');
-    expect(error('{"prompt_sha256": "abc"}\n', 'jsonl')).toBe('line 1, field `prompt_sha256`: expected 64 lowercase hex digits');
+    expect(error('{"scores": {"a": 1}}\n{"score": 1}\n', 'jsonl')).toBe('line 2, $.score: unknown field; a record has `id`, `scores`, `pass`, `error`, `provider`, `prompt_sha256`');
+    expect(error('{"scores": {"a": -0.1}}\n', 'jsonl')).toBe('line 1, $.scores.a: expected a score from 0 to 1, got -0.1');
+    expect(error('{"pass": "yes"}\n', 'jsonl')).toBe('line 1, $.pass: expected a boolean, got a string');
+    expect(error('{"prompt_sha256": "abc"}\n', 'jsonl')).toBe('line 1, $.prompt_sha256: expected 64 lowercase hex digits');
     expect(error(Buffer.from([0xff, 0xfe, 0x7b]), 'jsonl')).toBe('the file: not UTF-8 text');
   });
 });

@@ -231,21 +231,21 @@ function readJsonl(text: string, sha: string): EvalResults {
     const at = `line ${n}`;
     if (!isRecord(value)) throw new Malformed(at, `expected one JSON object per line, got ${kindOf(value)}`);
     for (const k of Object.keys(value)) {
-      if (!(JSONL_KEYS as readonly string[]).includes(k)) throw new Malformed(`${at}, field \`${k}\``, `unknown field; a record has ${JSONL_KEYS.map((x) => `\`${x}\``).join(', ')}`);
+      if (!(JSONL_KEYS as readonly string[]).includes(k)) throw new Malformed(key(`${at}, $`, k), `unknown field; a record has ${JSONL_KEYS.map((x) => `\`${x}\``).join(', ')}`);
     }
     const id = own(value, 'id');
-    if (id !== undefined && typeof id !== 'string') throw new Malformed(`${at}, field \`id\``, `expected a string, got ${kindOf(id)}`);
-    const scores = own(value, 'scores') === undefined ? new Map<string, number>() : scoresOf(value.scores, `${at}, field \`scores\``);
+    if (id !== undefined && typeof id !== 'string') throw new Malformed(`${at}, $.id`, `expected a string, got ${kindOf(id)}`);
+    const scores = own(value, 'scores') === undefined ? new Map<string, number>() : scoresOf(value.scores, `${at}, $.scores`);
     const error = own(value, 'error');
-    if (error !== undefined && error !== null && typeof error !== 'string') throw new Malformed(`${at}, field \`error\``, `expected a string or null, got ${kindOf(error)}`);
+    if (error !== undefined && error !== null && typeof error !== 'string') throw new Malformed(`${at}, $.error`, `expected a string or null, got ${kindOf(error)}`);
     const errored = typeof error === 'string' && error !== '';
     const pass = own(value, 'pass');
-    if (pass !== undefined && typeof pass !== 'boolean') throw new Malformed(`${at}, field \`pass\``, `expected a boolean, got ${kindOf(pass)}`);
+    if (pass !== undefined && typeof pass !== 'boolean') throw new Malformed(`${at}, $.pass`, `expected a boolean, got ${kindOf(pass)}`);
     const provider = own(value, 'provider');
-    if (provider !== undefined && provider !== null && typeof provider !== 'string') throw new Malformed(`${at}, field \`provider\``, `expected a string, got ${kindOf(provider)}`);
+    if (provider !== undefined && provider !== null && typeof provider !== 'string') throw new Malformed(`${at}, $.provider`, `expected a string, got ${kindOf(provider)}`);
     const promptSha = own(value, 'prompt_sha256');
     if (promptSha !== undefined && promptSha !== null) {
-      if (typeof promptSha !== 'string' || !/^[0-9a-f]{64}$/.test(promptSha)) throw new Malformed(`${at}, field \`prompt_sha256\``, 'expected 64 lowercase hex digits');
+      if (typeof promptSha !== 'string' || !/^[0-9a-f]{64}$/.test(promptSha)) throw new Malformed(`${at}, $.prompt_sha256`, 'expected 64 lowercase hex digits');
       if (!prompts.has(promptSha)) prompts.set(promptSha, `sha256 ${promptSha.slice(0, 12)}`);
     }
     cases.push({

@@ -75,7 +75,7 @@ function readBounded(path: string, max: number): Buffer {
 function readResultsFile(path: string, max: number): LabelledResults {
   const bytes = readBounded(path, max);
   const parsed = readResults(bytes, path.toLowerCase().endsWith('.jsonl') ? 'jsonl' : 'promptfoo');
-  if (!parsed.ok) badInput(`\`${printable(path)}\`, ${parsed.error.where}: ${parsed.error.message}`);
+  if (!parsed.ok) badInput(`\`${printable(path)}\`, ${printable(parsed.error.where)}: ${printable(parsed.error.message)}`);
   return { path, results: parsed.results };
 }
 
