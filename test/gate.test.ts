@@ -6,7 +6,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/cli/exitCodes.js';
 import { EXPLAIN_CHECK_DATE } from '../src/explain/loadExplainProgram.js';
-import { cmp, evaluateGate, fromNumber, metricMean, modelOfProvider, readResults, toDecimal, toFraction, type GateReport, type LabelledResults } from '../src/gate/index.js';
+import { cmp, evaluateGate, fromNumber, metricMean, modelOfProvider, readResults, renderAnnotations, renderJson, renderJunit, renderTable, toDecimal, toFraction, type GateReport, type LabelledResults } from '../src/gate/index.js';
 import type { IrProgram } from '../src/ir/types.js';
 import { compileFiles } from '../src/project/compile.js';
 import { REPO_ROOT } from './helpers/repo.js';
@@ -255,6 +255,32 @@ describe('reading results', () => {
     expect(error('{"pass": "yes"}\n', 'jsonl')).toBe('line 1, $.pass: expected a boolean, got a string');
     expect(error('{"prompt_sha256": "abc"}\n', 'jsonl')).toBe('line 1, $.prompt_sha256: expected 64 lowercase hex digits');
     expect(error(Buffer.from([0xff, 0xfe, 0x7b]), 'jsonl')).toBe('the file: not UTF-8 text');
+  });
+});
+
+describe('renderers and hostile text', () => {
+  const hostile = 'evil\n::error::forged %0A <x a="1"> & \u0001 \u2028';
+  const report = faq(GOOD.map((r) => ({ ...r, provider: hostile })), { models: [] });
+
+  it('keeps each annotation on one line, with GitHub escapes', () => {
+    const text = renderAnnotations(report, { file: 'a,b:c.gov', line: 3 });
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^::error file=a%2Cb%3Ac\.gov,line=3,title=govc gate%3A model\.provider\.evil%0A%3A%3Aerror%3A%3Aforged %250A/);
+    expect(lines[0]).toContain('::the results come from provider `evil%0A::error::forged %250A');
+  });
+
+  it('writes JUnit XML that stays well-formed', () => {
+    const xml = renderJunit(report);
+    expect(XMLValidator.validate(xml)).toBe(true);
+    expect(xml).toContain('&lt;x a=&quot;1&quot;&gt; &amp; \uFFFD');
+  });
+
+  it('shows invisible characters escaped in the table, and JSON round-trips', () => {
+    const table = renderTable(report);
+    expect(table).not.toContain('\u0001');
+    expect(table).not.toContain('\u2028');
+    expect((JSON.parse(renderJson(report)) as GateReport).checks[1]!.subject).toBe(hostile);
   });
 });
 
