@@ -42,8 +42,9 @@ describe('govc gate on a real promptfoo eval', () => {
     const dir = join(WORK, 'eval');
     cpSync(join(FIXTURES, 'promptfoo'), dir, { recursive: true });
     const out = join(dir, 'results.json');
+    const outLines = join(dir, 'results.jsonl');
     const command = [...NO_NETWORK, nodeForPromptfoo(), PROMPTFOO, 'eval'];
-    const pf = spawnSync(command[0]!, [...command.slice(1), '-c', 'promptfooconfig.yaml', '-o', out, '--no-cache', '--no-write', '--no-table', '--no-progress-bar'], {
+    const pf = spawnSync(command[0]!, [...command.slice(1), '-c', 'promptfooconfig.yaml', '-o', out, outLines, '--no-cache', '--no-write', '--no-table', '--no-progress-bar'], {
       cwd: dir,
       encoding: 'utf8',
       timeout: 120_000,
@@ -76,5 +77,16 @@ describe('govc gate on a real promptfoo eval', () => {
     const evidence = report.evidence.find((e) => e.role === 'results')!;
     expect(evidence).toMatchObject({ format: 'promptfoo-v3', cases: 4, errored: 1, eval_id: expect.stringMatching(/^eval-/) });
     expect(evidence.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    // promptfoo's JSON Lines output of the same run gives the same metrics; it lists no prompt template, so the
+    // release's prompt version is stated with --prompt.
+    const lines = spawnSync(process.execPath, [CLI, 'gate', 'support', join(FIXTURES, 'program'), '--results', outLines, '--baseline', join(FIXTURES, 'baseline.jsonl'), '--red-team', join(FIXTURES, 'redteam.jsonl'), '--prompt', 'support_system@v7', '--as-of', '2026-12-01', '--format', 'json'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(lines.status, lines.stderr).toBe(EXIT.gateDenied);
+    const fromLines = JSON.parse(lines.stdout) as GateReport;
+    expect(fromLines.checks.map((c) => [c.id, c.status, c.value?.exact ?? null])).toEqual(report.checks.map((c) => [c.id, c.status, c.value?.exact ?? null]));
+    expect(fromLines.evidence[0]).toMatchObject({ format: 'promptfoo-jsonl', eval_id: null, cases: 4, errored: 1 });
   });
 });

@@ -232,6 +232,16 @@ describe('reading results', () => {
     }
   });
 
+  it("reads promptfoo's own JSON Lines output (`-o results.jsonl`), which lists no prompt templates", () => {
+    const r = fixture('promptfoo.jsonl').results;
+    expect(r.format).toBe('promptfoo-jsonl');
+    expect(r.evalId).toBeNull();
+    expect(r.cases.map((c) => [c.errored, c.pass, Object.fromEntries(c.scores)])).toEqual(fixture('promptfoo-v3.json').results.cases.map((c) => [c.errored, c.pass, Object.fromEntries(c.scores)]));
+    expect(r.prompts).toEqual([]);
+    expect(error('{"success": true, "namedScores": {"a": 1}}\n{"success": true, "namedScores": {"a": "x"}}\n', 'jsonl')).toBe('line 2, $.namedScores.a: expected a score (a number from 0 to 1), got a string');
+    expect(error('{"success": true}\n[]\n', 'jsonl')).toBe('line 2, $: expected a result object, got an array');
+  });
+
   it('names the line and column of a JSON syntax error', () => {
     expect(error(readFileSync(join(FIXTURES, 'syntax-error.json')), 'promptfoo')).toBe('line 6, column 24: not JSON: Expected double-quoted property name');
     expect(error('{"evalId": "x", "results": {', 'promptfoo')).toMatch(/^line 1, column 29: not JSON/);

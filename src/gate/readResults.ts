@@ -22,7 +22,7 @@ export interface EvalCase {
   readonly provider: string | null;
 }
 
-export type ResultsFormat = 'promptfoo-v3' | 'promptfoo-v2' | 'jsonl';
+export type ResultsFormat = 'promptfoo-v3' | 'promptfoo-v2' | 'promptfoo-jsonl' | 'jsonl';
 
 export interface EvalResults {
   readonly format: ResultsFormat;
@@ -139,6 +139,37 @@ function promptsOf(texts: Map<string, string>): EvalResults['prompts'] {
   return sortedDistinct(texts.keys()).map((sha) => ({ sha256: sha, label: texts.get(sha)! }));
 }
 
+/** One promptfoo result (an entry of `results.results`, or a line of promptfoo's own JSON Lines output). */
+function promptfooCase(row: unknown, where: string, fallbackId: string): EvalCase {
+  if (!isRecord(row)) throw new Malformed(where, `expected a result object, got ${kindOf(row)}`);
+  const id = own(row, 'id');
+  const success = own(row, 'success');
+  if (typeof success !== 'boolean') throw new Malformed(`${where}.success`, `expected a boolean, got ${kindOf(success)}`);
+  const failureReason = own(row, 'failureReason');
+  if (failureReason !== undefined && (typeof failureReason !== 'number' || ![0, 1, 2].includes(failureReason))) {
+    throw new Malformed(`${where}.failureReason`, `expected 0, 1 or 2, got ${typeof failureReason === 'number' ? failureReason : kindOf(failureReason)}`);
+  }
+  const error = own(row, 'error');
+  if (error !== undefined && error !== null && typeof error !== 'string') throw new Malformed(`${where}.error`, `expected a string or null, got ${kindOf(error)}`);
+  const errorText = typeof error === 'string' && error !== '' ? error : null;
+  // Without failureReason (older files), an unsuccessful case with an error message errored.
+  const errored = failureReason === undefined ? errorText !== null && !success : failureReason === PROMPTFOO_FAILURE_ERROR;
+  let scores = new Map<string, number>();
+  const named = own(row, 'namedScores');
+  if (named !== undefined && named !== null) scores = scoresOf(named, `${where}.namedScores`);
+  const provider = own(row, 'provider');
+  let providerId: string | null = null;
+  if (provider !== undefined && provider !== null) {
+    if (typeof provider === 'string') providerId = provider;
+    else if (isRecord(provider)) {
+      const pid = own(provider, 'id');
+      if (typeof pid !== 'string') throw new Malformed(`${where}.provider.id`, `expected a string, got ${kindOf(pid)}`);
+      providerId = pid;
+    } else throw new Malformed(`${where}.provider`, `expected a provider object, got ${kindOf(provider)}`);
+  }
+  return { id: typeof id === 'string' && id !== '' ? id : fallbackId, scores, pass: success && !errored, errored, error: errored ? (errorText ?? 'error') : errorText, provider: providerId };
+}
+
 /** promptfoo's output file: `{evalId, results: {version: 3 | 2, results: [...], prompts?: [...]}, ...}`. */
 function readPromptfoo(value: unknown, sha: string): EvalResults {
   if (!isRecord(value)) throw new Malformed('$', `expected promptfoo's output file (an object with \`results\`), got ${kindOf(value)}`);
@@ -178,36 +209,7 @@ function readPromptfoo(value: unknown, sha: string): EvalResults {
     if (!Array.isArray(listed)) throw new Malformed(listedAt, `expected an array of prompts, got ${kindOf(listed)}`);
     listed.forEach((p, i) => notePrompt(p, `${listedAt}[${i}]`));
   }
-  const cases = rows.map((row, i): EvalCase => {
-    const where = `$.results.results[${i}]`;
-    if (!isRecord(row)) throw new Malformed(where, `expected a result object, got ${kindOf(row)}`);
-    const id = own(row, 'id');
-    const success = own(row, 'success');
-    if (typeof success !== 'boolean') throw new Malformed(`${where}.success`, `expected a boolean, got ${kindOf(success)}`);
-    const failureReason = own(row, 'failureReason');
-    if (failureReason !== undefined && (typeof failureReason !== 'number' || ![0, 1, 2].includes(failureReason))) {
-      throw new Malformed(`${where}.failureReason`, `expected 0, 1 or 2, got ${typeof failureReason === 'number' ? failureReason : kindOf(failureReason)}`);
-    }
-    const error = own(row, 'error');
-    if (error !== undefined && error !== null && typeof error !== 'string') throw new Malformed(`${where}.error`, `expected a string or null, got ${kindOf(error)}`);
-    const errorText = typeof error === 'string' && error !== '' ? error : null;
-    // Without failureReason (older files), an unsuccessful case with an error message errored.
-    const errored = failureReason === undefined ? errorText !== null && !success : failureReason === PROMPTFOO_FAILURE_ERROR;
-    let scores = new Map<string, number>();
-    const named = own(row, 'namedScores');
-    if (named !== undefined && named !== null) scores = scoresOf(named, `${where}.namedScores`);
-    const provider = own(row, 'provider');
-    let providerId: string | null = null;
-    if (provider !== undefined && provider !== null) {
-      if (typeof provider === 'string') providerId = provider;
-      else if (isRecord(provider)) {
-        const pid = own(provider, 'id');
-        if (typeof pid !== 'string') throw new Malformed(`${where}.provider.id`, `expected a string, got ${kindOf(pid)}`);
-        providerId = pid;
-      } else throw new Malformed(`${where}.provider`, `expected a provider object, got ${kindOf(provider)}`);
-    }
-    return { id: typeof id === 'string' && id !== '' ? id : `#${i + 1}`, scores, pass: success && !errored, errored, error: errored ? (errorText ?? 'error') : errorText, provider: providerId };
-  });
+  const cases = rows.map((row, i) => promptfooCase(row, `$.results.results[${i}]`, `#${i + 1}`));
   return {
     format: version === 3 ? 'promptfoo-v3' : 'promptfoo-v2',
     sha256: sha,
@@ -218,17 +220,27 @@ function readPromptfoo(value: unknown, sha: string): EvalResults {
   };
 }
 
-/** govc's generic JSON Lines: one JSON object per line (blank lines skipped), fields as JSONL_KEYS. */
+/**
+ * JSON Lines: govc's generic records (fields as JSONL_KEYS), or promptfoo's own JSON Lines output when the first
+ * record has promptfoo's `success`. One JSON object per line; blank lines are skipped.
+ */
 function readJsonl(text: string, sha: string): EvalResults {
   const cases: EvalCase[] = [];
   const prompts = new Map<string, string>();
   const lines = text.split('\n');
+  let promptfooLines: boolean | undefined;
   lines.forEach((rawLine, i) => {
     const n = i + 1;
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (line.trim() === '') return;
     const value = parseJson(line, n);
     const at = `line ${n}`;
+    // promptfoo's own JSON Lines output (`-o results.jsonl`): one of its results per line, known by `success`.
+    promptfooLines ??= isRecord(value) && Object.prototype.hasOwnProperty.call(value, 'success');
+    if (promptfooLines) {
+      cases.push(promptfooCase(value, `${at}, $`, at));
+      return;
+    }
     if (!isRecord(value)) throw new Malformed(at, `expected one JSON object per line, got ${kindOf(value)}`);
     for (const k of Object.keys(value)) {
       if (!(JSONL_KEYS as readonly string[]).includes(k)) throw new Malformed(key(`${at}, $`, k), `unknown field; a record has ${JSONL_KEYS.map((x) => `\`${x}\``).join(', ')}`);
@@ -258,7 +270,7 @@ function readJsonl(text: string, sha: string): EvalResults {
     });
   });
   return {
-    format: 'jsonl',
+    format: promptfooLines ? 'promptfoo-jsonl' : 'jsonl',
     sha256: sha,
     evalId: null,
     cases,
