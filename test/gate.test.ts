@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../src/cli/exitCodes.js';
@@ -265,6 +266,23 @@ describe('reading results', () => {
     expect(error('{"pass": "yes"}\n', 'jsonl')).toBe('line 1, $.pass: expected a boolean, got a string');
     expect(error('{"prompt_sha256": "abc"}\n', 'jsonl')).toBe('line 1, $.prompt_sha256: expected 64 lowercase hex digits');
     expect(error(Buffer.from([0xff, 0xfe, 0x7b]), 'jsonl')).toBe('the file: not UTF-8 text');
+  });
+});
+
+describe('reading never throws', () => {
+  it('gives cases or an error for any bytes and any JSON, in both formats', () => {
+    const anyJson = fc.jsonValue().map((v) => JSON.stringify(v));
+    const promptfooish = fc.record({ evalId: fc.option(fc.string()), results: fc.record({ version: fc.constantFrom(2, 3, 4), results: fc.array(fc.dictionary(fc.constantFrom('success', 'namedScores', 'failureReason', 'error', 'provider', 'id'), fc.jsonValue())) }) }).map((v) => JSON.stringify(v));
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), fc.oneof(anyJson, promptfooish).map((t) => Buffer.from(t)), fc.array(anyJson).map((ls) => Buffer.from(ls.join('\n')))), (bytes) => {
+        for (const format of ['promptfoo', 'jsonl'] as const) {
+          const r = readResults(bytes, format);
+          if (r.ok) for (const c of r.results.cases) for (const v of c.scores.values()) expect(v >= 0 && v <= 1).toBe(true);
+          else expect(r.error.where.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
