@@ -87,4 +87,20 @@ if [[ ! -x /usr/bin/chromium || ! -e $DEJAVU ]]; then
   [[ -x /usr/bin/chromium ]] || die "chromium still not at /usr/bin/chromium after apt-get install"
 fi
 log "chromium ready: /usr/bin/chromium ($(/usr/bin/chromium --version 2>/dev/null | head -n1))"
+
+# (e) promptfoo 0.123.1 for govc gate's tests (test/gate-promptfoo.test.ts runs a real `promptfoo eval`, offline).
+# Installed with `npm ci` from the committed scripts/promptfoo lock into the git-ignored .tools/promptfoo, again only
+# when the lock changed; promptfoo needs Node >= 22.22, so the lock also pins a Node 22 binary (linux-x64).
+PF_SRC="$REPO_ROOT/scripts/promptfoo"
+PF_DIR="$REPO_ROOT/.tools/promptfoo"
+PF_STAMP="$PF_DIR/.lock.sha256"
+pf_want="$(cat "$PF_SRC/package.json" "$PF_SRC/package-lock.json" | sha256sum | cut -d' ' -f1)"
+if [[ "$(cat "$PF_STAMP" 2>/dev/null)" != "$pf_want" || ! -e "$PF_DIR/node_modules/promptfoo/package.json" ]]; then
+  log "installing promptfoo (npm ci into $PF_DIR)..."
+  mkdir -p "$PF_DIR"
+  cp "$PF_SRC/package.json" "$PF_SRC/package-lock.json" "$PF_DIR/"
+  (cd "$PF_DIR" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci in $PF_DIR failed"
+  echo "$pf_want" >"$PF_STAMP"
+fi
+log "promptfoo ready: $PF_DIR/node_modules/promptfoo ($(node -p "require('$PF_DIR/node_modules/promptfoo/package.json').version"))"
 log "done"

@@ -17,6 +17,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** Repeatable options: each use appends its value. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 const program = new Command();
 program
   .name('govc')
@@ -192,6 +197,30 @@ program
   .action(async (spec: string, opts) => {
     const { runServe } = await import('./commands/serve.js');
     process.exitCode = await runServe(spec, opts);
+  });
+
+program
+  .command('gate')
+  .description('judge a release of a use case: eval results against its eval gates (thresholds, regression from a baseline), the approved model and prompt versions, its approvals on the date, its red-team suite (exit 0 pass, 2 failed, 5 bad results file; docs/gate.md)')
+  .argument('<use-case>', 'the use case whose release is judged')
+  .argument('[program]', 'the program: a folder of .gov files, a .gov file, or a built ir.json (default: the current folder)')
+  .option('--results <[gate=]file>', "eval results: promptfoo's output file (.json) or govc's JSON Lines (.jsonl); GATE=FILE for one eval gate (repeatable)", collect, [])
+  .option('--baseline <[gate=]file>', 'the baseline results a regression is measured from, same formats (repeatable)', collect, [])
+  .option('--red-team <file>', "the results of the use case's red-team suite, same formats")
+  .option('--model <name@version>', 'a model version the release ships (repeatable; default: read from the results\' provider ids)', collect, [])
+  .option('--prompt <name@version>', 'a prompt version the release ships (repeatable; default: the prompts in the results whose sha256 is a governed prompt\'s)', collect, [])
+  .addOption(new Option('--as-of <date>', 'the release date approvals are judged on (YYYY-MM-DD); default: today (UTC)'))
+  .addOption(new Option('--format <format>', 'report format on standard output').choices(['table', 'json']).default('table'))
+  .option('--junit <file>', 'also write the report as JUnit XML to this file')
+  .option('--max-input-bytes <n>', `refuse results files larger than this (default ${64 * 1024 * 1024})`)
+  .addOption(root)
+  .addHelpText(
+    'after',
+    '\nExamples:\n  govc gate support_assistant examples/acme-support --results out/promptfoo.json --baseline out/baseline.json --red-team out/redteam.json\n  govc gate support_assistant policies --results support_quality=eval.json --model gpt-4.1@2025-04-14 --prompt support_system@v7 --junit gate.xml\n\nIn GitHub Actions (GITHUB_ACTIONS=true) failed checks are also written as ::error annotations.',
+  )
+  .action(async (useCase: string, programPath: string | undefined, opts) => {
+    const { runGate } = await import('./commands/gate.js');
+    process.exitCode = runGate(useCase, programPath, opts);
   });
 
 try {
