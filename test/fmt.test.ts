@@ -9,7 +9,7 @@ import { programShape } from '../src/format/programShape.js';
 import { parse } from '../src/syntax/parse.js';
 import { GovLexer } from '../src/syntax/tokens.js';
 import { govFilesIn } from '../src/project/loadProgram.js';
-// @ts-expect-error bench/generate.mjs is plain JavaScript without declarations
+// @ts-ignore bench/generate.mjs is plain JavaScript without declarations (tests are not type-checked by tsc)
 import { generateProgram } from '../bench/generate.mjs';
 import { REPO_ROOT } from './helpers/repo.js';
 
@@ -105,6 +105,22 @@ describe('govc fmt keeps what it must', () => {
   });
 });
 
+describe('parse() sets comments aside', () => {
+  it('returns each comment with its span; the syntax tree is the one of the text without them', () => {
+    const text = '# head\nperson p { // after the brace\n  email "p@x.example" # end\n}\n';
+    const parsed = parse({ path: 'p.gov', text });
+    expect(parsed.diagnostics).toEqual([]);
+    expect(parsed.comments.map((c) => [c.text, text.slice(c.span.start, c.span.end)])).toEqual([
+      ['# head', '# head'],
+      ['// after the brace', '// after the brace'],
+      ['# end', '# end'],
+    ]);
+    const bare = 'person p {\n  email "p@x.example"\n}\n';
+    const strip = (t: string) => JSON.stringify(parse({ path: 'p.gov', text: t }).file, (k, v: unknown) => (k === 'source' || k === 'span' || k === 'keySpan' ? undefined : v));
+    expect(strip(text)).toBe(strip(bare));
+  });
+});
+
 describe('govc fmt refuses what does not parse', () => {
   const bad: Array<[string, string]> = [
     ['use_case {\n', 'GOV1001'],
@@ -145,7 +161,10 @@ describe('govc fmt keeps the shipped programs formatted', () => {
 });
 
 describe('govc fmt properties', () => {
-  /** The file's tokens and comments with each gap replaced by other whitespace (a line break stays a line break: comments need it). */
+  /**
+   * The file's tokens and comments with each gap replaced by other whitespace; a gap that held line breaks keeps
+   * them (a comment ends at its line end) and gets other spaces, one that held none may get line breaks.
+   */
   function relayout(text: string, pick: (i: number) => string): string {
     const lexed = GovLexer.tokenize(text);
     const items = [...lexed.tokens, ...(lexed.groups['comments'] ?? [])].sort((a, b) => a.startOffset - b.startOffset);
@@ -154,7 +173,7 @@ describe('govc fmt properties', () => {
     items.forEach((t, i) => {
       const gap = text.slice(end, t.startOffset);
       const lines = gap.split('\n').length - 1;
-      out += i === 0 ? '' : lines > 0 ? '\n'.repeat(lines) + pick(i).replace(/\n/g, '') : pick(i).replace(/\n/g, '') || ' ';
+      out += i === 0 ? '' : lines > 0 ? '\n'.repeat(lines) + pick(i).replace(/\n/g, '') : pick(i);
       out += t.image;
       end = t.startOffset + t.image.length;
     });
@@ -164,7 +183,7 @@ describe('govc fmt properties', () => {
   it('formatting a re-spaced example gives the same program, and is idempotent', () => {
     const texts = shippedFiles().map((f) => readFileSync(f, 'utf8'));
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.array(fc.constantFrom(' ', '  ', '\t', '   \t'), { minLength: 1, maxLength: 40 }), (which, spaces) => {
+      fc.property(fc.integer({ min: 0, max: texts.length - 1 }), fc.array(fc.constantFrom(' ', '  ', '\t', '   \t', ' ', ' ', ' ', '\n', '\n\n  ', '\r\n'), { minLength: 1, maxLength: 40 }), (which, spaces) => {
         const text = relayout(texts[which]!, (i) => spaces[i % spaces.length]!);
         const out = format(text);
         expect(shape(out)).toBe(shape(texts[which]!));
