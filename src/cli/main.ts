@@ -223,6 +223,20 @@ program
     process.exitCode = runGate(useCase, programPath, opts);
   });
 
+program
+  .command('fmt')
+  .description('lay out .gov files in the one canonical format; print one file, or list the files that would change')
+  .argument('[paths...]', '.gov files or folders of them (default: the current folder)')
+  .option('--write', 'rewrite the files that would change, in place')
+  .option('--check', 'list the files that would change and exit 7 if there are any (for CI)')
+  .option('--diff', 'print a unified diff of each file that would change')
+  .addOption(color)
+  .addHelpText('after', '\nExamples:\n  govc fmt examples/acme-support/use_cases.gov\n  govc fmt --write policies\n  govc fmt --check --diff .')
+  .action(async (paths: string[], opts) => {
+    const { runFmt } = await import('./commands/fmt.js');
+    process.exitCode = runFmt(paths, opts);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -1,0 +1,2 @@
+export { formatSource, type FormatFailed, type FormatOk, type FormatResult } from './formatSource.js';
+export { unifiedDiff } from './unifiedDiff.js';
