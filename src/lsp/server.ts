@@ -78,9 +78,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let roots: string[] = [];
   /** Analyses by program folder; dropped when any open document changes, made again on demand. */
   const analyses = new Map<string, Analysis>();
+  /** The last analysis of each program, kept across edits: completion offers names without checking per keystroke. */
+  const lastAnalyses = new Map<string, Analysis>();
   /** URIs each program last published diagnostics for, so a fixed file's diagnostics are cleared. */
   const published = new Map<string, Set<string>>();
-  const timers = new Map<string, NodeJS.Timeout>();
   const asOf = (): string => options.asOf ?? new Date().toISOString().slice(0, 10);
 
   const pathOfUri = (uri: string): string | undefined => {
@@ -113,6 +114,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const program = loadOpenProgram(folder, root, overlay());
       const a = (options.analyse ?? analyse)(program, asOf(), root);
       analyses.set(folder, a);
+      lastAnalyses.set(folder, a);
       return a;
     } catch (err) {
       return { error: err instanceof Error ? err.message : String(err) };
@@ -159,7 +161,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   };
   const publishNow = (folder: string, trigger: string | undefined): void => {
-    analyses.delete(folder);
     const a = analysisFor(folder);
     const byUri = new Map<string, LspDiagnostic[]>();
     if ('error' in a) {
@@ -186,29 +187,48 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     for (const [uri, diagnostics] of byUri) void connection.sendDiagnostics({ uri, diagnostics });
   };
 
+  /**
+   * The program a file is checked in: its folder's, unless that folder declares no `org` (a folder of shared files)
+   * and a program already open imports the file; then that program's, so its names resolve and its diagnostics
+   * are the ones shown.
+   */
+  const ownerFolderOf = (path: string): string => {
+    const own = folderOf(path);
+    const a = analysisFor(own);
+    if ('error' in a || a.model.org !== undefined) return own;
+    for (const f of [...published.keys()].sort()) {
+      if (f === own) continue;
+      const b = analysisFor(f);
+      if (!('error' in b) && b.model.org !== undefined && [...b.program.pathOf.values()].includes(path)) return f;
+    }
+    return own;
+  };
+
+  const pending = new Map<string, string>(); // path -> uri edited since the last check
+  let timer: NodeJS.Timeout | undefined;
   const schedule = (uri: string): void => {
     const path = pathOfUri(uri);
     if (path === undefined || !path.endsWith('.gov')) return;
-    // Any edit may change any program that imports the file: forget them all; the edited one is checked again.
+    // Any edit may change any program that reads the file: forget every analysis now, check once typing pauses.
     analyses.clear();
-    const folder = folderOf(path);
-    const folders = new Set([folder, ...[...published.keys()].filter((f) => f !== folder)]);
-    for (const f of folders) {
-      clearTimeout(timers.get(f));
-      const only = f === folder;
-      // Programs other than the edited one are re-published only if they read the file.
-      timers.set(
-        f,
-        setTimeout(() => {
-          timers.delete(f);
-          if (!only) {
-            const a = analysisFor(f);
-            if ('error' in a || ![...a.program.pathOf.values()].includes(path)) return;
-          }
-          publish(f, only ? uri : undefined);
-        }, debounceMs),
-      );
-    }
+    pending.set(path, uri);
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      const edited = new Map(pending);
+      pending.clear();
+      const todo = new Map<string, string | undefined>(); // folder -> the uri that triggered it
+      for (const [p, u] of edited) {
+        const owner = ownerFolderOf(p);
+        todo.set(owner, owner === folderOf(p) ? u : undefined);
+      }
+      for (const f of published.keys()) {
+        if (todo.has(f)) continue;
+        const a = analysisFor(f);
+        if ('error' in a || [...edited.keys()].some((p) => [...a.program.pathOf.values()].includes(p))) todo.set(f, undefined);
+      }
+      for (const [f, u] of todo) publish(f, u);
+    }, debounceMs);
   };
 
   /** The analysis, source and offset at a document position; undefined when the document is not in a program. */
@@ -216,7 +236,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const path = pathOfUri(uri);
     const doc = documents.get(uri);
     if (path === undefined || doc === undefined) return undefined;
-    const a = analysisFor(folderOf(path));
+    const a = analysisFor(ownerFolderOf(path));
     if ('error' in a) return undefined;
     const source = [...a.program.pathOf.entries()].find(([, p]) => p === path)?.[0];
     if (source === undefined) return undefined;
@@ -278,7 +298,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const path = pathOfUri(p.textDocument.uri);
     if (doc === undefined || path === undefined) return [];
     // Names come from the last check of the program (the line being typed need not parse).
-    const a = analyses.get(folderOf(path)) ?? analysisFor(folderOf(path));
+    const a = lastAnalyses.get(folderOf(path)) ?? analysisFor(ownerFolderOf(path));
     const names = 'error' in a ? [] : a.declarations.map((d) => ({ kind: d.kind, name: d.name }));
     return completionsAt(doc.getText(), doc.offsetAt(p.position), names).map((c) => ({
       label: c.label,
