@@ -188,7 +188,7 @@ afterAll(() => {
 });
 
 describe('govc lsp (a real client over stdio)', () => {
-  it('publishes the whole program\'s diagnostics per file, with code, link, severity, help and a related location', async () => {
+  it('publishes the whole program\'s diagnostics per file, with code, link, severity and help', async () => {
     open(uri('prog', 'use_cases.gov'), USE_CASES);
     await waitForDiagnostics((m) => m.has(uri('prog', 'use_cases.gov')) && m.has(uri('shared', 'vendors.gov')), 'diagnostics of use_cases.gov and vendors.gov');
     expect(codes(uri('prog', 'use_cases.gov')).sort()).toEqual(['GOV2001', 'GOV2061']);
@@ -215,8 +215,13 @@ describe('govc lsp (a real client over stdio)', () => {
     const tier = latest.get(u)!.diagnostics.find((d) => d.message.includes('minimall'))!;
     expect(tier.code).toBe('GOV2001');
     expect(tier.message).toContain('did you mean `minimal`?');
+    // A duplicate across files: the diagnostic points at this file, its related information at the first one.
+    change(u, USE_CASES + '\nperson dana {\n  email "dana2@acme.example"\n}\n');
+    await waitForDiagnostics((m) => (m.get(u)?.diagnostics ?? []).some((d) => d.code === 'GOV2002'), 'the duplicate person');
+    const dup = latest.get(u)!.diagnostics.find((d) => d.code === 'GOV2002')!;
+    expect(dup.relatedInformation).toEqual([{ location: { uri: uri('prog', 'org.gov'), range: { start: { line: 7, character: 7 }, end: { line: 7, character: 11 } } }, message: 'first declared here' }]);
     change(u, USE_CASES);
-    await waitForDiagnostics((m) => !(m.get(u)?.diagnostics ?? []).some((d) => d.message.includes('minimall')), 'the unknown tier to go');
+    await waitForDiagnostics((m) => !(m.get(u)?.diagnostics ?? []).some((d) => d.message.includes('minimall') || d.code === 'GOV2002'), 'the unknown tier and the duplicate to go');
     expect(codes(u).sort()).toEqual(['GOV2001', 'GOV2061']);
   });
 
