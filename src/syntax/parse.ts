@@ -4,15 +4,23 @@ import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { Source, Span } from '../source/Source.js';
 import { CstToAst } from './cstToAst.js';
 import { sharedParser } from './parser.js';
-import { countTokensUpTo, GovLexer, retypeKeywords, StringLiteral } from './tokens.js';
+import { COMMENT_GROUP, countTokensUpTo, GovLexer, retypeKeywords, StringLiteral } from './tokens.js';
 
 /** Hostile-input bounds (cf. graphql-js maxTokens): beyond these a file is refused, not parsed. */
 export const MAX_TOKENS_PER_FILE = 500_000;
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
+/** A `#` or `//` comment as written, up to (not including) the end of its line. */
+export interface SourceComment {
+  readonly text: string;
+  readonly span: Span;
+}
+
 export interface ParseResult {
   readonly file: FileNode;
   readonly diagnostics: readonly Diagnostic[];
+  /** Every comment of the file in source order; the parser and the AST never see them (`govc fmt` keeps them). */
+  readonly comments: readonly SourceComment[];
 }
 
 function emptyFile(source: Source): FileNode {
@@ -31,15 +39,19 @@ export function parse(source: Source): ParseResult {
       span: span(0, 0),
       help: 'split the policy into several files joined with `import`',
     });
-    return { file: emptyFile(source), diagnostics };
+    return { file: emptyFile(source), diagnostics, comments: [] };
   }
 
   // Counted before lexing: the lexer would otherwise build every token (and every error) of a hostile file first,
   // about a gigabyte and many seconds for 8 MiB of `;a`. A file cannot hold more tokens than characters.
   if (source.text.length > MAX_TOKENS_PER_FILE && countTokensUpTo(source.text, MAX_TOKENS_PER_FILE) > MAX_TOKENS_PER_FILE) {
-    return { file: emptyFile(source), diagnostics: [tooManyTokens(span(0, 0))] };
+    return { file: emptyFile(source), diagnostics: [tooManyTokens(span(0, 0))], comments: [] };
   }
   const lexed = GovLexer.tokenize(source.text);
+  const comments: SourceComment[] = (lexed.groups[COMMENT_GROUP] ?? []).map((t) => ({
+    text: t.image,
+    span: span(t.startOffset, t.startOffset + t.image.length),
+  }));
   const tokens: IToken[] = [];
   // The lexer skips characters it cannot match and reports each run of them as one error.
   for (const e of lexed.errors) {
@@ -73,7 +85,7 @@ export function parse(source: Source): ParseResult {
   }
   if (tokens.length + lexed.errors.length > MAX_TOKENS_PER_FILE) {
     // INVARIANT: countTokensUpTo counts as the lexer does, so this is reached only by files it did not count.
-    return { file: emptyFile(source), diagnostics: [tooManyTokens(span(0, 0))] };
+    return { file: emptyFile(source), diagnostics: [tooManyTokens(span(0, 0))], comments: [] };
   }
 
   retypeKeywords(tokens);
@@ -105,7 +117,7 @@ export function parse(source: Source): ParseResult {
     seen.add(at);
     diagnostics.push(d);
   }
-  return { file, diagnostics };
+  return { file, diagnostics, comments };
 }
 
 /** The characters that reorder how text is displayed (Trojan Source, CVE-2021-42574): embeddings, overrides, isolates, marks. */

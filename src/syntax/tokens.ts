@@ -6,7 +6,12 @@ import { createToken, Lexer, type IToken, type TokenType } from 'chevrotain';
  * expects one. Order matters: keywords before `Identifier` (with `longer_alt`), dates before numbers.
  */
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f\uFEFF]+/, group: Lexer.SKIPPED });
-export const Comment = createToken({ name: 'Comment', pattern: /(?:#|\/\/)[^\n\r]*/, group: Lexer.SKIPPED });
+/**
+ * Comments are not skipped but set aside in their own token group: the parser never sees them (its token vector
+ * holds only the default group), and `parse()` hands them out as `comments` for the formatter and editors.
+ */
+export const COMMENT_GROUP = 'comments';
+export const Comment = createToken({ name: 'Comment', pattern: /(?:#|\/\/)[^\n\r]*/, group: COMMENT_GROUP });
 
 export const Identifier = createToken({
   name: 'Identifier',
@@ -201,7 +206,8 @@ export const GovLexer = new Lexer(lexerTokens, { positionTracking: 'full', ensur
 const STICKY: ReadonlyArray<{ readonly re: RegExp; readonly counts: boolean }> = lexerTokens.map((t) => {
   const p = t.PATTERN;
   const source = typeof p === 'string' ? p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : (p as RegExp).source;
-  return { re: new RegExp(source, 'y'), counts: t.GROUP !== Lexer.SKIPPED };
+  // Only tokens the parser receives count: whitespace is skipped and comments are set aside.
+  return { re: new RegExp(source, 'y'), counts: t.GROUP === undefined };
 });
 
 /**

@@ -1,0 +1,1 @@
+export { formatSource, type FormatFailed, type FormatOk, type FormatResult } from './formatSource.js';
