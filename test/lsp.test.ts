@@ -10,12 +10,14 @@ import {
   DefinitionRequest,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  DocumentFormattingRequest,
   ExitNotification,
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
   PublishDiagnosticsNotification,
   ReferencesRequest,
+  ShowMessageNotification,
   ShutdownRequest,
   createProtocolConnection,
   StreamMessageReader,
@@ -29,6 +31,7 @@ import {
   type PublishDiagnosticsParams,
   type TextEdit,
 } from 'vscode-languageserver-protocol/node';
+import { formatSource } from '../src/format/index.js';
 
 /*
  * govc lsp driven as an editor drives it: the built CLI as a child process, a real LSP client
@@ -170,7 +173,7 @@ beforeAll(async () => {
     conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: pathToFileURL(ws).href, capabilities: {}, workspaceFolders: [{ uri: pathToFileURL(ws).href, name: 'ws' }] }),
     'initialize',
   );
-  expect(init.capabilities).toMatchObject({ definitionProvider: true, referencesProvider: true, hoverProvider: true, codeActionProvider: { codeActionKinds: ['quickfix'] } });
+  expect(init.capabilities).toMatchObject({ definitionProvider: true, referencesProvider: true, hoverProvider: true, codeActionProvider: { codeActionKinds: ['quickfix'] }, documentFormattingProvider: true });
   expect(init.capabilities.completionProvider).toBeDefined();
   void conn.sendNotification(InitializedNotification.type, {});
 }, 30_000);
@@ -316,6 +319,28 @@ describe('govc lsp (a real client over stdio)', () => {
     const top = await complete(base + '\nuse', '\nuse');
     expect(top.map((c) => c.label)).toEqual(['use_case']);
     change(u, base);
+  });
+
+  it('formats a document through govc fmt, and leaves one with syntax errors alone', async () => {
+    const u = uri('prog', 'messy.gov');
+    const messy = 'person   erin {\n      email "erin@acme.example"   # who\n}\n\n\n\nperson frank { email "frank@acme.example" }\n';
+    open(u, messy);
+    const edits = (await bounded(conn.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } }), 'formatting')) as TextEdit[];
+    const expected = formatSource(messy, 'messy.gov');
+    expect(expected.ok).toBe(true);
+    const formatted = applyEdits(messy, edits);
+    expect(formatted).toBe((expected as { text: string }).text);
+    expect(formatted).not.toBe(messy);
+    expect(formatted).toContain('# who');
+    // Already formatted: no edits.
+    change(u, formatted);
+    expect(await bounded(conn.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } }), 'formatting')).toEqual([]);
+    // A syntax error: nothing is changed.
+    change(u, 'person erin {\n  email \n');
+    const said = new Promise<string>((res) => conn.onNotification(ShowMessageNotification.type, (m) => res(m.message)));
+    expect(await bounded(conn.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } }), 'formatting')).toBeNull();
+    expect(await bounded(said, 'the message why')).toMatch(/^govc fmt: GOV1\d{3}: /);
+    change(u, formatted);
   });
 
   it('survives hostile documents (huge, binary, deeply nested) and keeps answering', async () => {

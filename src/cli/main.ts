@@ -203,7 +203,7 @@ program
   .addHelpText('after', '\nExamples:\n  govc lsp --stdio                      (started by an editor, see docs/editors.md)\n  govc lsp --stdio --as-of 2026-12-01')
   .action(async (opts) => {
     const { runLsp } = await import('./commands/lsp.js');
-    const code = await runLsp(opts);
+    const code = runLsp(opts);
     if (code !== undefined) process.exitCode = code;
   });
 

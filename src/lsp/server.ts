@@ -5,6 +5,8 @@ import {
   CompletionItemKind,
   DiagnosticSeverity,
   MarkupKind,
+  MessageType,
+  ShowMessageNotification,
   TextDocumentSyncKind,
   TextDocuments,
   type CodeAction,
@@ -19,6 +21,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { DeclKind } from '../ast/nodes.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import { formatSource } from '../format/formatSource.js';
 import { STD_DIR } from '../project/loadProgram.js';
 import { isInside } from '../project/readRegularFile.js';
 import { lineColumnOf, type Source, type Span } from '../source/Source.js';
@@ -35,10 +38,19 @@ export interface ServerOptions {
   readonly asOf?: string;
   /** How long typing must pause before the program is checked again. */
   readonly debounceMs?: number;
+  /** The formatter behind `textDocument/formatting`; default govc fmt's (formatWithGovcFmt). */
   readonly format?: FormatText;
   /** @internal Replaces the checker (tests make it throw, to see the server survive). */
   readonly analyse?: typeof analyse;
 }
+
+/** govc fmt's layout (src/format); a file with syntax errors is not formatted, and the first error says why. */
+export const formatWithGovcFmt: FormatText = (text, name) => {
+  const r = formatSource(text, name);
+  if (r.ok) return { text: r.text };
+  const first = r.diagnostics.find((d) => d.severity === 'error') ?? r.diagnostics[0];
+  return { error: first === undefined ? 'the file cannot be formatted' : `${first.code}: ${first.message}` };
+};
 
 /** Typing pauses this long before a check: short enough to feel live, long enough not to check every keystroke. */
 export const DEFAULT_DEBOUNCE_MS = 200;
@@ -75,6 +87,7 @@ const CODE_DECL_KIND: Readonly<Record<DeclKind, CompletionItemKind>> = {
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   const debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+  const format = options.format ?? formatWithGovcFmt;
   let roots: string[] = [];
   /** Analyses by program folder; dropped when any open document changes, made again on demand. */
   const analyses = new Map<string, Analysis>();
@@ -255,7 +268,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         hoverProvider: true,
         completionProvider: { triggerCharacters: [' ', ','] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
-        documentFormattingProvider: options.format !== undefined,
+        documentFormattingProvider: true,
       },
       serverInfo: { name: 'govc', version: '0.1.0' },
     };
@@ -322,12 +335,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   connection.onDocumentFormatting((p) => {
     const doc = documents.get(p.textDocument.uri);
-    if (doc === undefined || options.format === undefined) return null;
+    if (doc === undefined) return null;
     const text = doc.getText();
-    const result = options.format(text, pathOfUri(p.textDocument.uri) ?? p.textDocument.uri);
+    const result = format(text, pathOfUri(p.textDocument.uri) ?? p.textDocument.uri);
     if ('error' in result) {
-      // A file that does not parse is not formatted; the diagnostics already say why.
-      void connection.window.showWarningMessage(`govc fmt: ${result.error}`);
+      // A file that does not parse is not formatted; the diagnostics already say why. A notification, not
+      // window/showMessageRequest: a client that does not answer requests must not leave one pending.
+      void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `govc fmt: ${result.error}` });
       return null;
     }
     if (result.text === text) return [];

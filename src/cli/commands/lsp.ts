@@ -1,6 +1,6 @@
 import { createConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
 import { printable } from '../../diagnostics/render.js';
-import { DEFAULT_DEBOUNCE_MS, startServer, type FormatText } from '../../lsp/server.js';
+import { DEFAULT_DEBOUNCE_MS, startServer } from '../../lsp/server.js';
 import { isCalendarDate } from '../../util/isCalendarDate.js';
 import { EXIT } from '../exitCodes.js';
 
@@ -17,7 +17,7 @@ const MAX_DEBOUNCE_MS = 10_000;
  * `govc lsp`: the language server over standard input and output. Returns an exit code only for bad options;
  * otherwise the server runs until the client sends `exit` (vscode-languageserver then ends the process).
  */
-export async function runLsp(opts: LspOptions): Promise<number | undefined> {
+export function runLsp(opts: LspOptions): number | undefined {
   if (opts.asOf !== undefined && !isCalendarDate(opts.asOf)) {
     process.stderr.write(`govc: \`--as-of ${printable(opts.asOf)}\` is not a date; write it as YYYY-MM-DD\n`);
     return EXIT.usage;
@@ -33,12 +33,10 @@ export async function runLsp(opts: LspOptions): Promise<number | undefined> {
   // Standard output carries the protocol: anything else written there would corrupt it.
   console.log = console.error;
   console.info = console.error;
+  // An editor's server must outlive a govc bug: what escapes a handler is logged on standard error, not fatal.
+  process.on('unhandledRejection', (err) => process.stderr.write(`govc lsp: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`));
+  process.on('uncaughtException', (err) => process.stderr.write(`govc lsp: ${err.stack ?? err.message}\n`));
   const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
-  startServer(connection, { ...(opts.asOf !== undefined && { asOf: opts.asOf }), debounceMs, ...(await formatter()) });
+  startServer(connection, { ...(opts.asOf !== undefined && { asOf: opts.asOf }), debounceMs });
   return undefined;
-}
-
-/** govc fmt's formatter when this build has one (src/format), else none: formatting is then not offered. */
-async function formatter(): Promise<{ format?: FormatText }> {
-  return {};
 }
