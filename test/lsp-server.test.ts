@@ -53,7 +53,7 @@ describe('govc lsp server', () => {
     client.listen();
     await client.sendRequest(InitializeRequest.type, { processId: null, rootUri: pathToFileURL(ws).href, capabilities: {}, workspaceFolders: null });
     const uri = pathToFileURL(join(ws, 'a.gov')).href;
-    await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'govc', version: 1, text: 'org acme {}' } });
+    await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'gov', version: 1, text: 'org acme {}' } });
     const deadline = Date.now() + 5000;
     while (got.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(got).toHaveLength(1);

@@ -126,7 +126,7 @@ async function bounded<T>(p: Promise<T>, what: string): Promise<T> {
 const texts = new Map<string, { text: string; version: number }>();
 function open(u: string, text: string): void {
   texts.set(u, { text, version: 1 });
-  void conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: u, languageId: 'govc', version: 1, text } });
+  void conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: u, languageId: 'gov', version: 1, text } });
 }
 function change(u: string, text: string): void {
   const version = (texts.get(u)?.version ?? 1) + 1;
