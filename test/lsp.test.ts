@@ -9,6 +9,7 @@ import {
   CompletionRequest,
   DefinitionRequest,
   DidChangeTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
   DidOpenTextDocumentNotification,
   DocumentFormattingRequest,
   ExitNotification,
@@ -325,6 +326,9 @@ describe('govc lsp (a real client over stdio)', () => {
     const u = uri('prog', 'messy.gov');
     const messy = 'person   erin {\n      email "erin@acme.example"   # who\n}\n\n\n\nperson frank { email "frank@acme.example" }\n';
     open(u, messy);
+    // A new file of the folder, never saved, is part of the program: its diagnostics (none) are published with it.
+    await waitForDiagnostics((m) => m.has(u), 'the unsaved file checked with its program');
+    expect(codes(u)).toEqual([]);
     const edits = (await bounded(conn.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } }), 'formatting')) as TextEdit[];
     const expected = formatSource(messy, 'messy.gov');
     expect(expected.ok).toBe(true);
@@ -341,6 +345,24 @@ describe('govc lsp (a real client over stdio)', () => {
     expect(await bounded(conn.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } }), 'formatting')).toBeNull();
     expect(await bounded(said, 'the message why')).toMatch(/^govc fmt: GOV1\d{3}: /);
     change(u, formatted);
+  });
+
+  it('checks again when a file changes on disk (a watched-file event)', async () => {
+    const v = uri('shared', 'vendors.gov');
+    writeFileSync(join(ws, 'shared', 'extra.gov'), 'model lonely { provider openai version "1" regions eu price input 1 USD output 1 USD per 1M tokens status approved }\n');
+    writeFileSync(join(ws, 'shared', 'vendors.gov'), VENDORS + 'import "./extra"\n');
+    // vendors.gov is open: its text wins, so add the import there too, as an editor reloading it would.
+    change(v, VENDORS + 'import "./extra"\n');
+    void conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri('shared', 'extra.gov'), type: 1 }] });
+    await waitForDiagnostics((m) => (m.get(uri('shared', 'extra.gov'))?.diagnostics ?? []).some((d) => d.code === 'GOV2007'), 'the unused model of the new file');
+    change(v, VENDORS);
+    writeFileSync(join(ws, 'shared', 'vendors.gov'), VENDORS);
+    // No program imports it any more: it is checked as its own folder is, which declares no org.
+    await waitForDiagnostics((m) => codes(uri('shared', 'extra.gov')).includes('GOV2006'), 'the new file to leave the program');
+    await waitForDiagnostics((m) => m.get(v)?.diagnostics.length === 0, 'vendors.gov to keep the importing program\'s diagnostics');
+    expect(codes(v)).toEqual([]);
+    rmSync(join(ws, 'shared', 'extra.gov'));
+    void conn.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: uri('shared', 'extra.gov'), type: 3 }] });
   });
 
   it('survives hostile documents (huge, binary, deeply nested) and keeps answering', async () => {

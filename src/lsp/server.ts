@@ -181,14 +181,21 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const uri = trigger ?? uriOfPath(folder);
       byUri.set(uri, [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: 'govc', message: `internal error: govc could not check this program (${a.error.slice(0, 200)}); this is a bug in govc, please report it` }]);
     } else {
+      // A file is shown the diagnostics of the one program it belongs to (ownerFolderOf): a shared file imported by
+      // an open program gets that program's, not its own folder's, and a file of another program is left to it.
+      const ownedHere = (p: string): boolean => (a.model.org !== undefined && folderOf(p) === folder) || ownerFolderOf(p, folder) === folder;
+      const skipped = new Set<string>();
       for (const s of a.program.sources) {
         const p = a.program.pathOf.get(s);
         // The standard library is govc's, not the user's: its files get no diagnostics of their own.
-        if (p !== undefined && !isInside(STD_DIR, p)) byUri.set(uriOfPath(p), []);
+        if (p === undefined || isInside(STD_DIR, p)) continue;
+        if (ownedHere(p)) byUri.set(uriOfPath(p), []);
+        else skipped.add(uriOfPath(p));
       }
       for (const d of a.diagnostics) {
         const p = d.span ? a.program.pathOf.get(d.span.source) : undefined;
         const uri = p !== undefined ? uriOfPath(p) : (trigger ?? uriOfPath(folder));
+        if (skipped.has(uri) || (p !== undefined && isInside(STD_DIR, p))) continue;
         const list = byUri.get(uri) ?? [];
         list.push(toLsp(a, d));
         byUri.set(uri, list);
@@ -205,11 +212,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
    * and a program already open imports the file; then that program's, so its names resolve and its diagnostics
    * are the ones shown.
    */
-  const ownerFolderOf = (path: string): string => {
+  const ownerFolderOf = (path: string, publishing?: string): string => {
     const own = folderOf(path);
     const a = analysisFor(own);
     if ('error' in a || a.model.org !== undefined) return own;
-    for (const f of [...published.keys()].sort()) {
+    for (const f of [...new Set([...(publishing === undefined ? [] : [publishing]), ...published.keys()])].sort()) {
       if (f === own) continue;
       const b = analysisFor(f);
       if (!('error' in b) && b.model.org !== undefined && [...b.program.pathOf.values()].includes(path)) return f;
@@ -275,6 +282,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   documents.onDidChangeContent((e) => schedule(e.document.uri));
+  // A file changed on disk (saved elsewhere, a branch switched): every program that reads it is checked again.
+  connection.onDidChangeWatchedFiles((p) => {
+    for (const change of p.changes) schedule(change.uri);
+  });
   documents.onDidClose((e) => {
     // The disk's text is the program again.
     schedule(e.document.uri);
