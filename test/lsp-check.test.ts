@@ -5,6 +5,7 @@ import type { Diagnostic } from '../src/diagnostics/Diagnostic.js';
 import { spanText, type Source } from '../src/source/Source.js';
 import { parse } from '../src/syntax/parse.js';
 import { didYouMean, didYouMeanWith } from '../src/util/suggest.js';
+import { approvalLines } from '../src/lsp/hover.js';
 
 /* What govc lsp asks of the checker: structured did-you-mean suggestions, and the optional reference collector. */
 
@@ -93,5 +94,25 @@ describe('the reference collector', () => {
     expect(seen).toContain(`openai@${fixed.indexOf('provider openai\n') + 'provider '.length}->Provider:openai`);
     // A name that does not resolve is not a reference.
     expect(check(PROGRAM, true).references!.some((r) => spanText(r.name.span) === 'gpt-4.1-mni')).toBe(false);
+  });
+});
+
+describe('hover approval lines (lsp/hover.ts)', () => {
+  const base = PROGRAM.replace('tier loww', 'tier low').replace('gpt-4.1-mni', 'gpt-4.1-mini').replace('  retian 30 days\n', '');
+  it('says missing when a use case has fewer approvals than its tier requires', () => {
+    const text = base.replace('tier low { approvers 1 }', 'tier low { approvers 2 }');
+    expect(approvalLines(check(text).model, 'UseCase', 'faq_bot', '2026-12-02')[0]).toBe('**Approval: missing** on 2026-12-02 (1 of 2 required approvers valid)');
+    const none = text.replace(/ {2}approved_by dana[^\n]*\n/, '');
+    expect(approvalLines(check(none).model, 'UseCase', 'faq_bot', '2026-12-02')).toEqual(['**Approval: missing** on 2026-12-02: 2 approvers required, none given']);
+  });
+  it('says expired, with the date, once the last approval lapsed', () => {
+    expect(approvalLines(check(base).model, 'UseCase', 'faq_bot', '2027-07-01')).toEqual([
+      '**Approval: expired** on 2027-07-01 (0 of 1 required approvers valid)',
+      '- `dana@acme.example`: expired on 2027-06-15 (2026-06-15 → 2027-06-15, ticket GOV-130)',
+    ]);
+  });
+  it('gives nothing for what carries no approvals, and "none required" for a model without any', () => {
+    expect(approvalLines(check(base).model, 'Person', 'dana', '2026-12-02')).toEqual([]);
+    expect(approvalLines(check(base).model, 'Model', 'gpt-4.1-mini', '2026-12-02')).toEqual(['Approval: none given (none required) on 2026-12-02']);
   });
 });
