@@ -6,6 +6,7 @@ import { spanText, type Source } from '../src/source/Source.js';
 import { parse } from '../src/syntax/parse.js';
 import { didYouMean, didYouMeanWith } from '../src/util/suggest.js';
 import { approvalLines } from '../src/lsp/hover.js';
+import { completionsAt } from '../src/lsp/complete.js';
 
 /* What govc lsp asks of the checker: structured did-you-mean suggestions, and the optional reference collector. */
 
@@ -114,5 +115,31 @@ describe('hover approval lines (lsp/hover.ts)', () => {
   it('gives nothing for what carries no approvals, and "none required" for a model without any', () => {
     expect(approvalLines(check(base).model, 'Person', 'dana', '2026-12-02')).toEqual([]);
     expect(approvalLines(check(base).model, 'Model', 'gpt-4.1-mini', '2026-12-02')).toEqual(['Approval: none given (none required) on 2026-12-02']);
+  });
+});
+
+describe('completion context (lsp/complete.ts)', () => {
+  const names = [
+    { kind: 'Model' as const, name: 'gpt-4.1' },
+    { kind: 'Prompt' as const, name: 'greeting' },
+    { kind: 'Provider' as const, name: 'openai' },
+    { kind: 'Person' as const, name: 'dana' },
+    { kind: 'Team' as const, name: 'ops' },
+  ];
+  const at = (text: string): string[] => completionsAt(text, text.length, names).map((c) => c.label);
+  it('offers the kind each field takes, through lists', () => {
+    expect(at('use_case x {\n  rollback prompt ')).toEqual(['greeting']);
+    expect(at('use_case x {\n  on budget_exhausted degrade to ')).toEqual(['gpt-4.1']);
+    expect(at('use_case x {\n  data pii -> openai, ')).toEqual(['gpt-4.1', 'openai']);
+    expect(at('use_case x {\n  log_access "a@b.example", ')).toEqual(['dana', 'ops']);
+    expect(at('use_case x {\n  approved_by ')).toEqual(['dana']);
+  });
+  it('offers fields at the start of a line in a block, declarations at the top level, nothing for a new name', () => {
+    expect(at('tier t {\n  appr')).toEqual(['approvers']);
+    expect(at('org a {}\nmod')).toEqual(['model']);
+    expect(at('model ')).toEqual([]);
+  });
+  it('ignores braces in strings and comments', () => {
+    expect(at('use_case x {\n  title "}"\n  # }\n  owner ')).toEqual(['dana', 'ops']);
   });
 });

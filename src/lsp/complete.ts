@@ -19,7 +19,8 @@ const NAME_KINDS_AFTER: Readonly<Record<string, readonly DeclKind[]>> = {
   models: ['Model'],
   fallback: ['Model'],
   embeddings: ['Model'],
-  to: ['Model', 'Prompt', 'Tool', 'Corpus'],
+  // `degrade to MODEL`, v1 `rollback to MODEL@"..."` (v2 `rollback prompt NAME to "v"` names the asset first).
+  to: ['Model'],
   tier: ['Tier'],
   data: ['DataClass'],
   data_classes: ['DataClass'],
@@ -34,6 +35,9 @@ const NAME_KINDS_AFTER: Readonly<Record<string, readonly DeclKind[]>> = {
   approved_by: ['Person'],
   provider: ['Provider'],
   model: ['Model'],
+  // `rollback prompt NAME to ...`, `rollback corpus NAME to ...` (language v2).
+  prompt: ['Prompt'],
+  corpus: ['Corpus'],
   prompts: ['Prompt'],
   guardrails: ['Guardrail'],
   retrieval: ['Corpus'],
@@ -126,6 +130,8 @@ export function completionsAt(text: string, offset: number, names: ReadonlyArray
     if (ctx.depth === 0) items = keywordItems(['import', ...Object.values(DECL_KEYWORD)], 'declaration');
     else if (ctx.depth === 1 && ctx.block !== undefined) items = keywordItems(BLOCK_FIELDS[ctx.block].map((f) => f.word), `field of ${DECL_NOUN[ctx.block]}`);
     else items = keywordItems(KEYWORDS, 'keyword');
+  } else if (ctx.depth === 0) {
+    items = []; // after `model`, `use_case`...: a new name, which nothing declared can complete
   } else {
     const kinds = expectedKinds(ctx);
     items = kinds !== undefined ? nameItems(kinds) : [...nameItems(undefined), ...keywordItems(KEYWORDS, 'keyword')];
