@@ -1,4 +1,4 @@
-import type { DeclKind, DeclNode } from '../ast/nodes.js';
+import type { DeclKind, DeclNode, NameNode } from '../ast/nodes.js';
 import type { Diagnostic, Severity } from '../diagnostics/Diagnostic.js';
 import { DIAGNOSTIC_CODES, type DiagnosticCode } from '../diagnostics/codes.js';
 import type { Span } from '../source/Source.js';
@@ -11,6 +11,14 @@ export interface ReportOptions {
   readonly related?: ReadonlyArray<{ span: Span; text?: string }>;
   /** Overrides the registry's severity; used only where a code is a warning in one context. */
   readonly severity?: Severity;
+  /** Structured did-you-mean replacements (check/hintFor.ts); rendering ignores them. */
+  readonly suggestions?: Diagnostic['suggestions'];
+}
+
+/** A name in the program that resolved to a declaration: what go-to-definition and find-references read. */
+export interface NameReference {
+  readonly name: NameNode;
+  readonly decl: DeclNode;
 }
 
 /** Shared state of one check: the declaration tables, the `--as-of` date and the diagnostics sink. */
@@ -36,7 +44,18 @@ export class CheckContext {
   /** Reads the files assets name (language v2), confined to the program root; unset when checking from memory. */
   assetFiles: AssetFileReader | undefined = undefined;
 
+  /**
+   * Where resolved names are collected, when a caller asked for them (CheckOptions.collectReferences, govc lsp);
+   * undefined otherwise, so a plain check pays one comparison per name and keeps nothing.
+   */
+  references: NameReference[] | undefined = undefined;
+
   constructor(readonly asOf: string) {}
+
+  /** Records that `name` refers to `decl`, when references are being collected. */
+  noteReference(name: NameNode, decl: DeclNode): void {
+    this.references?.push({ name, decl });
+  }
 
   report(code: DiagnosticCode, message: string, span: Span | undefined, options: ReportOptions = {}): void {
     const { severity, ...rest } = options;

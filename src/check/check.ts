@@ -1,7 +1,7 @@
 import type { FileNode } from '../ast/nodes.js';
 import { sortDiagnostics, type Diagnostic } from '../diagnostics/Diagnostic.js';
 import type { AssetFileReader } from './assetFiles.js';
-import { CheckContext } from './CheckContext.js';
+import { CheckContext, type NameReference } from './CheckContext.js';
 import { declare, resolve, type SemanticModel } from './resolve.js';
 import { specifiedRules } from './rules/index.js';
 
@@ -10,11 +10,15 @@ export interface CheckOptions {
   readonly asOf: string;
   /** Reads files assets name (a prompt's `file`); without it they are not compared. */
   readonly assetFiles?: AssetFileReader;
+  /** Collect every name that resolves to a declaration (CheckResult.references), for editors; off by default. */
+  readonly collectReferences?: boolean;
 }
 
 export interface CheckResult {
   readonly model: SemanticModel;
   readonly diagnostics: readonly Diagnostic[];
+  /** Present when CheckOptions.collectReferences was set: each resolved name once per resolution, in check order. */
+  readonly references?: readonly NameReference[];
 }
 
 /**
@@ -24,8 +28,10 @@ export interface CheckResult {
 export function checkFiles(files: readonly FileNode[], options: CheckOptions): CheckResult {
   const ctx = new CheckContext(options.asOf);
   ctx.assetFiles = options.assetFiles;
+  if (options.collectReferences === true) ctx.references = [];
   declare(ctx, files);
   const model = resolve(ctx);
   for (const rule of specifiedRules) rule.run(ctx, model);
-  return { model, diagnostics: sortDiagnostics(ctx.diagnostics) };
+  const diagnostics = sortDiagnostics(ctx.diagnostics);
+  return ctx.references === undefined ? { model, diagnostics } : { model, diagnostics, references: ctx.references };
 }

@@ -1,6 +1,6 @@
 import { DECL_NOUN, type DeclNode, type FileNode } from '../ast/nodes.js';
 import { lineColumnOf, type Span } from '../source/Source.js';
-import { didYouMean } from '../util/suggest.js';
+import { hintFor } from './hintFor.js';
 import type { CheckContext } from './CheckContext.js';
 import { BLOCK_FIELDS } from './fieldTable.js';
 
@@ -62,7 +62,7 @@ function checkFields(ctx: CheckContext, decl: DeclNode): void {
       }
       ctx.report('GOV1007', `\`${field.word.text}\` is not a field of ${article(DECL_NOUN[decl.kind])}`, field.word.span, {
         label: 'unknown field',
-        help: didYouMean(field.word.text, words) ?? `the fields of ${article(DECL_NOUN[decl.kind])} are ${words.map((w) => `\`${w}\``).join(', ')}`,
+        ...hintFor(field.word, words, `the fields of ${article(DECL_NOUN[decl.kind])} are ${words.map((w) => `\`${w}\``).join(', ')}`),
       });
       continue;
     }

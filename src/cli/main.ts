@@ -237,6 +237,19 @@ program
     process.exitCode = runFmt(paths, opts);
   });
 
+program
+  .command('lsp')
+  .description('the govc language server (LSP) over standard input and output, for editors (docs/editors.md)')
+  .option('--stdio', 'talk LSP over standard input and output (the default, and the only transport)')
+  .option('--as-of <date>', 'judge approvals as of this date (YYYY-MM-DD); default: today (UTC), at each check')
+  .option('--debounce-ms <n>', 'check again once typing pauses this long (default 200)')
+  .addHelpText('after', '\nExamples:\n  govc lsp --stdio                      (started by an editor, see docs/editors.md)\n  govc lsp --stdio --as-of 2026-12-01')
+  .action(async (opts) => {
+    const { runLsp } = await import('./commands/lsp.js');
+    const code = runLsp(opts);
+    if (code !== undefined) process.exitCode = code;
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

@@ -10,6 +10,16 @@ export interface Label {
 }
 
 /**
+ * A replacement the checker is confident enough to name (a did-you-mean candidate): replacing `span`'s text with
+ * `replacement` is what the hint proposes. Editors offer one quick fix per suggestion (govc lsp); rendering ignores
+ * it, so human and JSON output are the same with or without it.
+ */
+export interface Suggestion {
+  readonly span: Span;
+  readonly replacement: string;
+}
+
+/**
  * One problem found in any phase. Messages follow STYLE.md: lowercase, no final period, user values in backticks,
  * one line; everything else goes into `help` and `notes`.
  */
@@ -23,6 +33,8 @@ export interface Diagnostic {
   readonly help?: string;
   readonly notes?: readonly string[];
   readonly related?: readonly Label[];
+  /** Structured did-you-mean fixes, best first; set only where the checker knows the candidates. */
+  readonly suggestions?: readonly Suggestion[];
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

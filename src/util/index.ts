@@ -1,3 +1,3 @@
-export { editDistance, suggestionList, didYouMean } from './suggest.js';
+export { editDistance, suggestionList, didYouMean, didYouMeanWith } from './suggest.js';
 export { compareCodePoints } from './compare.js';
 export { isCalendarDate } from './isCalendarDate.js';

@@ -45,9 +45,22 @@ export function suggestionList(input: string, candidates: Iterable<string>): str
 
 /** "did you mean `a`?" / "did you mean `a` or `b`?", or undefined when nothing is close. */
 export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
-  const list = suggestionList(input, candidates);
+  return hintOf(suggestionList(input, candidates));
+}
+
+function hintOf(list: readonly string[]): string | undefined {
   if (list.length === 0) return undefined;
   const quoted = list.map((s) => `\`${s}\``);
   if (quoted.length === 1) return `did you mean ${quoted[0]}?`;
   return `did you mean ${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}?`;
+}
+
+/**
+ * The did-you-mean hint and the candidates it names, so a caller can attach both the text (for people) and the
+ * replacements (for editors' quick fixes) from one ranking.
+ */
+export function didYouMeanWith(input: string, candidates: Iterable<string>): { hint: string; candidates: string[] } | undefined {
+  const list = suggestionList(input, candidates);
+  const hint = hintOf(list);
+  return hint === undefined ? undefined : { hint, candidates: list };
 }

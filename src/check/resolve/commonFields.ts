@@ -1,7 +1,7 @@
 import { fieldOf, fieldsOf, ownerRefText, type ApprovalNode, type DeclNode, type LogField, type NameNode } from '../../ast/nodes.js';
 import type { IrApproval, IrLog, LogLevel } from '../../ir/types.js';
 import { formatLocation, type Span } from '../../source/Source.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 import { resolveOwner } from './owners.js';
 
@@ -42,7 +42,7 @@ export function logOf(ctx: CheckContext, field: LogField | undefined, base: IrLo
     const channel = item.channel.text;
     if (!(LOG_CHANNELS as readonly string[]).includes(channel)) {
       ctx.report('GOV2014', `\`${channel}\` is not a log channel`, item.channel.span, {
-        help: didYouMean(channel, LOG_CHANNELS) ?? 'the channels are `inputs`, `outputs` and `tool_calls`',
+        ...hintFor(item.channel, LOG_CHANNELS, 'the channels are `inputs`, `outputs` and `tool_calls`'),
       });
       continue;
     }
@@ -53,7 +53,7 @@ export function logOf(ctx: CheckContext, field: LogField | undefined, base: IrLo
     const level = item.level.text as LogLevel;
     if (!LOG_LEVELS.includes(level)) {
       ctx.report('GOV2014', `\`${item.level.text}\` is not a log level`, item.level.span, {
-        help: didYouMean(item.level.text, LOG_LEVELS) ?? 'the levels are `none`, `redacted` and `full`',
+        ...hintFor(item.level, LOG_LEVELS, 'the levels are `none`, `redacted` and `full`'),
       });
       continue;
     }
@@ -65,7 +65,7 @@ export function logOf(ctx: CheckContext, field: LogField | undefined, base: IrLo
 export function oneOf<T extends string>(ctx: CheckContext, name: NameNode, allowed: readonly T[], what: string): T | undefined {
   if ((allowed as readonly string[]).includes(name.text)) return name.text as T;
   ctx.report('GOV2014', `\`${name.text}\` is not a valid ${what}`, name.span, {
-    help: didYouMean(name.text, allowed) ?? `use one of ${allowed.map((a) => `\`${a}\``).join(', ')}`,
+    ...hintFor(name, allowed, `use one of ${allowed.map((a) => `\`${a}\``).join(', ')}`),
   });
   return undefined;
 }

@@ -1,6 +1,6 @@
 import type { NameNode } from '../../ast/nodes.js';
 import type { ContractTerm, IrProvider } from '../../ir/types.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 
 export const CONTRACT_TERMS: readonly ContractTerm[] = ['dpa', 'zero_retention', 'no_training'];
@@ -12,7 +12,7 @@ export function termsOf(ctx: CheckContext, names: readonly NameNode[]): Contract
     const term = CONTRACT_TERMS.find((t) => t === n.text);
     if (term === undefined) {
       ctx.report('GOV2014', `\`${n.text}\` is not a contract term`, n.span, {
-        help: didYouMean(n.text, CONTRACT_TERMS) ?? `the terms are ${CONTRACT_TERMS.map((t) => `\`${t}\``).join(', ')}`,
+        ...hintFor(n, CONTRACT_TERMS, `the terms are ${CONTRACT_TERMS.map((t) => `\`${t}\``).join(', ')}`),
       });
       continue;
     }

@@ -1,5 +1,5 @@
 import type { DataField } from '../../ast/nodes.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 import { lookup } from './lookup.js';
 
@@ -31,13 +31,18 @@ export function flowTargetsOf(ctx: CheckContext, field: DataField): { providers:
         label: 'ambiguous target',
         help: `write \`provider ${name}\` (every model of the provider) or \`model ${name}\` (only that model)`,
       });
-    } else if (isProvider) add(providers, name);
-    else if (isModel) add(models, name);
+    } else if (isProvider) {
+      ctx.noteReference(t.name, ctx.decls.Provider.get(name)!);
+      add(providers, name);
+    } else if (isModel) {
+      ctx.noteReference(t.name, ctx.decls.Model.get(name)!);
+      add(models, name);
+    }
     else {
       const candidates = [...ctx.decls.Provider.keys(), ...ctx.decls.Model.keys()];
       ctx.report('GOV2001', `unknown provider or model \`${name}\` ${where}`, t.name.span, {
         label: 'not declared by any `provider` or `model` block',
-        help: didYouMean(name, candidates) ?? 'a data rule sends a class to providers (all their models) or to single models',
+        ...hintFor(t.name, candidates, 'a data rule sends a class to providers (all their models) or to single models'),
       });
     }
   }

@@ -1,6 +1,6 @@
 import { fieldOf, type DeclNode, type LimitItemNode } from '../../ast/nodes.js';
 import type { IrBudget, IrModelCapacity, IrRateLimit, Period } from '../../ir/types.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 import { count, moneyMicros } from '../units.js';
 import { loc } from './commonFields.js';
@@ -39,7 +39,7 @@ function perWords(ctx: CheckContext, item: LimitItemNode, allowMinute: boolean):
         });
     } else {
       ctx.report('GOV2011', `\`per ${per.text}\` is not a period or \`tenant\``, per.span, {
-        help: didYouMean(per.text, [...PERIODS, 'tenant']) ?? 'write `per month`, `per day`, ... and `per tenant` for a per-tenant limit',
+        ...hintFor(per, [...PERIODS, 'tenant'], 'write `per month`, `per day`, ... and `per tenant` for a per-tenant limit'),
       });
     }
   }

@@ -1,15 +1,18 @@
 import { DECL_NOUN, type DeclKind, type DeclNode, type NameNode } from '../../ast/nodes.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 
 /** Looks a name up in one table, reporting GOV2001 with did-you-mean when it is not there. */
 export function lookup(ctx: CheckContext, kind: DeclKind, name: NameNode, where: string): DeclNode | undefined {
   const decl = ctx.decls[kind].get(name.text);
-  if (decl) return decl;
+  if (decl) {
+    ctx.noteReference(name, decl);
+    return decl;
+  }
   const candidates = [...ctx.decls[kind].keys()];
   ctx.report('GOV2001', `unknown ${DECL_NOUN[kind]} \`${name.text}\` ${where}`, name.span, {
     label: `not declared by any \`${kindWord(kind)}\` block`,
-    help: didYouMean(name.text, candidates) ?? (candidates.length ? `declared ${DECL_NOUN[kind]}s: ${candidates.slice(0, 8).map((c) => `\`${c}\``).join(', ')}` : `declare it with \`${kindWord(kind)} ${name.text} { ... }\``),
+    ...hintFor(name, candidates, candidates.length ? `declared ${DECL_NOUN[kind]}s: ${candidates.slice(0, 8).map((c) => `\`${c}\``).join(', ')}` : `declare it with \`${kindWord(kind)} ${name.text} { ... }\``),
   });
   return undefined;
 }

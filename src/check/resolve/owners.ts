@@ -1,5 +1,5 @@
 import { fieldOf, type DeclNode, type OwnerRefNode } from '../../ast/nodes.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 
 /**
@@ -44,9 +44,13 @@ export function resolveOwner(ctx: CheckContext, node: OwnerRefNode, kinds: Owner
     return undefined;
   }
   const person = ctx.decls.Person.get(node.text);
-  if (person) return declaredEmail(person);
+  if (person) {
+    ctx.noteReference(node, person);
+    return declaredEmail(person);
+  }
   const team = ctx.decls.Team.get(node.text);
   if (team) {
+    ctx.noteReference(node, team);
     if (kinds === 'person') {
       ctx.report('GOV2081', `team \`${node.text}\` cannot approve`, node.span, {
         label: 'a team',
@@ -60,9 +64,7 @@ export function resolveOwner(ctx: CheckContext, node: OwnerRefNode, kinds: Owner
   const candidates = [...ctx.decls.Person.keys(), ...ctx.decls.Team.keys()];
   ctx.report('GOV2080', `unknown person or team \`${node.text}\``, node.span, {
     label: 'not declared by any `person` or `team` block',
-    help:
-      didYouMean(node.text, candidates) ??
-      `declare it (\`person ${node.text} { email "..." }\` or \`team ${node.text} { email "..." }\`), or write an e-mail address in quotes`,
+    ...hintFor(node, candidates, `declare it (\`person ${node.text} { email "..." }\` or \`team ${node.text} { email "..." }\`), or write an e-mail address in quotes`),
   });
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { fieldOf } from '../../ast/nodes.js';
 import type { IrDetector } from '../../ir/types.js';
 import { checkPortableRegex } from '../../regex/index.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import { BUILTIN_DETECTORS } from '../builtinDetectors.js';
 import type { CheckContext } from '../CheckContext.js';
 import { own } from '../records.js';
@@ -33,9 +33,11 @@ export function resolveDataClasses(ctx: CheckContext, model: SemanticModel): voi
         if (regex === undefined) {
           ctx.report('GOV2001', `unknown detector \`${d.name.text}\``, d.name.span, {
             label: 'not a built-in detector',
-            help:
-              didYouMean(d.name.text, Object.keys(BUILTIN_DETECTORS)) ??
+            ...hintFor(
+              d.name,
+              Object.keys(BUILTIN_DETECTORS),
               `built-in detectors: ${Object.keys(BUILTIN_DETECTORS).map((n) => `\`${n}\``).join(', ')}; or write \`pattern ${d.name.text} "REGEX"\``,
+            ),
           });
           continue;
         }

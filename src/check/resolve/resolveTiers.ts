@@ -1,6 +1,6 @@
 import { fieldOf } from '../../ast/nodes.js';
 import type { IrTier } from '../../ir/types.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 import { count, durationDays } from '../units.js';
 import { loc, logOf, title } from './commonFields.js';
@@ -16,7 +16,7 @@ export function resolveTiers(ctx: CheckContext, model: SemanticModel): void {
       if ((TIER_REQUIREMENTS as readonly string[]).includes(r.text)) requires[r.text] = true;
       else
         ctx.report('GOV2014', `\`${r.text}\` is not a tier requirement`, r.span, {
-          help: didYouMean(r.text, TIER_REQUIREMENTS) ?? `requirements: ${TIER_REQUIREMENTS.map((t) => `\`${t}\``).join(', ')}`,
+          ...hintFor(r, TIER_REQUIREMENTS, `requirements: ${TIER_REQUIREMENTS.map((t) => `\`${t}\``).join(', ')}`),
         });
     }
     const minRet = fieldOf(decl, 'MinRetention');

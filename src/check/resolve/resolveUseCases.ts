@@ -1,7 +1,7 @@
 import { fieldOf, fieldsOf } from '../../ast/nodes.js';
 import type { IrDataFlow, IrEvalGate, IrOnBudgetExhausted, IrOnRateLimited, IrToolGrant } from '../../ir/types.js';
 import type { Span } from '../../source/Source.js';
-import { didYouMean } from '../../util/suggest.js';
+import { hintFor } from '../hintFor.js';
 import type { CheckContext } from '../CheckContext.js';
 import { recordOf } from '../records.js';
 import { durationDays, fraction } from '../units.js';
@@ -98,7 +98,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         if (t.requirement.text === 'human_approval') humanApproval = true;
         else
           ctx.report('GOV2014', `\`${t.requirement.text}\` is not a tool requirement`, t.requirement.span, {
-            help: didYouMean(t.requirement.text, ['human_approval']) ?? 'the only requirement is `human_approval`',
+            ...hintFor(t.requirement, ['human_approval'], 'the only requirement is `human_approval`'),
           });
       }
       const declared = model.tools.get(t.tool.text)?.ir.scopes ?? [];
@@ -146,7 +146,7 @@ export function resolveUseCases(ctx: CheckContext, model: SemanticModel, org: Or
         onRate = { message: on.refuse.value, source: loc(on.span) };
       } else {
         ctx.report('GOV2014', `\`${event}\` is not an event`, on.event.span, {
-          help: didYouMean(event, ['budget_exhausted', 'rate_limited']) ?? 'the events are `budget_exhausted` and `rate_limited`',
+          ...hintFor(on.event, ['budget_exhausted', 'rate_limited'], 'the events are `budget_exhausted` and `rate_limited`'),
         });
       }
     }
