@@ -1,8 +1,8 @@
 import { lstatSync, realpathSync } from 'node:fs';
-import { dirname, join, relative, resolve as resolvePath, sep } from 'node:path';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import type { FileNode, StringNode } from '../ast/nodes.js';
 import type { Diagnostic } from '../diagnostics/Diagnostic.js';
-import { govFilesIn, MAX_PROGRAM_BYTES, MAX_PROGRAM_FILES, STD_DIR } from '../project/loadProgram.js';
+import { decode, govFilesIn, MAX_PROGRAM_BYTES, MAX_PROGRAM_FILES, realpathOrSelf, STD_DIR, STD_PREFIX, STD_REAL, toPosix } from '../project/loadProgram.js';
 import { describeProblem, formatBytes, isInside, readRegularFile } from '../project/readRegularFile.js';
 import type { Source } from '../source/Source.js';
 import { MAX_FILE_BYTES, parse } from '../syntax/parse.js';
@@ -28,30 +28,6 @@ export interface OpenProgram {
 
 /** Open documents by absolute path: their current, possibly unsaved, text. */
 export type Overlay = ReadonlyMap<string, string>;
-
-const STD_PREFIX = 'std/';
-
-function toPosix(p: string): string {
-  return p.split(sep).join('/');
-}
-
-function realpathOrSelf(path: string): string {
-  try {
-    return realpathSync.native(path);
-  } catch {
-    return path;
-  }
-}
-
-const STD_REAL = realpathOrSelf(STD_DIR);
-
-function decode(bytes: Buffer): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
 
 function clip(text: string): string {
   return text.length > 120 ? text.slice(0, 120) + '…' : text;

@@ -9,7 +9,7 @@ import { commonFolder, govFilesIn, STD_DIR } from './programFiles.js';
 
 export { commonFolder, govFilesIn, STD_DIR };
 
-const STD_PREFIX = 'std/';
+export const STD_PREFIX = 'std/';
 
 /** All files of one program together: beyond this the rest are refused unread (each file is also bounded). */
 export const MAX_PROGRAM_BYTES = 64 * 1024 * 1024;
@@ -31,11 +31,11 @@ export interface LoadOptions {
   readonly root?: string;
 }
 
-function toPosix(p: string): string {
+export function toPosix(p: string): string {
   return p.split(sep).join('/');
 }
 
-function realpathOrSelf(path: string): string {
+export function realpathOrSelf(path: string): string {
   try {
     return realpathSync.native(path);
   } catch {
@@ -44,7 +44,7 @@ function realpathOrSelf(path: string): string {
 }
 
 /** The standard library folder with symbolic links resolved (an install may link it). */
-const STD_REAL = realpathOrSelf(STD_DIR);
+export const STD_REAL = realpathOrSelf(STD_DIR);
 
 /**
  * How a file is named for people when it has no program root: `std/…` for the standard library, else relative to
@@ -62,7 +62,7 @@ function stdName(real: string): string | undefined {
   return STD_PREFIX + toPosix(relative(STD_REAL, real));
 }
 
-function decode(bytes: Buffer): string | undefined {
+export function decode(bytes: Buffer): string | undefined {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
